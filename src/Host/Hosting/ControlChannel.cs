@@ -1,0 +1,133 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace PluggableNet.Host.Hosting;
+
+/// <summary>
+/// A Unix domain socket that answers one-line commands from the local operator tools: <c>status</c> returns
+/// the <see cref="HostStatus"/> as one JSON line. The socket file is readable and writable by its owner only.
+/// </summary>
+public sealed class ControlChannel : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly string _path;
+    private readonly Func<HostStatus> _status;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+
+    public ControlChannel(string path, Func<HostStatus> status, ILogger logger)
+    {
+        _path = Path.GetFullPath(path);
+        _status = status;
+        _logger = logger;
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        if (File.Exists(_path))
+        {
+            File.Delete(_path);
+        }
+
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(_path));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        _listener.Listen(16);
+        _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        using (client)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                var buffer = new byte[256];
+                var length = 0;
+                while (length < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, length) < 0)
+                {
+                    var read = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                }
+
+                var command = Encoding.ASCII.GetString(buffer, 0, length).Trim();
+                var answer = command switch
+                {
+                    "status" => JsonSerializer.Serialize(_status(), HostStatusJson.Default.HostStatus),
+                    _ => "{\"error\":\"unknown command; try status\"}",
+                };
+                await client.SendAsync(Encoding.UTF8.GetBytes(answer + "\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or SocketException)
+            {
+                _logger.LogDebug("Control client dropped: {Error}", exception.Message);
+            }
+        }
+    }
+
+    /// <summary>Asks a running host for its status; null if nothing answers at <paramref name="path"/>.</summary>
+    public static async Task<HostStatus?> QueryAsync(string path, TimeSpan timeout)
+    {
+        try
+        {
+            using var cancellation = new CancellationTokenSource(timeout);
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation.Token).ConfigureAwait(false);
+            await socket.SendAsync("status\n"u8.ToArray(), SocketFlags.None, cancellation.Token).ConfigureAwait(false);
+            using var stream = new NetworkStream(socket, ownsSocket: false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var line = await reader.ReadLineAsync(cancellation.Token).ConfigureAwait(false);
+            return line is null ? null : JsonSerializer.Deserialize(line, HostStatusJson.Default.HostStatus);
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stopping.Cancel();
+        _listener.Dispose();
+        await _loop.ConfigureAwait(false);
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (IOException)
+        {
+            // Best effort: a stale socket file is replaced at the next start.
+        }
+
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,259 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Framing;
+using PluggableNet.Host.Transport;
+
+namespace PluggableNet.Host.Hosting;
+
+/// <summary>
+/// Every setting the host reads, parsed and validated in one place. Each bad value becomes an error that names
+/// its key, and all of them are reported together at startup.
+/// </summary>
+public sealed record HostSettings
+{
+    /// <summary><c>Server:Address</c>, default <c>0.0.0.0</c>: the address to listen on.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Any;
+
+    /// <summary><c>Server:Port</c>, default 9090 (nbNet's). 0 picks a free port.</summary>
+    public int Port { get; init; } = 9090;
+
+    /// <summary><c>Server:Backlog</c>, default 512: the kernel's queue of connections not yet accepted (not a connection limit).</summary>
+    public int Backlog { get; init; } = 512;
+
+    /// <summary><c>Server:ReactorThreads</c>, default the processor count: epoll reactors, one thread each.</summary>
+    public int ReactorThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary><c>Server:Transport</c>, default <c>Epoll</c> on Linux, <c>Sockets</c> elsewhere.</summary>
+    public TransportKind Transport { get; init; } = OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets;
+
+    /// <summary><c>Server:DrainTimeout</c>, default 10 s: how long a graceful stop waits for connections to finish.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>Framing:Kind</c>, default <c>AsciiDecimal</c>.</summary>
+    public FrameKind FrameKind { get; init; } = FrameKind.AsciiDecimal;
+
+    /// <summary><c>Framing:HeaderDigits</c>, default 5, 1..10: the width of an ASCII header.</summary>
+    public int HeaderDigits { get; init; } = 5;
+
+    /// <summary><c>Framing:MaxFrameBytes</c>, default 1 MiB: the largest request payload; a larger header closes the connection before anything is allocated.</summary>
+    public int MaxFrameBytes { get; init; } = 1024 * 1024;
+
+    /// <summary><c>Logic:Plugin</c>, default <c>Reverse</c>: the plugin folder to serve.</summary>
+    public string Plugin { get; init; } = "Reverse";
+
+    /// <summary><c>Logic:PluginsPath</c>, default <c>plugins</c> beside the host: where plugin folders live.</summary>
+    public string PluginsPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    /// <summary><c>Logic:HotReload</c>, default true: swap in a plugin when its files change.</summary>
+    public bool HotReload { get; init; } = true;
+
+    /// <summary><c>Logic:SwapDrainTimeout</c>, default 30 s: how long a swap waits for calls on the old version before disposing it anyway.</summary>
+    public TimeSpan SwapDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Limits:MaxConnections</c>, default 10,000: connections beyond it are accepted and closed at once.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary><c>Limits:MaxPendingWriteBytes</c>, default 4 MiB: unsent answers per connection before it stops being read.</summary>
+    public int MaxPendingWriteBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary><c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame must complete within it.</summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Limits:IdleTimeout</c>, default 10 min (0 = off): a connection with no request for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary><c>Limits:ProcessTimeout</c>, default 30 s (0 = off): an offloaded request must complete within it.</summary>
+    public TimeSpan ProcessTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Limits:MaxConcurrentOffloads</c>, default 64 per processor: offloaded requests running at once.</summary>
+    public int MaxConcurrentOffloads { get; init; } = 64 * Environment.ProcessorCount;
+
+    /// <summary><c>Limits:PluginFault</c>, default <c>Close</c>: what a plugin exception does to its connection.</summary>
+    public PluginFaultAction PluginFault { get; init; } = PluginFaultAction.Close;
+
+    /// <summary><c>Control:Socket</c>, default none: a Unix domain socket answering <c>status</c>.</summary>
+    public string? ControlSocket { get; init; }
+
+    public IPEndPoint EndPoint => new(Address, Port);
+
+    internal ConnectionLimits ToLimits() => new()
+    {
+        MaxPendingWriteBytes = MaxPendingWriteBytes,
+        ReadTimeoutMs = (long)ReadTimeout.TotalMilliseconds,
+        IdleTimeoutMs = (long)IdleTimeout.TotalMilliseconds,
+        ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
+        PluginFaultAction = PluginFault,
+    };
+
+    internal FrameCodec ToCodec() => new(FrameKind, HeaderDigits, MaxFrameBytes);
+
+    /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> listing all errors.</summary>
+    public static HostSettings Read(IConfiguration configuration)
+    {
+        var reader = new Reader(configuration);
+        var defaults = new HostSettings();
+        var settings = new HostSettings
+        {
+            Address = reader.Address("Server:Address", defaults.Address),
+            Port = reader.Int("Server:Port", defaults.Port, 0, 65535),
+            Backlog = reader.Int("Server:Backlog", defaults.Backlog, 1, 65535),
+            ReactorThreads = reader.Int("Server:ReactorThreads", defaults.ReactorThreads, 1, 256, zeroMeans: Environment.ProcessorCount),
+            Transport = reader.Enum("Server:Transport", defaults.Transport),
+            DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
+            FrameKind = reader.Enum("Framing:Kind", defaults.FrameKind),
+            HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
+            MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
+            Plugin = reader.Text("Logic:Plugin", defaults.Plugin),
+            PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
+            HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
+            SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
+            MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
+            MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
+            ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
+            IdleTimeout = reader.Duration("Limits:IdleTimeout", defaults.IdleTimeout),
+            ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
+            MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),
+            PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
+            ControlSocket = configuration["Control:Socket"] is { Length: > 0 } socket ? socket : null,
+        };
+
+        if (settings.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
+        {
+            reader.Errors.Add("Server:Transport: 'Epoll' needs Linux; use 'Sockets' on this system.");
+        }
+
+        if (settings.FrameKind == FrameKind.AsciiDecimal && settings.HeaderDigits < 10 && settings.MaxFrameBytes > Pow10(settings.HeaderDigits) - 1)
+        {
+            // The header could not announce such a frame anyway; cap silently to what the width can express.
+            settings = settings with { MaxFrameBytes = (int)(Pow10(settings.HeaderDigits) - 1) };
+        }
+
+        if (reader.Errors.Count > 0)
+        {
+            throw new ConfigurationException(reader.Errors);
+        }
+
+        return settings;
+    }
+
+    private static long Pow10(int digits)
+    {
+        long value = 1;
+        for (var i = 0; i < digits; i++)
+        {
+            value *= 10;
+        }
+
+        return value;
+    }
+
+    private sealed class Reader(IConfiguration configuration)
+    {
+        public List<string> Errors { get; } = [];
+
+        public int Int(string key, int fallback, int min, int max, int? zeroMeans = null)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return fallback;
+            }
+
+            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < (zeroMeans is null ? min : 0) || value > max)
+            {
+                Errors.Add($"{key}: '{text}' is not a whole number from {(zeroMeans is null ? min : 0)} to {max}.");
+                return fallback;
+            }
+
+            return value == 0 && zeroMeans is { } z ? z : value;
+        }
+
+        public bool Bool(string key, bool fallback)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return fallback;
+            }
+
+            if (!bool.TryParse(text, out var value))
+            {
+                Errors.Add($"{key}: '{text}' is not true or false.");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        public string Text(string key, string fallback)
+        {
+            var text = configuration[key];
+            return string.IsNullOrWhiteSpace(text) ? fallback : text.Trim();
+        }
+
+        public T Enum<T>(string key, T fallback)
+            where T : struct, Enum
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return fallback;
+            }
+
+            if (!System.Enum.TryParse<T>(text, ignoreCase: true, out var value) || !System.Enum.IsDefined(value) || int.TryParse(text, out _))
+            {
+                Errors.Add($"{key}: '{text}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}.");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        public IPAddress Address(string key, IPAddress fallback)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return fallback;
+            }
+
+            if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
+            {
+                return IPAddress.Loopback;
+            }
+
+            if (!IPAddress.TryParse(text, out var address))
+            {
+                Errors.Add($"{key}: '{text}' is not an IP address.");
+                return fallback;
+            }
+
+            return address;
+        }
+
+        /// <summary>A duration as <c>hh:mm:ss[.fff]</c> or as a number of seconds; 0 turns a timeout off.</summary>
+        public TimeSpan Duration(string key, TimeSpan fallback)
+        {
+            var text = configuration[key];
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                return fallback;
+            }
+
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds)
+            {
+                return TimeSpan.FromSeconds(seconds);
+            }
+
+            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.Zero)
+            {
+                return value;
+            }
+
+            Errors.Add($"{key}: '{text}' is not a duration (seconds, or hh:mm:ss).");
+            return fallback;
+        }
+    }
+}

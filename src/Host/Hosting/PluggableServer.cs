@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Transport;
+using PluggableNet.Host.Transport.Epoll;
+using PluggableNet.Host.Transport.Sockets;
+
+namespace PluggableNet.Host.Hosting;
+
+/// <summary>
+/// The server without the hosting around it: loads the configured plugin, starts the chosen transport, swaps
+/// plugins, stops gracefully. The generic host, the CLI and the tests all drive this one class.
+/// </summary>
+public sealed class PluggableServer : IAsyncDisposable
+{
+    private readonly ITransport _transport;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _swapLock = new(1, 1);
+    private readonly long _startedAt = Stopwatch.GetTimestamp();
+    private readonly ConnectionContext _context;
+    private string _pluginName;
+    private bool _stopped;
+
+    private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory)
+    {
+        Settings = settings;
+        Factory = factory;
+        Plugins = plugins;
+        _pluginName = plugins.Current.Name;
+        _logger = loggerFactory.CreateLogger("PluggableNet.Server");
+        _context = new ConnectionContext(
+            settings.ToCodec(),
+            settings.ToLimits(),
+            plugins,
+            new OffloadGate(settings.MaxConcurrentOffloads),
+            Metrics,
+            loggerFactory.CreateLogger("PluggableNet.Connection"));
+        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.MaxConnections);
+        _transport = settings.Transport == TransportKind.Epoll
+            ? new EpollTransport(options, _context)
+            : new SocketsTransport(options, _context);
+    }
+
+    public HostSettings Settings { get; }
+
+    public PluginFactory Factory { get; }
+
+    public PluginSwitch Plugins { get; }
+
+    public HostMetrics Metrics { get; } = new();
+
+    /// <summary>The bound address: the real port when 0 was configured.</summary>
+    public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
+
+    public TimeSpan Uptime => Stopwatch.GetElapsedTime(_startedAt);
+
+    /// <summary>Loads the configured plugin and starts listening. Throws <see cref="PluginLoadException"/> or a socket error.</summary>
+    public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
+        var initial = factory.Load(settings.Plugin);
+        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory);
+        try
+        {
+            server._transport.Start();
+        }
+        catch
+        {
+            server._transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            initial.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        server._logger.LogInformation(
+            "PluggableNet listening on {Address}:{Port}, transport {Transport}, {Reactors} reactor(s), framing {Framing}, plugin {Plugin} {Version}",
+            server.LocalEndPoint.Address,
+            server.LocalEndPoint.Port,
+            settings.Transport,
+            settings.Transport == TransportKind.Epoll ? settings.ReactorThreads : 0,
+            server._context.Codec,
+            initial.Name,
+            initial.Version);
+        return server;
+    }
+
+    /// <summary>
+    /// Loads plugin <paramref name="pluginName"/> (default: the current one, re-read from disk) and swaps it in.
+    /// On failure the current version keeps serving and the failure is logged; nothing throws.
+    /// </summary>
+    public async Task<SwapResult> ReloadAsync(string trigger, string? pluginName = null, CancellationToken cancellationToken = default)
+    {
+        await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var name = pluginName ?? _pluginName;
+            var current = Plugins.Current;
+            var started = Stopwatch.GetTimestamp();
+            PluginGeneration next;
+            try
+            {
+                next = Factory.Load(name);
+            }
+            catch (Exception exception)
+            {
+                _logger.LogError(
+                    "Swap to plugin {Plugin} ({Trigger}) failed: {Reason}; {Current} {Version} keeps serving",
+                    name, trigger, exception.Message, current.Name, current.Version);
+                return new SwapResult(false, current, exception.Message);
+            }
+
+            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, cancellationToken).ConfigureAwait(false);
+            _pluginName = next.Name;
+            if (!drained)
+            {
+                _logger.LogWarning(
+                    "Plugin {Plugin} {Version} still had calls running after {Timeout}; disposed anyway",
+                    previous.Name, previous.Version, Settings.SwapDrainTimeout);
+            }
+
+            _logger.LogInformation(
+                "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms",
+                previous.Name, previous.Version, previous.Number, next.Name, next.Version, next.Number, trigger, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new SwapResult(true, next, null, previous.LoadContext);
+        }
+        finally
+        {
+            _swapLock.Release();
+        }
+    }
+
+    /// <summary>Stops accepting, drains (up to <c>Server:DrainTimeout</c>), then cuts what is left.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        var open = Metrics.OpenConnections;
+        _logger.LogInformation("Stopping: no longer accepting; draining {Open} connection(s) for up to {Timeout}", open, Settings.DrainTimeout);
+        var result = await _transport.StopAsync(Settings.DrainTimeout).ConfigureAwait(false);
+        _logger.LogInformation("Stopped: {Drained} connection(s) drained, {Cut} cut at the deadline", result.Drained, result.Cut);
+        await Plugins.Current.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        _swapLock.Dispose();
+    }
+
+    /// <summary>A point-in-time view for the status channel and tests.</summary>
+    public HostStatus Status() => new(
+        Environment.ProcessId,
+        LocalEndPoint.Address.ToString(),
+        LocalEndPoint.Port,
+        Settings.Transport.ToString(),
+        Plugins.Current.Name,
+        Plugins.Current.Version,
+        Plugins.Current.Number,
+        Plugins.Swaps,
+        Metrics.OpenConnections,
+        Metrics.Requests,
+        GC.GetTotalAllocatedBytes(false),
+        Math.Round(Uptime.TotalSeconds, 1));
+}

@@ -1,0 +1,39 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Connections;
+
+namespace PluggableNet.Host.Logging;
+
+/// <summary>Every connection-level log event, with stable event ids. Source-generated: a disabled level costs a check.</summary>
+internal static partial class ConnectionLog
+{
+    [LoggerMessage(1000, LogLevel.Debug, "Connection {ConnectionId} from {Peer} accepted")]
+    public static partial void Accepted(ILogger logger, long connectionId, EndPoint? peer);
+
+    [LoggerMessage(1001, LogLevel.Debug, "Connection {ConnectionId} from {Peer} closed: {Reason} in state {State} after {Requests} requests")]
+    public static partial void Closed(ILogger logger, long connectionId, EndPoint? peer, CloseReason reason, ConnectionState state, long requests);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Connection {ConnectionId} state {State}: buffered {Buffered} bytes, need {NeedRead}, pending write {PendingWrite}")]
+    public static partial void State(ILogger logger, long connectionId, ConnectionState state, int buffered, int needRead, int pendingWrite);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: invalid frame header ({Reason})")]
+    public static partial void ProtocolError(ILogger logger, long connectionId, EndPoint? peer, string reason);
+
+    [LoggerMessage(1004, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: {Reason} after {ElapsedMs} ms")]
+    public static partial void TimedOut(ILogger logger, long connectionId, EndPoint? peer, CloseReason reason, long elapsedMs);
+
+    [LoggerMessage(1005, LogLevel.Error, "Plugin {Plugin} {Version} failed on connection {ConnectionId} from {Peer}; {Action}")]
+    public static partial void PluginFault(ILogger logger, Exception exception, string plugin, string version, long connectionId, EndPoint? peer, string action);
+
+    [LoggerMessage(1006, LogLevel.Error, "Plugin {Plugin} {Version} answered {Length} bytes on connection {ConnectionId} from {Peer}; the framing allows at most {Max}; connection closed")]
+    public static partial void AnswerTooLarge(ILogger logger, string plugin, string version, int length, long connectionId, EndPoint? peer, int max);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: Limits:MaxConnections ({Max}) reached")]
+    public static partial void Rejected(ILogger logger, long count, int max);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Connection {ConnectionId} paused reading: {Reason}")]
+    public static partial void ReadPaused(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(1009, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: socket error {Error}")]
+    public static partial void SocketError(ILogger logger, long connectionId, EndPoint? peer, string error);
+}

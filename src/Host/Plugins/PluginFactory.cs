@@ -1,0 +1,171 @@
+using System.Reflection;
+using McMaster.NETCore.Plugins;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace PluggableNet.Host.Plugins;
+
+/// <summary>
+/// Loads one version of a plugin into a fresh collectible load context and builds it through DI.
+/// </summary>
+/// <remarks>
+/// Every version gets its own <see cref="PluginLoader"/> (unloadable, loaded from memory so the files stay free
+/// to be rebuilt) and its own service provider, disposed with it. Only the contract and the abstractions a
+/// plugin's constructor may take are shared with the host, so type identity holds for exactly those.
+/// </remarks>
+public sealed class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory)
+{
+    private static readonly Type[] s_sharedTypes =
+    [
+        typeof(ILogicPlugin),
+        typeof(ILogger),
+        typeof(ILoggerFactory),
+        typeof(IConfiguration),
+        typeof(IServiceProvider),
+        typeof(ActivatorUtilitiesConstructorAttribute),
+    ];
+
+    private static readonly Version s_contractVersion = typeof(ILogicPlugin).Assembly.GetName().Version!;
+    private int _generations;
+
+    public string PluginsPath { get; } = Path.GetFullPath(pluginsPath);
+
+    /// <summary>The plugin folders present now.</summary>
+    public IReadOnlyList<string> Available() => Directory.Exists(PluginsPath)
+        ? Directory.GetDirectories(PluginsPath).Select(Path.GetFileName).OfType<string>().Order(StringComparer.OrdinalIgnoreCase).ToList()
+        : [];
+
+    /// <summary>The folder of plugin <paramref name="name"/> (matched case-insensitively), or null.</summary>
+    public string? FindFolder(string name)
+    {
+        var exact = Path.Combine(PluginsPath, name);
+        if (Directory.Exists(exact))
+        {
+            return exact;
+        }
+
+        var match = Available().FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+        return match is null ? null : Path.Combine(PluginsPath, match);
+    }
+
+    /// <summary>The assembly that holds the plugin: <c>Name.dll</c>, <c>PluggableNet.Plugins.Name.dll</c>, the one with a deps file, or the only DLL.</summary>
+    public static string? FindMainAssembly(string folder)
+    {
+        var name = Path.GetFileName(folder);
+        foreach (var candidate in new[] { $"{name}.dll", $"PluggableNet.Plugins.{name}.dll" })
+        {
+            var path = Path.Combine(folder, candidate);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        var dlls = Directory.GetFiles(folder, "*.dll");
+        var withDeps = dlls.Where(d => File.Exists(Path.ChangeExtension(d, ".deps.json"))).ToArray();
+        return withDeps.Length == 1 ? withDeps[0] : dlls.Length == 1 ? dlls[0] : null;
+    }
+
+    /// <summary>Loads plugin <paramref name="name"/> as a new generation. Throws <see cref="PluginLoadException"/> with the reason.</summary>
+    public PluginGeneration Load(string name)
+    {
+        var folder = FindFolder(name) ?? throw new PluginLoadException(
+            $"Logic:Plugin '{name}' was not found in {PluginsPath}. Available plugins: {Describe(Available())}.");
+        var path = FindMainAssembly(folder) ?? throw new PluginLoadException(
+            $"Plugin folder {folder} has no plugin assembly (expected {Path.GetFileName(folder)}.dll or a single DLL).");
+
+        var loader = PluginLoader.CreateFromAssemblyFile(path, isUnloadable: true, sharedTypes: s_sharedTypes, configure: config =>
+        {
+            config.LoadInMemory = true;
+        });
+
+        ServiceProvider? services = null;
+        try
+        {
+            Assembly assembly;
+            try
+            {
+                assembly = loader.LoadDefaultAssembly();
+            }
+            catch (Exception exception) when (exception is BadImageFormatException or FileLoadException or FileNotFoundException or IOException)
+            {
+                throw new PluginLoadException($"{path} is not a loadable .NET assembly: {exception.Message}", exception);
+            }
+
+            CheckContract(assembly, path);
+            var type = FindPluginType(assembly, path);
+
+            var collection = new ServiceCollection();
+            collection.AddSingleton(loggerFactory);
+            collection.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            collection.AddSingleton<IConfiguration>(configuration.GetSection($"Plugins:{Path.GetFileName(folder)}"));
+            services = collection.BuildServiceProvider();
+
+            ILogicPlugin plugin;
+            try
+            {
+                plugin = (ILogicPlugin)ActivatorUtilities.CreateInstance(services, type);
+            }
+            catch (Exception exception)
+            {
+                throw new PluginLoadException($"Creating {type.FullName} from {path} failed: {exception.GetBaseException().Message}", exception);
+            }
+
+            var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+                ?? assembly.GetName().Version?.ToString()
+                ?? "0.0.0";
+            var plusAt = version.IndexOf('+', StringComparison.Ordinal);
+            if (plusAt > 0)
+            {
+                version = version[..plusAt];
+            }
+
+            return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path);
+        }
+        catch
+        {
+            services?.Dispose();
+            loader.Dispose();
+            throw;
+        }
+    }
+
+    private static void CheckContract(Assembly assembly, string path)
+    {
+        var contract = assembly.GetReferencedAssemblies().FirstOrDefault(a => a.Name == typeof(ILogicPlugin).Assembly.GetName().Name);
+        if (contract is null)
+        {
+            throw new PluginLoadException($"{path} does not reference PluggableNet.Abstractions, so it contains no ILogicPlugin.");
+        }
+
+        if (contract.Version is { } version && version.Major != s_contractVersion.Major)
+        {
+            throw new PluginLoadException(
+                $"{path} was built against PluggableNet.Abstractions {version}, but this host provides contract {s_contractVersion}; rebuild the plugin against {s_contractVersion.Major}.x.");
+        }
+    }
+
+    private static Type FindPluginType(Assembly assembly, string path)
+    {
+        Type[] types;
+        try
+        {
+            types = assembly.GetExportedTypes();
+        }
+        catch (Exception exception) when (exception is ReflectionTypeLoadException or TypeLoadException or FileNotFoundException)
+        {
+            throw new PluginLoadException($"{path}: its types cannot be loaded: {exception.Message}", exception);
+        }
+
+        var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ILogicPlugin).IsAssignableFrom(t)).ToArray();
+        return candidates.Length switch
+        {
+            1 => candidates[0],
+            0 => throw new PluginLoadException($"{path} contains no public class implementing ILogicPlugin."),
+            _ => throw new PluginLoadException($"{path} contains several ILogicPlugin classes ({string.Join(", ", candidates.Select(c => c.FullName))}); a plugin assembly must contain exactly one."),
+        };
+    }
+
+    private static string Describe(IReadOnlyList<string> names) => names.Count == 0 ? "none" : string.Join(", ", names);
+}

@@ -1,0 +1,92 @@
+using System.Runtime.Loader;
+using McMaster.NETCore.Plugins;
+
+namespace PluggableNet.Host.Plugins;
+
+/// <summary>
+/// One loaded version of a plugin: its instance, the DI container that built it and the load context it
+/// came from. Counts the calls running on it so it is disposed and unloaded only after the last one ends.
+/// </summary>
+public sealed class PluginGeneration : IAsyncDisposable
+{
+    private IAsyncDisposable? _services;
+    private PluginLoader? _loader;
+    private int _inFlight;
+
+    internal PluginGeneration(string name, string version, int number, ILogicPlugin plugin, IAsyncDisposable? services, PluginLoader? loader, string? path)
+    {
+        Name = name;
+        Version = version;
+        Number = number;
+        Plugin = plugin;
+        Execution = plugin.Execution;
+        _services = services;
+        _loader = loader;
+        Path = path;
+        var context = AssemblyLoadContext.GetLoadContext(plugin.GetType().Assembly);
+        LoadContext = new WeakReference(context is { IsCollectible: true } ? context : null);
+    }
+
+    /// <summary>The plugin's name (its folder under <c>Logic:PluginsPath</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The plugin assembly's informational version.</summary>
+    public string Version { get; }
+
+    /// <summary>1 for the first plugin loaded by this host, then one more per swap.</summary>
+    public int Number { get; }
+
+    /// <summary>The main assembly it was loaded from, if any.</summary>
+    public string? Path { get; }
+
+    /// <summary>A weak handle on the collectible load context, to prove it was collected after unload.</summary>
+    public WeakReference LoadContext { get; }
+
+    internal ILogicPlugin Plugin { get; private set; }
+
+    internal PluginExecution Execution { get; }
+
+    /// <summary>Calls (or reactor passes) currently running on this generation.</summary>
+    internal int InFlight => Volatile.Read(ref _inFlight);
+
+    internal void Enter() => Interlocked.Increment(ref _inFlight);
+
+    internal void Exit() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>Disposes the plugin and its container, then unloads its load context.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var plugin = Plugin;
+        Plugin = DisposedPlugin.Instance;
+        switch (plugin)
+        {
+            case DisposedPlugin:
+                return;
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+
+        var services = Interlocked.Exchange(ref _services, null);
+        if (services is not null)
+        {
+            await services.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Interlocked.Exchange(ref _loader, null)?.Dispose();
+    }
+
+    public override string ToString() => $"{Name} {Version} (generation {Number})";
+
+    /// <summary>Stands in for a disposed plugin so no reference into its load context survives.</summary>
+    private sealed class DisposedPlugin : ILogicPlugin
+    {
+        public static readonly DisposedPlugin Instance = new();
+
+        public void Process(ReadOnlySpan<byte> request, System.Buffers.IBufferWriter<byte> answer) =>
+            throw new ObjectDisposedException("plugin", "This plugin generation was swapped out and disposed.");
+    }
+}

@@ -1,0 +1,74 @@
+namespace PluggableNet.Host.Plugins;
+
+/// <summary>
+/// Holds the plugin generation that new requests go to, and swaps it atomically.
+/// </summary>
+/// <remarks>
+/// Callers bracket their work with <see cref="Acquire"/>/<see cref="Release"/>: a reactor once per wake-up,
+/// an offloaded request for its whole run. A swap publishes the new generation first, then waits until the
+/// old one has nothing running before disposing it, as Erlang purges old code only when no process runs it.
+/// </remarks>
+public sealed class PluginSwitch
+{
+    private PluginGeneration _current;
+    private int _swaps;
+
+    public PluginSwitch(PluginGeneration initial) => _current = initial;
+
+    public PluginGeneration Current => Volatile.Read(ref _current);
+
+    /// <summary>Successful swaps so far.</summary>
+    public int Swaps => Volatile.Read(ref _swaps);
+
+    /// <summary>Pins the current generation: it will not be disposed until <see cref="Release"/>.</summary>
+    public PluginGeneration Acquire()
+    {
+        while (true)
+        {
+            var generation = Volatile.Read(ref _current);
+            generation.Enter();
+
+            // A swap may have published a newer generation between the read and the increment; the old one may
+            // already be draining, so retry on the new one rather than start work on code being retired.
+            if (ReferenceEquals(generation, Volatile.Read(ref _current)))
+            {
+                return generation;
+            }
+
+            generation.Exit();
+        }
+    }
+
+    public static void Release(PluginGeneration generation) => generation.Exit();
+
+    /// <summary>
+    /// Publishes <paramref name="next"/>, waits (up to <paramref name="drainTimeout"/>) for calls on the previous
+    /// generation to end, then disposes it. Returns the previous generation and whether it drained in time.
+    /// </summary>
+    public async Task<(PluginGeneration Previous, bool Drained)> SwapAsync(PluginGeneration next, TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    {
+        var previous = Interlocked.Exchange(ref _current, next);
+        Interlocked.Increment(ref _swaps);
+        var drained = await WaitUntilIdleAsync(previous, drainTimeout, cancellationToken).ConfigureAwait(false);
+        await previous.DisposeAsync().ConfigureAwait(false);
+        return (previous, drained);
+    }
+
+    internal static async Task<bool> WaitUntilIdleAsync(PluginGeneration generation, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var delay = 1;
+        while (generation.InFlight > 0)
+        {
+            if (Environment.TickCount64 >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            delay = Math.Min(delay * 2, 50);
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,3 @@
+using PluggableNet.Host.Hosting;
+
+return await HostApp.RunAsync(args);

@@ -1,0 +1,150 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Logging;
+using PluggableNet.Host.Plugins;
+
+namespace PluggableNet.Host.Transport.Sockets;
+
+/// <summary>
+/// Drives one <see cref="FrameConnection"/> over a <see cref="Socket"/> with an async loop: receive, answer,
+/// send everything, repeat. Sending all before the next receive is this transport's backpressure.
+/// </summary>
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionContext context)
+{
+    private volatile bool _idleInReceive;
+    private int _abortReason;
+
+    public FrameConnection Machine { get; } = machine;
+
+    /// <summary>Parked in a receive with nothing received and unanswered: safe to close for shutdown.</summary>
+    public bool IdleInReceive => _idleInReceive;
+
+    /// <summary>Closes the socket from another thread (timeout, shutdown); the loop then ends with <paramref name="reason"/>.</summary>
+    public void Abort(CloseReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
+        {
+            socket.Dispose();
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        var logger = context.Logger;
+        try
+        {
+            while (!Machine.ShouldClose)
+            {
+                if (Machine.WantsRead)
+                {
+                    _idleInReceive = Machine.IsIdle;
+                    var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
+                    _idleInReceive = false;
+                    Step(received);
+                }
+                else if (Machine.OffloadTask is { } task)
+                {
+                    await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    Run(static (m, g, now) => m.CompleteOffload(g, now));
+                }
+                else if (Machine.WaitingForOffloadSlot)
+                {
+                    await Task.Delay(5).ConfigureAwait(false);
+                    Run(static (m, g, now) => m.Pump(g, now));
+                }
+                else if (!Machine.HasPendingOutput && !Machine.ShouldClose)
+                {
+                    // Paused for another reason with nothing to send: let buffered frames through.
+                    Run(static (m, g, now) => m.Pump(g, now));
+                }
+
+                while (Machine.HasPendingOutput && (Machine.CloseReason == CloseReason.None || Machine.CloseAfterFlush))
+                {
+                    var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
+                    Machine.OnSent(sent);
+                    if (!Machine.HasPendingOutput && Machine.HasBufferedInput && Machine.CloseReason == CloseReason.None && Machine.OffloadTask is null)
+                    {
+                        Run(static (m, g, now) => m.Pump(g, now));
+                    }
+                }
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
+        {
+            var reason = (CloseReason)Volatile.Read(ref _abortReason);
+            if (reason == CloseReason.None && logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.SocketError(logger, Machine.Id, Machine.Peer, exception.Message);
+            }
+
+            Machine.Abort(reason == CloseReason.None ? CloseReason.RemoteReset : reason);
+        }
+        catch (Exception exception)
+        {
+            logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
+            Machine.Abort(CloseReason.RemoteReset);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private void Step(int received)
+    {
+        var generation = context.Plugins.Acquire();
+        try
+        {
+            var now = Environment.TickCount64;
+            if (received == 0)
+            {
+                Machine.OnEndOfInput(generation, now);
+            }
+            else
+            {
+                Machine.OnReceived(received, generation, now);
+            }
+        }
+        finally
+        {
+            PluginSwitch.Release(generation);
+        }
+    }
+
+    private void Run(Action<FrameConnection, PluginGeneration, long> action)
+    {
+        var generation = context.Plugins.Acquire();
+        try
+        {
+            action(Machine, generation, Environment.TickCount64);
+        }
+        finally
+        {
+            PluginSwitch.Release(generation);
+        }
+    }
+
+    private void Close()
+    {
+        try
+        {
+            if (Machine.CloseAfterFlush && Volatile.Read(ref _abortReason) == 0)
+            {
+                socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already gone; nothing left to flush.
+        }
+
+        socket.Dispose();
+        Machine.Release();
+        context.Metrics.ConnectionClosed();
+        if (context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            ConnectionLog.Closed(context.Logger, Machine.Id, Machine.Peer, Machine.CloseReason, Machine.State, Machine.Requests);
+        }
+    }
+}
