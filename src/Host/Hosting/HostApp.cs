@@ -112,6 +112,7 @@ public static class HostApp
         builder.Services.AddSingleton<IConfiguration>(configuration);
         builder.Services.AddSingleton<ServerHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
+        builder.Services.AddHostedService<ReloadCoordinator>();
         configureServices?.Invoke(builder.Services);
 
         try

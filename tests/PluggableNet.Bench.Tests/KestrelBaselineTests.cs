@@ -1,0 +1,75 @@
+using System.Net;
+using System.Net.Sockets;
+using PluggableNet.Bench.Driver;
+using PluggableNet.LoadGen;
+
+namespace PluggableNet.Bench.Tests;
+
+public sealed class KestrelBaselineTests
+{
+    private static readonly TimeSpan _bound = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task AnswersReversedFrames_InOrder_AndReportsStatus()
+    {
+        using var server = await KestrelBaselineProcess.StartAsync(_bound);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port)).WaitAsync(_bound);
+
+        // Two pipelined frames, the second split across two sends, must come back reversed and in order.
+        await client.SendAsync("00005abcde000"u8.ToArray()).WaitAsync(_bound);
+        await client.SendAsync("03xyz"u8.ToArray()).WaitAsync(_bound);
+        var expected = "00005edcba00003zyx"u8.ToArray();
+        var answer = new byte[expected.Length];
+        var received = 0;
+        while (received < answer.Length)
+        {
+            var read = await client.ReceiveAsync(answer.AsMemory(received)).AsTask().WaitAsync(_bound);
+            Assert.True(read > 0, "the baseline closed the connection");
+            received += read;
+        }
+
+        Assert.Equal(expected, answer);
+
+        var status = ControlClient.TryQuery(server.ControlSocket, TimeSpan.FromSeconds(5));
+        Assert.NotNull(status);
+        Assert.Equal(server.Pid, status.Pid);
+        Assert.Equal(2, status.Requests);
+        Assert.Equal(1, status.Connections);
+        Assert.True(status.AllocatedBytes > 0);
+        Assert.Equal("Reverse", status.Plugin);
+    }
+
+    [Fact]
+    public async Task InvalidZeroLengthFrame_ClosesTheConnection()
+    {
+        using var server = await KestrelBaselineProcess.StartAsync(_bound);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.Port)).WaitAsync(_bound);
+
+        await client.SendAsync("00000"u8.ToArray()).WaitAsync(_bound);
+        var read = await client.ReceiveAsync(new byte[16].AsMemory()).AsTask().WaitAsync(_bound);
+
+        Assert.Equal(0, read);
+    }
+
+    [Fact]
+    public async Task ShortLoadRun_HasNoErrors()
+    {
+        using var server = await KestrelBaselineProcess.StartAsync(_bound);
+        var options = new LoadOptions
+        {
+            Port = server.Port,
+            Connections = 4,
+            Depth = 4,
+            PayloadBytes = 64,
+            Duration = TimeSpan.FromSeconds(1),
+            Warmup = TimeSpan.FromSeconds(0.2),
+        };
+
+        var result = await new LoadRunner(options).RunAsync().WaitAsync(_bound);
+
+        Assert.Equal(0, result.Errors);
+        Assert.True(result.Requests > 0);
+    }
+}

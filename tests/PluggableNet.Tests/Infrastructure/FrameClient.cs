@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PluggableNet.Tests.Infrastructure;
+
+/// <summary>A plain loopback client speaking the length-prefixed protocol, with deadlines on every read.</summary>
+internal sealed class FrameClient : IDisposable
+{
+    private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(10);
+    private readonly int _headerDigits;
+    private readonly bool _binary;
+
+    private FrameClient(Socket socket, int headerDigits, bool binary)
+    {
+        Socket = socket;
+        _headerDigits = headerDigits;
+        _binary = binary;
+    }
+
+    public Socket Socket { get; }
+
+    private int HeaderLength => _binary ? 4 : _headerDigits;
+
+    public static FrameClient Connect(IPEndPoint endPoint, int headerDigits = 5, bool binary = false)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(endPoint);
+        return new FrameClient(socket, headerDigits, binary);
+    }
+
+    public byte[] Frame(ReadOnlySpan<byte> payload)
+    {
+        var frame = new byte[HeaderLength + payload.Length];
+        if (_binary)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
+        }
+        else
+        {
+            Encoding.ASCII.GetBytes(payload.Length.ToString(new string('0', _headerDigits), System.Globalization.CultureInfo.InvariantCulture)).CopyTo(frame, 0);
+        }
+
+        payload.CopyTo(frame.AsSpan(HeaderLength));
+        return frame;
+    }
+
+    public Task SendRawAsync(ReadOnlyMemory<byte> bytes) => SendAllAsync(bytes);
+
+    public Task SendRawAsync(string ascii) => SendAllAsync(Encoding.ASCII.GetBytes(ascii));
+
+    public Task SendAsync(string payload) => SendAllAsync(Frame(Encoding.UTF8.GetBytes(payload)));
+
+    public Task SendAsync(byte[] payload) => SendAllAsync(Frame(payload));
+
+    /// <summary>Sends one request and reads its answer.</summary>
+    public async Task<string> AskAsync(string payload)
+    {
+        await SendAsync(payload);
+        return Encoding.UTF8.GetString(await ReadFrameAsync());
+    }
+
+    /// <summary>Reads one answer frame; throws <see cref="EndOfStreamException"/> if the server closed first.</summary>
+    public async Task<byte[]> ReadFrameAsync(TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? s_readTimeout);
+        var header = new byte[HeaderLength];
+        await ReadExactlyAsync(header, cancellation.Token);
+        var length = _binary ? (int)BinaryPrimitives.ReadUInt32BigEndian(header) : int.Parse(Encoding.ASCII.GetString(header), System.Globalization.CultureInfo.InvariantCulture);
+        var payload = new byte[length];
+        await ReadExactlyAsync(payload, cancellation.Token);
+        return payload;
+    }
+
+    public async Task<string> ReadStringAsync(TimeSpan? timeout = null) => Encoding.UTF8.GetString(await ReadFrameAsync(timeout));
+
+    /// <summary>True once the server has closed (EOF or reset) within the timeout; any bytes before that are ignored.</summary>
+    public async Task<bool> WaitForCloseAsync(TimeSpan? timeout = null)
+    {
+        using var cancellation = new CancellationTokenSource(timeout ?? s_readTimeout);
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (true)
+            {
+                if (await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellation.Token) == 0)
+                {
+                    return true;
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task SendAllAsync(ReadOnlyMemory<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var sent = await Socket.SendAsync(bytes, SocketFlags.None);
+            bytes = bytes[sent..];
+        }
+    }
+
+    private async Task ReadExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (!buffer.IsEmpty)
+        {
+            var read = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (read == 0)
+            {
+                throw new EndOfStreamException("The server closed the connection.");
+            }
+
+            buffer = buffer[read..];
+        }
+    }
+
+    public void Dispose() => Socket.Dispose();
+}

@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace PluggableNet.Tests.Infrastructure;
+
+/// <summary>A Serilog sink that keeps every event so tests can assert what was logged.</summary>
+internal sealed class LogCapture : ILogEventSink
+{
+    private readonly ConcurrentQueue<LogEvent> _events = new();
+
+    public IReadOnlyCollection<LogEvent> Events => _events;
+
+    public void Emit(LogEvent logEvent) => _events.Enqueue(logEvent);
+
+    public IEnumerable<string> Messages(LogEventLevel? minimum = null) =>
+        _events.Where(e => minimum is null || e.Level >= minimum).Select(e => e.RenderMessage());
+
+    public bool Contains(string fragment, LogEventLevel? level = null) =>
+        _events.Any(e => (level is null || e.Level == level) && e.RenderMessage().Contains(fragment, StringComparison.Ordinal));
+
+    public Task WaitForAsync(string fragment, LogEventLevel? level = null, TimeSpan? timeout = null) =>
+        Wait.UntilAsync(() => Contains(fragment, level), timeout, $"a log event containing \"{fragment}\"; got:{Environment.NewLine}{string.Join(Environment.NewLine, Messages())}");
+}
