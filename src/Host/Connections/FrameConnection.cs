@@ -124,7 +124,15 @@ internal sealed class FrameConnection
     }
 
     /// <summary>The transport sent <paramref name="count"/> bytes of <see cref="PendingOutput"/>.</summary>
-    public void OnSent(int count) => _output.Consume(count);
+    public void OnSent(int count)
+    {
+        _output.Consume(count);
+        if (_output.Length == 0 && State == ConnectionState.Write)
+        {
+            // Everything answered: back to reading, as nbNet's write → read transition.
+            SetState(_inputStart == _inputEnd ? ConnectionState.ReadHeader : _expectedFrame > 0 ? ConnectionState.ReadBody : ConnectionState.ReadHeader);
+        }
+    }
 
     /// <summary>Closes now, dropping unsent answers (reset, timeout, shutdown cut).</summary>
     public void Abort(CloseReason reason)
@@ -152,7 +160,6 @@ internal sealed class FrameConnection
             var status = _codec.TryReadHeader(buffered, out var payloadLength);
             if (status == HeaderStatus.Incomplete)
             {
-                SetState(ConnectionState.ReadHeader);
                 break;
             }
 
@@ -166,7 +173,6 @@ internal sealed class FrameConnection
             if (buffered.Length < frameLength)
             {
                 _expectedFrame = frameLength;
-                SetState(ConnectionState.ReadBody);
                 break;
             }
 
@@ -229,9 +235,17 @@ internal sealed class FrameConnection
         {
             RequestGracefulClose(CloseReason.Shutdown);
         }
-        else if (_output.Length > 0 && State != ConnectionState.Process)
+        else if (_offloadTask is not null || _waitingForOffloadSlot)
+        {
+            SetState(ConnectionState.Process);
+        }
+        else if (_output.Length > 0)
         {
             SetState(ConnectionState.Write);
+        }
+        else
+        {
+            SetState(_expectedFrame > 0 ? ConnectionState.ReadBody : ConnectionState.ReadHeader);
         }
     }
 
@@ -252,12 +266,18 @@ internal sealed class FrameConnection
             return limits.ProcessTimeoutMs > 0 && now - _offloadStartedAt >= limits.ProcessTimeoutMs ? CloseReason.ProcessTimeout : CloseReason.None;
         }
 
+        if (_waitingForOffloadSlot)
+        {
+            // A complete request waits for a server-side slot: the peer is not slow, so no read timeout applies.
+            return CloseReason.None;
+        }
+
         if (_inputStart != _inputEnd)
         {
             return limits.ReadTimeoutMs > 0 && _frameStartedAt != 0 && now - _frameStartedAt >= limits.ReadTimeoutMs ? CloseReason.ReadTimeout : CloseReason.None;
         }
 
-        if (_output.Length > 0 || _waitingForOffloadSlot)
+        if (_output.Length > 0)
         {
             return CloseReason.None;
         }

@@ -12,6 +12,7 @@ namespace PluggableNet.Host.Transport.Sockets;
 /// </summary>
 internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionContext context)
 {
+    private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _idleInReceive;
     private int _abortReason;
 
@@ -20,12 +21,31 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     /// <summary>Parked in a receive with nothing received and unanswered: safe to close for shutdown.</summary>
     public bool IdleInReceive => _idleInReceive;
 
+    /// <summary>Bytes wait in the kernel that the loop has not received yet (a request on its way in).</summary>
+    public bool HasUnreadBytes
+    {
+        get
+        {
+            try
+            {
+                return socket.Available > 0;
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+    }
+
     /// <summary>Closes the socket from another thread (timeout, shutdown); the loop then ends with <paramref name="reason"/>.</summary>
     public void Abort(CloseReason reason)
     {
         if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
         {
             socket.Dispose();
+
+            // Disposing the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
+            _aborted.TrySetResult();
         }
     }
 
@@ -38,19 +58,38 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
             {
                 if (Machine.WantsRead)
                 {
-                    _idleInReceive = Machine.IsIdle;
+                    if (Machine.IsIdle)
+                    {
+                        // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                        _idleInReceive = true;
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        _idleInReceive = false;
+                    }
+
                     var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
-                    _idleInReceive = false;
                     Step(received);
                 }
                 else if (Machine.OffloadTask is { } task)
                 {
-                    await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.WhenAny(task, _aborted.Task).ConfigureAwait(false);
+                    if (!task.IsCompleted)
+                    {
+                        // Timed out or cut by shutdown: abandon the request (Release cancels it) and close.
+                        Machine.Abort((CloseReason)Volatile.Read(ref _abortReason));
+                        break;
+                    }
+
                     Run(static (m, g, now) => m.CompleteOffload(g, now));
                 }
                 else if (Machine.WaitingForOffloadSlot)
                 {
                     await Task.Delay(5).ConfigureAwait(false);
+                    if (Volatile.Read(ref _abortReason) != 0)
+                    {
+                        Machine.Abort((CloseReason)Volatile.Read(ref _abortReason));
+                        break;
+                    }
+
                     Run(static (m, g, now) => m.Pump(g, now));
                 }
                 else if (!Machine.HasPendingOutput && !Machine.ShouldClose)

@@ -1,0 +1,142 @@
+using System.Buffers.Binary;
+using System.Text;
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Framing;
+using PluggableNet.Tests.Infrastructure;
+
+namespace PluggableNet.Tests.Connections;
+
+/// <summary>The state machine fed byte by byte and in every split, without sockets in the way.</summary>
+public sealed class FrameConnectionTests
+{
+    private static readonly FrameCodec s_ascii5 = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
+
+    [Fact]
+    public void ByteAtATimeDeliveryAnswersEachFrameOnce()
+    {
+        var harness = new MachineHarness(s_ascii5);
+        var wire = "00005HELLO00003abc"u8.ToArray();
+
+        foreach (var b in wire)
+        {
+            harness.Receive([b]);
+        }
+
+        Assert.Equal("00005HELLO00003abc", Encoding.ASCII.GetString(harness.Sent));
+        Assert.Equal(CloseReason.None, harness.Machine.CloseReason);
+    }
+
+    [Fact]
+    public void ManyFramesInOneBufferAreAnsweredInOnePassInOrder()
+    {
+        var harness = new MachineHarness(s_ascii5);
+        var wire = new StringBuilder();
+        for (var i = 0; i < 500; i++)
+        {
+            var payload = $"request-{i}";
+            wire.Append(payload.Length.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)).Append(payload);
+        }
+
+        harness.Receive(Encoding.ASCII.GetBytes(wire.ToString()));
+
+        Assert.Equal(wire.ToString(), Encoding.ASCII.GetString(harness.Sent));
+        Assert.Equal(500, harness.Machine.Requests);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(10)]
+    public void AFrameSplitAtEveryPositionDecodesTheSame(int digits)
+    {
+        var codec = new FrameCodec(FrameKind.AsciiDecimal, digits, 1024 * 1024);
+        var payload = digits == 1 ? "split me " : "split me anywhere";
+        var frame = Encoding.ASCII.GetBytes(payload.Length.ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture) + payload);
+
+        for (var split = 0; split <= frame.Length; split++)
+        {
+            var harness = new MachineHarness(codec);
+            harness.Receive(frame.AsSpan(0, split));
+            harness.Receive(frame.AsSpan(split));
+
+            Assert.Equal(frame, harness.Sent);
+        }
+    }
+
+    [Fact]
+    public void BinaryFramingSplitAtEveryPositionDecodesTheSame()
+    {
+        var codec = new FrameCodec(FrameKind.UInt32BigEndian, 5, 1024 * 1024);
+        var frame = new byte[4 + 300];
+        BinaryPrimitives.WriteUInt32BigEndian(frame, 300);
+        Random.Shared.NextBytes(frame.AsSpan(4));
+
+        for (var split = 0; split <= frame.Length; split++)
+        {
+            var harness = new MachineHarness(codec);
+            harness.Receive(frame.AsSpan(0, split));
+            harness.Receive(frame.AsSpan(split));
+
+            Assert.Equal(frame, harness.Sent);
+        }
+    }
+
+    [Fact]
+    public void AFrameLargerThanTheReceiveBufferIsReassembled()
+    {
+        var harness = new MachineHarness(s_ascii5);
+        var payload = new byte[99_999];
+        Random.Shared.NextBytes(payload);
+        var frame = Encoding.ASCII.GetBytes("99999").Concat(payload).ToArray();
+
+        for (var offset = 0; offset < frame.Length; offset += 7_001)
+        {
+            harness.Receive(frame.AsSpan(offset, Math.Min(7_001, frame.Length - offset)));
+        }
+
+        Assert.Equal(frame, harness.Sent);
+    }
+
+    [Theory]
+    [InlineData("ABCDEhello")]
+    [InlineData("00000")]
+    [InlineData("-0001x")]
+    [InlineData("99999")]
+    public void AnInvalidHeaderClosesAfterAnsweringTheValidRequestsBeforeIt(string bad)
+    {
+        var harness = new MachineHarness(new FrameCodec(FrameKind.AsciiDecimal, 5, 1000));
+
+        harness.Receive(Encoding.ASCII.GetBytes("00002ok" + bad + "00002no"));
+
+        Assert.Equal("00002ok", Encoding.ASCII.GetString(harness.Sent));
+        Assert.Equal(CloseReason.ProtocolError, harness.Machine.CloseReason);
+        Assert.True(harness.Machine.ShouldClose);
+        Assert.Equal(1, harness.Metrics.ProtocolErrors);
+    }
+
+    [Fact]
+    public void EndOfInputAnswersCompleteFramesThenCloses()
+    {
+        var harness = new MachineHarness(s_ascii5);
+
+        harness.Receive("00001a00001b0000"u8);
+        harness.EndOfInput();
+
+        Assert.Equal("00001a00001b", Encoding.ASCII.GetString(harness.Sent));
+        Assert.Equal(CloseReason.RemoteClosed, harness.Machine.CloseReason);
+        Assert.True(harness.Machine.ShouldClose);
+    }
+
+    [Fact]
+    public void AnIdleConnectionHoldsNoBuffers()
+    {
+        var harness = new MachineHarness(s_ascii5);
+
+        harness.Receive("00005HELLO"u8);
+
+        Assert.False(harness.Machine.HasBufferedInput);
+        Assert.False(harness.Machine.HasPendingOutput);
+        Assert.True(harness.Machine.IsIdle);
+        Assert.Equal(ConnectionState.ReadHeader, harness.Machine.State);
+    }
+}

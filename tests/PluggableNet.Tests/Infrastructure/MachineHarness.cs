@@ -1,0 +1,75 @@
+using System.Buffers;
+using Microsoft.Extensions.Logging.Abstractions;
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Framing;
+using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Plugins;
+
+namespace PluggableNet.Tests.Infrastructure;
+
+/// <summary>
+/// Drives one <see cref="FrameConnection"/> state machine directly, without sockets, so tests can deliver bytes
+/// in any split they like and see exactly what would be sent.
+/// </summary>
+internal sealed class MachineHarness
+{
+    private readonly PluginSwitch _plugins;
+    private readonly List<byte> _sent = [];
+
+    public MachineHarness(FrameCodec codec, ILogicPlugin? plugin = null, ConnectionLimits? limits = null)
+    {
+        Codec = codec;
+        _plugins = new PluginSwitch(new PluginGeneration("Test", "1.0.0", 1, plugin ?? new EchoPlugin(), null, null, null));
+        Metrics = new HostMetrics();
+        var context = new ConnectionContext(codec, limits ?? new ConnectionLimits(), _plugins, new OffloadGate(4), Metrics, NullLogger.Instance);
+        Machine = new FrameConnection(context, null, Environment.TickCount64);
+    }
+
+    public FrameCodec Codec { get; }
+
+    public FrameConnection Machine { get; }
+
+    public HostMetrics Metrics { get; }
+
+    public byte[] Sent => [.. _sent];
+
+    /// <summary>Delivers <paramref name="bytes"/> as one receive, then "sends" every pending answer.</summary>
+    public void Receive(ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var buffer = Machine.GetReceiveSpan();
+            var count = Math.Min(buffer.Length, bytes.Length);
+            bytes[..count].CopyTo(buffer);
+            Machine.OnReceived(count, _plugins.Current, Environment.TickCount64);
+            bytes = bytes[count..];
+            Flush();
+        }
+    }
+
+    public void EndOfInput()
+    {
+        Machine.OnEndOfInput(_plugins.Current, Environment.TickCount64);
+        Flush();
+    }
+
+    private void Flush()
+    {
+        while (Machine.HasPendingOutput)
+        {
+            var pending = Machine.PendingOutput;
+            _sent.AddRange(pending.ToArray());
+            Machine.OnSent(pending.Length);
+            if (Machine.HasBufferedInput && Machine.CloseReason == CloseReason.None)
+            {
+                Machine.Pump(_plugins.Current, Environment.TickCount64);
+            }
+        }
+    }
+
+    /// <summary>Answers with the request unchanged, so a decoded frame can be compared byte for byte.</summary>
+    private sealed class EchoPlugin : ILogicPlugin
+    {
+        public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> answer) => answer.Write(request);
+    }
+}
