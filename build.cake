@@ -51,11 +51,19 @@ Task("Bench")
     .IsDependentOn("Build")
     .Does(() =>
 {
-    // The driver starts every server itself, alternating rounds, and writes results.md, results.json and chart.png.
-    DotNetRun("./bench/Driver/PluggableNet.Bench.Driver.csproj", new ProcessArgumentBuilder()
-        .Append("--out").AppendQuoted(MakeAbsolute(benchResults).FullPath)
-        .Append(benchArgs),
-        new DotNetRunSettings { Configuration = configuration, NoBuild = true });
+    // The driver starts every server itself (Release builds), alternating rounds, and writes
+    // results.md, results.json and chart.png. Smoke run: --bench-args="--smoke".
+    var exit = StartProcess("dotnet", new ProcessSettings
+    {
+        Arguments = new ProcessArgumentBuilder()
+            .Append($"bench/Driver/bin/{configuration}/net10.0/PluggableNet.Bench.Driver.dll")
+            .Append("--out").AppendQuoted(MakeAbsolute(benchResults).FullPath)
+            .Append(benchArgs),
+    });
+    if (exit != 0)
+    {
+        throw new CakeException($"The benchmark driver failed (exit code {exit}).");
+    }
 });
 
 Task("Default")

@@ -4,44 +4,44 @@ using System.Text;
 namespace PluggableNet.Plugins.Upper;
 
 /// <summary>
-/// Answers with the payload upper-cased: ASCII on a vectorized fast path, valid UTF-8 through the
-/// invariant culture's case mapping, and the bytes of invalid UTF-8 sequences left as they are.
+/// Answers with the payload upper-cased: ASCII runs on a vectorized fast path, valid UTF-8 through the invariant
+/// culture's simple case mapping, and the bytes of invalid UTF-8 sequences left exactly as they are.
 /// </summary>
 public sealed class UpperPlugin : ILogicPlugin
 {
     /// <inheritdoc />
     public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> answer)
     {
-        // Ascii.ToUpper stops at the first non-ASCII byte; what it converted up to there is kept.
-        var destination = answer.GetSpan(request.Length);
-        var status = Ascii.ToUpper(request, destination[..request.Length], out var written);
-        answer.Advance(written);
-        if (status != OperationStatus.Done)
-        {
-            WriteNonAscii(request[written..], answer);
-        }
-    }
-
-    // Slow path: walk the payload rune by rune. Upper-casing can change a rune's UTF-8 length, so write per rune.
-    private static void WriteNonAscii(ReadOnlySpan<byte> request, IBufferWriter<byte> answer)
-    {
+        // A simple case mapping changes one rune into one rune, and its UTF-8 form grows by at most half
+        // (2 bytes → 3, as ɐ → Ɐ), so one span of 1.5× the request always suffices.
+        var destination = answer.GetSpan(request.Length + (request.Length / 2) + 4);
+        var written = 0;
         while (!request.IsEmpty)
         {
-            var status = Rune.DecodeFromUtf8(request, out var rune, out var consumed);
-            if (status != OperationStatus.Done)
+            var asciiRun = request.IndexOfAnyExceptInRange((byte)0, (byte)0x7F);
+            if (asciiRun != 0)
             {
-                // Invalid or truncated sequence: copy its bytes unchanged.
-                answer.Write(request[..consumed]);
+                var run = asciiRun < 0 ? request.Length : asciiRun;
+                Ascii.ToUpper(request[..run], destination[written..], out var converted);
+                written += converted;
+                request = request[run..];
+                continue;
+            }
+
+            if (Rune.DecodeFromUtf8(request, out var rune, out var consumed) == OperationStatus.Done)
+            {
+                written += Rune.ToUpperInvariant(rune).EncodeToUtf8(destination[written..]);
             }
             else
             {
-                var upper = Rune.ToUpperInvariant(rune);
-                var span = answer.GetSpan(4);
-                var length = upper.EncodeToUtf8(span);
-                answer.Advance(length);
+                // Invalid or truncated sequence: its bytes go through unchanged.
+                request[..consumed].CopyTo(destination[written..]);
+                written += consumed;
             }
 
             request = request[consumed..];
         }
+
+        answer.Advance(written);
     }
 }

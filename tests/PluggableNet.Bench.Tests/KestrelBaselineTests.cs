@@ -64,12 +64,19 @@ public sealed class KestrelBaselineTests
             Depth = 4,
             PayloadBytes = 64,
             Duration = TimeSpan.FromSeconds(1),
-            Warmup = TimeSpan.FromSeconds(0.2),
+            Warmup = TimeSpan.FromSeconds(1),
         };
 
-        var result = await new LoadRunner(options).RunAsync().WaitAsync(_bound);
+        var probe = new AllocationProbe();
+
+        var result = await new LoadRunner(options).RunAsync(probe).WaitAsync(_bound);
 
         Assert.Equal(0, result.Errors);
         Assert.True(result.Requests > 0);
+
+        // The load generator must not be the bottleneck: no allocation per request once running
+        // (the small allowance covers the test host's own background work during the window).
+        var perRequest = probe.AllocatedBytes / (double)result.Requests;
+        Assert.True(perRequest < 1.0, $"LoadGen allocated {probe.AllocatedBytes} B for {result.Requests} requests ({perRequest:F2} B/request)");
     }
 }

@@ -1,0 +1,3 @@
+using PluggableNet.Bench.Driver;
+
+return await DriverApp.RunAsync(args, Console.Out).ConfigureAwait(false);

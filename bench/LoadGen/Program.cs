@@ -1,0 +1,3 @@
+using PluggableNet.LoadGen;
+
+return await LoadGenCommand.Create().Parse(args).InvokeAsync().ConfigureAwait(false);
