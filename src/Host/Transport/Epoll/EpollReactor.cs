@@ -17,8 +17,9 @@ internal sealed unsafe class EpollReactor : IDisposable
     private const ulong ListenerToken = ulong.MaxValue;
     private const ulong WakeToken = ulong.MaxValue - 1;
     private const int MaxEvents = 256;
-    private const int AcceptsPerWake = 64;
+    private const int AcceptsPerWake = 16;
     private const int ReadsPerWake = 4;
+    private const int MsgPeek = 2;
 
     private readonly int _index;
     private readonly int _listenFd;
@@ -30,11 +31,13 @@ internal sealed unsafe class EpollReactor : IDisposable
     private readonly int _wakeFd;
     private readonly EpollEvents _events = new(MaxEvents);
     private readonly ConcurrentQueue<EpollConnection> _completions = new();
+    private readonly ConcurrentQueue<(int Fd, FrameConnection Machine)> _handoffs = new();
     private readonly ConcurrentQueue<Action> _commands = new();
     private readonly List<EpollConnection> _slotWaiters = [];
     private readonly Thread _thread;
     private readonly long _scanIntervalMs;
 
+    private readonly IReadOnlyList<EpollReactor> _all;
     private EpollConnection?[] _byFd = new EpollConnection?[1024];
     private int _highestFd;
     private uint _sequence;
@@ -45,8 +48,9 @@ internal sealed unsafe class EpollReactor : IDisposable
     private long _nextScanAt;
     private volatile bool _stopRequested;
 
-    public EpollReactor(int index, int listenFd, ConnectionContext context, TransportOptions options, RejectionLog rejections)
+    public EpollReactor(int index, int listenFd, ConnectionContext context, TransportOptions options, RejectionLog rejections, IReadOnlyList<EpollReactor> all)
     {
+        _all = all;
         _index = index;
         _listenFd = listenFd;
         _context = context;
@@ -83,6 +87,13 @@ internal sealed unsafe class EpollReactor : IDisposable
         Wake();
     }
 
+    /// <summary>Takes over a connection another reactor accepted; registered on this reactor's thread.</summary>
+    private void Adopt(int fd, FrameConnection machine)
+    {
+        _handoffs.Enqueue((fd, machine));
+        Wake();
+    }
+
     public void StopAccepting(TaskCompletionSource done) => Post(() =>
     {
         StopListening();
@@ -95,6 +106,7 @@ internal sealed unsafe class EpollReactor : IDisposable
         var cut = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
+            RegisterHandoffs();
             var count = 0;
             for (var fd = 0; fd <= _highestFd; fd++)
             {
@@ -375,6 +387,7 @@ internal sealed unsafe class EpollReactor : IDisposable
         ulong value;
         Libc.read(_wakeFd, &value, sizeof(ulong));
 
+        RegisterHandoffs();
         while (_commands.TryDequeue(out var command))
         {
             command();
@@ -434,6 +447,12 @@ internal sealed unsafe class EpollReactor : IDisposable
             }
 
             var reason = connection.Machine.DueClose(now);
+            if (reason == CloseReason.Shutdown && HasUnreadBytes(connection.Fd))
+            {
+                // Requests already in the socket are received requests: read and answer them before closing.
+                continue;
+            }
+
             if (reason != CloseReason.None)
             {
                 connection.Machine.CloseFor(reason, now);
@@ -480,7 +499,46 @@ internal sealed unsafe class EpollReactor : IDisposable
             var one = 1;
             Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
             var peer = SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length));
-            Register(fd, new FrameConnection(_context, peer, now));
+            var machine = new FrameConnection(_context, peer, now);
+            var target = LeastLoaded();
+            Interlocked.Increment(ref target._connectionCount);
+            if (ReferenceEquals(target, this))
+            {
+                Register(fd, machine);
+            }
+            else
+            {
+                target.Adopt(fd, machine);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whichever reactor the kernel woke accepts, but the connection goes to the reactor with the fewest:
+    /// EPOLLEXCLUSIVE alone lets one idle reactor collect every new connection.
+    /// </summary>
+    private EpollReactor LeastLoaded()
+    {
+        var best = this;
+        var fewest = ConnectionCount;
+        foreach (var reactor in _all)
+        {
+            var count = reactor.ConnectionCount;
+            if (count < fewest)
+            {
+                best = reactor;
+                fewest = count;
+            }
+        }
+
+        return best;
+    }
+
+    private void RegisterHandoffs()
+    {
+        while (_handoffs.TryDequeue(out var handoff))
+        {
+            Register(handoff.Fd, handoff.Machine);
         }
     }
 
@@ -498,12 +556,12 @@ internal sealed unsafe class EpollReactor : IDisposable
             _logger.LogError("Reactor {Reactor}: epoll_ctl(ADD) failed: {Error}", _index, Libc.Describe(Libc.LastError));
             Libc.close(fd);
             _context.Metrics.ConnectionClosed();
+            Interlocked.Decrement(ref _connectionCount);
             return;
         }
 
         _byFd[fd] = connection;
         _highestFd = Math.Max(_highestFd, fd);
-        Interlocked.Increment(ref _connectionCount);
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             ConnectionLog.Accepted(_logger, machine.Id, machine.Peer);
@@ -561,6 +619,12 @@ internal sealed unsafe class EpollReactor : IDisposable
             _listening = false;
             EpollEvents.Control(_epfd, Libc.EPOLL_CTL_DEL, _listenFd, 0, 0);
         }
+    }
+
+    private static bool HasUnreadBytes(int fd)
+    {
+        byte peek;
+        return Libc.recv(fd, &peek, 1, MsgPeek) > 0;
     }
 
     private static long ScanInterval(ConnectionLimits limits)

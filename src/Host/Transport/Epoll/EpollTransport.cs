@@ -8,9 +8,11 @@ namespace PluggableNet.Host.Transport.Epoll;
 /// The native transport: one listening descriptor and <c>Server:ReactorThreads</c> reactors.
 /// </summary>
 /// <remarks>
-/// The reactors share the listener, each watching it with EPOLLEXCLUSIVE (as nginx does), instead of one
-/// SO_REUSEPORT listener each: the kernel still wakes one reactor per incoming connection and nothing crosses
-/// threads, while a second process can never silently bind the same port and steal half the connections.
+/// The reactors share one listener, each watching it with EPOLLEXCLUSIVE (as nginx does), instead of one
+/// SO_REUSEPORT listener each, so a second process can never silently bind the same port and take half the
+/// connections. The kernel wakes one reactor per incoming connection; that reactor accepts and hands the
+/// descriptor to the reactor with the fewest connections (itself, usually, under load), so connections stay
+/// spread evenly. The hand-off is once per connection; requests never cross threads.
 /// </remarks>
 internal sealed class EpollTransport(TransportOptions options, ConnectionContext context) : ITransport
 {
@@ -33,7 +35,7 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionContext
         {
             for (var i = 0; i < options.ReactorThreads; i++)
             {
-                _reactors.Add(new EpollReactor(i, _listenFd, context, options, rejections));
+                _reactors.Add(new EpollReactor(i, _listenFd, context, options, rejections, _reactors));
             }
         }
         catch

@@ -42,10 +42,30 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     {
         if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
         {
-            socket.Dispose();
+            if (reason != CloseReason.Shutdown || !TryShutdown())
+            {
+                socket.Dispose();
+            }
 
-            // Disposing the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
+            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
             _aborted.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Sends a FIN and ends a pending receive or send, leaving the loop to close the socket: disposing it under
+    /// a pending operation makes the close abortive (an RST), which can destroy answers the peer has not read yet.
+    /// </summary>
+    private bool TryShutdown()
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+            return true;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 
@@ -67,6 +87,13 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                     }
 
                     var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
+                    if (received == 0 && Volatile.Read(ref _abortReason) is var aborted and not 0)
+                    {
+                        // Our own shutdown (drain), not the peer's half-close.
+                        Machine.Abort((CloseReason)aborted);
+                        break;
+                    }
+
                     Step(received);
                 }
                 else if (Machine.OffloadTask is { } task)

@@ -85,11 +85,30 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
                 continue;
             }
 
-            socket.NoDelay = true;
-            var machine = new FrameConnection(context, socket.RemoteEndPoint, now);
+            FrameConnection machine;
+            try
+            {
+                socket.NoDelay = true;
+                machine = new FrameConnection(context, socket.RemoteEndPoint, now);
+            }
+            catch (SocketException exception)
+            {
+                // Reset while it waited in the backlog: nothing to serve, and no reason to stop accepting.
+                context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
+                socket.Dispose();
+                context.Metrics.ConnectionClosed();
+                continue;
+            }
+
             var connection = new SocketConnection(socket, machine, context);
             _connections[machine.Id] = connection;
-            _ = RunConnectionAsync(connection);
+
+            // Off the accept loop: a first request already waiting would otherwise be answered synchronously
+            // here, and a slow plugin would stop every new connection from being accepted.
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static state => _ = state.Transport.RunConnectionAsync(state.Connection),
+                (Transport: this, Connection: connection),
+                preferLocal: false);
         }
     }
 
@@ -112,7 +131,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
         foreach (var connection in _connections.Values)
         {
             var reason = connection.Machine.DueClose(now);
-            if (reason == CloseReason.Shutdown && !connection.IdleInReceive)
+            if (reason == CloseReason.Shutdown && (!connection.IdleInReceive || connection.HasUnreadBytes))
             {
                 // Only a connection parked in an empty receive can be closed from here without losing a request.
                 continue;
