@@ -17,6 +17,7 @@ public sealed class ControlChannel : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private int _disposed;
 
     public ControlChannel(string path, Func<HostStatus> status, ILogger logger)
     {
@@ -116,6 +117,11 @@ public sealed class ControlChannel : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _listener.Dispose();
         await _loop.ConfigureAwait(false);

@@ -3,6 +3,11 @@ using System.Text.Json.Serialization;
 namespace PluggableNet.Host.Hosting;
 
 /// <summary>What <c>status</c> reports about a running host. Serialized as one JSON line on the control socket.</summary>
+/// <remarks>
+/// The swap fields: <c>failedSwaps</c> counts attempts that kept the old version serving; <c>lastSwapError</c> is the
+/// reason of the latest failure and is cleared by the next successful swap; <c>retiredGenerationsLoaded</c> counts
+/// swapped-out versions whose code has not been collected yet (it should fall back to 0 after a few full GCs).
+/// </remarks>
 public sealed record HostStatus(
     [property: JsonPropertyName("pid")] int Pid,
     [property: JsonPropertyName("address")] string Address,
@@ -15,7 +20,12 @@ public sealed record HostStatus(
     [property: JsonPropertyName("connections")] long Connections,
     [property: JsonPropertyName("requests")] long Requests,
     [property: JsonPropertyName("allocatedBytes")] long AllocatedBytes,
-    [property: JsonPropertyName("uptimeSeconds")] double UptimeSeconds);
+    [property: JsonPropertyName("uptimeSeconds")] double UptimeSeconds,
+    [property: JsonPropertyName("failedSwaps")] int FailedSwaps = 0,
+    [property: JsonPropertyName("lastSwapAt")] DateTimeOffset? LastSwapAt = null,
+    [property: JsonPropertyName("lastSwapTrigger")] string? LastSwapTrigger = null,
+    [property: JsonPropertyName("lastSwapError")] string? LastSwapError = null,
+    [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0);
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>
 [JsonSerializable(typeof(HostStatus))]

@@ -90,6 +90,14 @@ public sealed class PluggableServer : IAsyncDisposable
     /// Loads plugin <paramref name="pluginName"/> (default: the current one, re-read from disk) and swaps it in.
     /// On failure the current version keeps serving and the failure is logged; nothing throws.
     /// </summary>
+    /// <remarks>
+    /// Swaps are serialized, drain included, so at most two generations exist at any time (the current one and
+    /// the one draining), as in Erlang's current/old code. <paramref name="cancellationToken"/> cancels only the
+    /// wait for an earlier swap: once a new generation is published, the old one is always drained and disposed.
+    /// </remarks>
+    /// <param name="trigger">What asked for the swap, for the log: <c>file</c>, <c>config</c>, <c>signal</c>, …</param>
+    /// <param name="pluginName">The plugin to load; null reloads the current one.</param>
+    /// <param name="cancellationToken">Cancels waiting for the swap lock.</param>
     public async Task<SwapResult> ReloadAsync(string trigger, string? pluginName = null, CancellationToken cancellationToken = default)
     {
         await _swapLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -97,6 +105,11 @@ public sealed class PluggableServer : IAsyncDisposable
         {
             var name = pluginName ?? _pluginName;
             var current = Plugins.Current;
+            if (_stopped)
+            {
+                return new SwapResult(false, current, "the server is stopping");
+            }
+
             var started = Stopwatch.GetTimestamp();
             PluginGeneration next;
             try
@@ -105,25 +118,32 @@ public sealed class PluggableServer : IAsyncDisposable
             }
             catch (Exception exception)
             {
+                // The message only, never the exception object: a log sink that keeps events would keep the
+                // failed load context (referenced from the stack trace) alive.
+                Plugins.History.Failed(exception.Message);
                 _logger.LogError(
-                    "Swap to plugin {Plugin} ({Trigger}) failed: {Reason}; {Current} {Version} keeps serving",
-                    name, trigger, exception.Message, current.Name, current.Version);
-                return new SwapResult(false, current, exception.Message);
+                    "Swap to plugin {Plugin} ({Trigger}) failed: {Reason}; {Current} {Version} (generation {Generation}) keeps serving",
+                    name, trigger, exception.Message, current.Name, current.Version, current.Number);
+                return new SwapResult(false, current, exception.Message, Elapsed: Stopwatch.GetElapsedTime(started));
             }
 
-            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, cancellationToken).ConfigureAwait(false);
+            var loaded = Stopwatch.GetElapsedTime(started);
+            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, CancellationToken.None, trigger).ConfigureAwait(false);
             _pluginName = next.Name;
             if (!drained)
             {
                 _logger.LogWarning(
-                    "Plugin {Plugin} {Version} still had calls running after {Timeout}; disposed anyway",
-                    previous.Name, previous.Version, Settings.SwapDrainTimeout);
+                    "Plugin {Plugin} {Version} (generation {Generation}) still had calls running after Logic:SwapDrainTimeout {Timeout}; disposed anyway",
+                    previous.Name, previous.Version, previous.Number, Settings.SwapDrainTimeout);
             }
 
+            var elapsed = Stopwatch.GetElapsedTime(started);
             _logger.LogInformation(
-                "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms",
-                previous.Name, previous.Version, previous.Number, next.Name, next.Version, next.Number, trigger, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-            return new SwapResult(true, next, null, previous.LoadContext);
+                "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms (load {LoadMs:F1} ms, drain {DrainMs:F1} ms)",
+                previous.Name, previous.Version, previous.Number, next.Name, next.Version, next.Number, trigger,
+                elapsed.TotalMilliseconds, loaded.TotalMilliseconds, (elapsed - loaded).TotalMilliseconds);
+            Plugins.Retired.Check(_logger);
+            return new SwapResult(true, next, null, previous.LoadContext, drained, elapsed);
         }
         finally
         {
@@ -167,5 +187,10 @@ public sealed class PluggableServer : IAsyncDisposable
         Metrics.OpenConnections,
         Metrics.Requests,
         GC.GetTotalAllocatedBytes(false),
-        Math.Round(Uptime.TotalSeconds, 1));
+        Math.Round(Uptime.TotalSeconds, 1),
+        Plugins.History.Failures,
+        Plugins.History.LastSwapAt,
+        Plugins.History.LastTrigger,
+        Plugins.History.LastError,
+        Plugins.Retired.StillLoaded);
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,9 @@ namespace PluggableNet.Host.Plugins;
 /// Every version gets its own <see cref="PluginLoader"/> (unloadable, loaded from memory so the files stay free
 /// to be rebuilt) and its own service provider, disposed with it. Only the contract and the abstractions a
 /// plugin's constructor may take are shared with the host, so type identity holds for exactly those.
+/// A plugin's configuration is a snapshot of <c>Plugins:&lt;Name&gt;</c> taken when it is loaded: a changed section
+/// is applied by loading a new generation, and no change token of the host's configuration ever points into a
+/// plugin (which would keep its load context alive).
 /// </remarks>
 public sealed class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory)
 {
@@ -96,10 +100,13 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
             CheckContract(assembly, path);
             var type = FindPluginType(assembly, path);
 
+            Warm(type, path);
+            var (settings, signature) = SnapshotSettings(Path.GetFileName(folder));
+
             var collection = new ServiceCollection();
             collection.AddSingleton(loggerFactory);
             collection.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
-            collection.AddSingleton<IConfiguration>(configuration.GetSection($"Plugins:{Path.GetFileName(folder)}"));
+            collection.AddSingleton<IConfiguration>(settings);
             services = collection.BuildServiceProvider();
 
             ILogicPlugin plugin;
@@ -121,13 +128,59 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
                 version = version[..plusAt];
             }
 
-            return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path);
+            return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path)
+            {
+                SettingsSignature = signature,
+            };
         }
         catch
         {
             services?.Dispose();
             loader.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The plugin's section as it is now, detached from the host's configuration, and a signature to tell
+    /// later whether the section has changed since.
+    /// </summary>
+    internal (IConfiguration Settings, string Signature) SnapshotSettings(string pluginName)
+    {
+        var values = configuration.GetSection($"Plugins:{pluginName}")
+            .AsEnumerable(makePathsRelative: true)
+            .Where(pair => pair.Value is not null)
+            .OrderBy(pair => pair.Key, StringComparer.OrdinalIgnoreCase)
+            .ToList();
+        var settings = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        return (settings, string.Join('\n', values.Select(pair => $"{pair.Key}={pair.Value}")));
+    }
+
+    /// <summary>The signature <see cref="SnapshotSettings"/> would give for <paramref name="pluginName"/> now.</summary>
+    internal string SettingsSignature(string pluginName) => SnapshotSettings(pluginName).Signature;
+
+    /// <summary>
+    /// JIT-compiles the contract methods before the plugin is published, so the first request after a swap does
+    /// not pay for it on a reactor thread, and an assembly whose code is damaged fails here instead of on a request.
+    /// </summary>
+    private static void Warm(Type type, string path)
+    {
+        var map = type.GetInterfaceMap(typeof(ILogicPlugin));
+        foreach (var method in map.TargetMethods)
+        {
+            if (method.IsAbstract || method.ContainsGenericParameters)
+            {
+                continue;
+            }
+
+            try
+            {
+                RuntimeHelpers.PrepareMethod(method.MethodHandle);
+            }
+            catch (Exception exception) when (exception is InvalidProgramException or BadImageFormatException or TypeLoadException or FileNotFoundException or FileLoadException or MissingMethodException)
+            {
+                throw new PluginLoadException($"{path}: {type.FullName}.{method.Name} cannot be compiled: {exception.Message}", exception);
+            }
         }
     }
 

@@ -42,6 +42,9 @@ public sealed class PluginGeneration : IAsyncDisposable
     /// <summary>A weak handle on the collectible load context, to prove it was collected after unload.</summary>
     public WeakReference LoadContext { get; }
 
+    /// <summary>The <c>Plugins:&lt;Name&gt;</c> settings this generation was built with, to detect a changed section.</summary>
+    internal string SettingsSignature { get; init; } = string.Empty;
+
     internal ILogicPlugin Plugin { get; private set; }
 
     internal PluginExecution Execution { get; }

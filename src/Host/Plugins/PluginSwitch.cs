@@ -20,6 +20,12 @@ public sealed class PluginSwitch
     /// <summary>Successful swaps so far.</summary>
     public int Swaps => Volatile.Read(ref _swaps);
 
+    /// <summary>The outcome of the last swap attempts.</summary>
+    public SwapHistory History { get; } = new();
+
+    /// <summary>Swapped-out generations, watched until their code is collected.</summary>
+    public RetiredGenerations Retired { get; } = new();
+
     /// <summary>Pins the current generation: it will not be disposed until <see cref="Release"/>.</summary>
     public PluginGeneration Acquire()
     {
@@ -45,12 +51,24 @@ public sealed class PluginSwitch
     /// Publishes <paramref name="next"/>, waits (up to <paramref name="drainTimeout"/>) for calls on the previous
     /// generation to end, then disposes it. Returns the previous generation and whether it drained in time.
     /// </summary>
-    public async Task<(PluginGeneration Previous, bool Drained)> SwapAsync(PluginGeneration next, TimeSpan drainTimeout, CancellationToken cancellationToken = default)
+    /// <remarks><paramref name="trigger"/> is recorded in <see cref="History"/> as the new generation is published, so a status read sees both together.</remarks>
+    public async Task<(PluginGeneration Previous, bool Drained)> SwapAsync(PluginGeneration next, TimeSpan drainTimeout, CancellationToken cancellationToken = default, string trigger = "swap")
     {
         var previous = Interlocked.Exchange(ref _current, next);
         Interlocked.Increment(ref _swaps);
-        var drained = await WaitUntilIdleAsync(previous, drainTimeout, cancellationToken).ConfigureAwait(false);
-        await previous.DisposeAsync().ConfigureAwait(false);
+        History.Succeeded(trigger);
+        var drained = false;
+        try
+        {
+            drained = await WaitUntilIdleAsync(previous, drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Even when the wait is cancelled (shutdown), the previous generation is retired now: nobody else will.
+            await previous.DisposeAsync().ConfigureAwait(false);
+            Retired.Add(previous);
+        }
+
         return (previous, drained);
     }
 

@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluggableNet.Host.Plugins;
+
+/// <summary>
+/// Watches the active plugin's folder and reports, once a burst of changes has gone quiet, that it may hold a
+/// new version. Every kind of change counts (created, changed, renamed, deleted, any file): a copy raises
+/// <c>Changed</c>, an atomic <c>mv</c> deploy raises <c>Renamed</c> or <c>Created</c>, a clean rebuild <c>Deleted</c> first.
+/// </summary>
+/// <remarks>
+/// The watch is on the plugins root (with subfolders), filtered to the target plugin, rather than on the plugin
+/// folder itself: a deploy that replaces the whole folder (<c>mv Name.new Name</c>) would otherwise leave us
+/// watching a deleted directory. Retargeting after a switch of <c>Logic:Plugin</c> only changes the filter.
+/// </remarks>
+public sealed class PluginFolderWatcher : IDisposable
+{
+    private readonly FileSystemWatcher _watcher;
+    private readonly Debouncer _debouncer;
+    private readonly ILogger _logger;
+    private readonly string _root;
+    private string _target;
+
+    /// <summary>Starts watching <paramref name="pluginsPath"/> for changes to plugin <paramref name="pluginName"/>.</summary>
+    /// <param name="pluginsPath">The plugins root (<c>Logic:PluginsPath</c>).</param>
+    /// <param name="pluginName">The folder name of the plugin to watch, matched case-insensitively.</param>
+    /// <param name="debounce">How long the folder must stay quiet before <paramref name="settled"/> runs.</param>
+    /// <param name="settled">Called with the watched plugin's name once a burst of changes is over.</param>
+    /// <param name="logger">Where watcher errors go.</param>
+    public PluginFolderWatcher(string pluginsPath, string pluginName, TimeSpan debounce, Action<string> settled, ILogger logger)
+    {
+        _root = Path.GetFullPath(pluginsPath);
+        _target = pluginName;
+        _logger = logger;
+        _debouncer = new Debouncer(debounce, () => settled(Volatile.Read(ref _target)));
+        _watcher = new FileSystemWatcher(_root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+            InternalBufferSize = 64 * 1024,
+        };
+        _watcher.Created += OnChanged;
+        _watcher.Changed += OnChanged;
+        _watcher.Deleted += OnChanged;
+        _watcher.Renamed += OnRenamed;
+        _watcher.Error += OnError;
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    /// <summary>The plugin whose folder is watched.</summary>
+    public string PluginName => Volatile.Read(ref _target);
+
+    /// <summary>Watches plugin <paramref name="pluginName"/> from now on (after a switch of <c>Logic:Plugin</c>).</summary>
+    public void Retarget(string pluginName) => Volatile.Write(ref _target, pluginName);
+
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        if (Concerns(e.FullPath))
+        {
+            _debouncer.Signal();
+        }
+    }
+
+    private void OnRenamed(object sender, RenamedEventArgs e)
+    {
+        if (Concerns(e.FullPath) || Concerns(e.OldFullPath))
+        {
+            _debouncer.Signal();
+        }
+    }
+
+    private void OnError(object sender, ErrorEventArgs e)
+    {
+        // An overflowed event buffer loses events; assume ours was among them and let the stability check decide.
+        _logger.LogWarning("Watching {PluginsPath} failed: {Error}; checking plugin {Plugin} for changes", _root, e.GetException().Message, PluginName);
+        _debouncer.Signal();
+    }
+
+    /// <summary>Whether <paramref name="path"/> is the target plugin's folder or lies inside it.</summary>
+    private bool Concerns(string path)
+    {
+        var relative = Path.GetRelativePath(_root, path);
+        var separator = relative.IndexOfAny(['/', '\\']);
+        var top = separator < 0 ? relative : relative[..separator];
+        return string.Equals(top, Volatile.Read(ref _target), StringComparison.OrdinalIgnoreCase);
+    }
+
+    public void Dispose()
+    {
+        _watcher.EnableRaisingEvents = false;
+        _watcher.Created -= OnChanged;
+        _watcher.Changed -= OnChanged;
+        _watcher.Deleted -= OnChanged;
+        _watcher.Renamed -= OnRenamed;
+        _watcher.Error -= OnError;
+        _watcher.Dispose();
+        _debouncer.Dispose();
+    }
+}
