@@ -31,6 +31,9 @@ internal sealed class FrameConnection
     private int _expectedFrame;
     private long _frameStartedAt;
     private long _lastRequestAt;
+
+    // When the unsent answers last made progress (or were empty): a peer that stops reading them is slow, not idle.
+    private long _lastWriteProgressAt;
     private long _requests;
     private long _unreportedRequests;
     private bool _inputEnded;
@@ -127,6 +130,7 @@ internal sealed class FrameConnection
     public void OnSent(int count)
     {
         _output.Consume(count);
+        _lastWriteProgressAt = Environment.TickCount64;
         if (_output.Length == 0 && State == ConnectionState.Write)
         {
             // Everything answered: back to reading, as nbNet's write → read transition.
@@ -152,6 +156,11 @@ internal sealed class FrameConnection
     /// </summary>
     public void Pump(PluginGeneration generation, long now)
     {
+        if (_output.Length == 0)
+        {
+            _lastWriteProgressAt = now;
+        }
+
         while (CloseReason == CloseReason.None
             && _offloadTask is null
             && _output.Length <= _context.Limits.MaxPendingWriteBytes)
@@ -272,14 +281,15 @@ internal sealed class FrameConnection
             return CloseReason.None;
         }
 
+        if (_output.Length > 0)
+        {
+            // Answers wait for the peer to read them (and, under backpressure, so do its buffered requests).
+            return limits.WriteTimeoutMs > 0 && now - _lastWriteProgressAt >= limits.WriteTimeoutMs ? CloseReason.WriteTimeout : CloseReason.None;
+        }
+
         if (_inputStart != _inputEnd)
         {
             return limits.ReadTimeoutMs > 0 && _frameStartedAt != 0 && now - _frameStartedAt >= limits.ReadTimeoutMs ? CloseReason.ReadTimeout : CloseReason.None;
-        }
-
-        if (_output.Length > 0)
-        {
-            return CloseReason.None;
         }
 
         if (_context.Draining)
@@ -309,6 +319,9 @@ internal sealed class FrameConnection
             case CloseReason.IdleTimeout:
                 Expire(reason, now - _lastRequestAt);
                 return;
+            case CloseReason.WriteTimeout:
+                Expire(reason, now - _lastWriteProgressAt);
+                return;
             default:
                 Abort(reason);
                 return;
@@ -321,13 +334,14 @@ internal sealed class FrameConnection
         CloseReason.ProcessTimeout => now - _offloadStartedAt,
         CloseReason.ReadTimeout => now - _frameStartedAt,
         CloseReason.IdleTimeout => now - _lastRequestAt,
+        CloseReason.WriteTimeout => now - _lastWriteProgressAt,
         _ => 0,
     };
 
     private void Expire(CloseReason reason, long elapsedMs)
     {
         _context.Metrics.Timeout();
-        ConnectionLog.TimedOut(_context.Logger, Id, Peer, reason, elapsedMs);
+        ConnectionLog.TimedOut(_context.Logger, Id, Peer, reason.ToString(), elapsedMs);
         Abort(reason);
     }
 
@@ -389,12 +403,13 @@ internal sealed class FrameConnection
             _offloadTask = null;
             _offloadCancellation?.Cancel();
 
-            // The plugin may still be running on the request: free its resources, and unpin its generation,
-            // only when it is really done, so the old code is never unloaded under it.
+            // The slot is freed now: a plugin that ignores cancellation must not wedge all offloaded work.
+            // Its request buffer, and the pin on its generation, are released only when it really ends, so the
+            // old code is never unloaded under it.
+            _context.OffloadGate.Exit();
             var generation = _offloadGeneration!;
             var request = _offloadRequest;
             var cancellation = _offloadCancellation;
-            var gate = _context.OffloadGate;
             _offloadGeneration = null;
             _offloadRequest = null;
             _offloadAnswer = null;
@@ -402,16 +417,15 @@ internal sealed class FrameConnection
             _ = task.ContinueWith(
                 static (_, state) =>
                 {
-                    var (generation, request, cancellation, gate) = ((PluginGeneration, byte[]?, CancellationTokenSource?, OffloadGate))state!;
+                    var (generation, request, cancellation) = ((PluginGeneration, byte[]?, CancellationTokenSource?))state!;
                     PluginSwitch.Release(generation);
-                    gate.Exit();
                     cancellation?.Dispose();
                     if (request is not null)
                     {
                         ArrayPool<byte>.Shared.Return(request);
                     }
                 },
-                (generation, request, cancellation, gate),
+                (generation, request, cancellation),
                 CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously,
                 TaskScheduler.Default);
@@ -602,7 +616,7 @@ internal sealed class FrameConnection
         if (_context.Logger.IsEnabled(LogLevel.Debug))
         {
             var need = _expectedFrame > 0 ? _expectedFrame - (_inputEnd - _inputStart) : _codec.HeaderLength - (_inputEnd - _inputStart);
-            ConnectionLog.State(_context.Logger, Id, state, _inputEnd - _inputStart, Math.Max(need, 0), _output.Length);
+            ConnectionLog.State(_context.Logger, Id, state.ToString(), _inputEnd - _inputStart, Math.Max(need, 0), _output.Length);
         }
     }
 

@@ -61,6 +61,9 @@ public sealed record HostSettings
     /// <summary><c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame must complete within it.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary><c>Limits:WriteTimeout</c>, default 60 s (0 = off): pending answers must make progress within it (nginx's send_timeout).</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary><c>Limits:IdleTimeout</c>, default 10 min (0 = off): a connection with no request for this long is closed.</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
@@ -82,6 +85,7 @@ public sealed record HostSettings
     {
         MaxPendingWriteBytes = MaxPendingWriteBytes,
         ReadTimeoutMs = (long)ReadTimeout.TotalMilliseconds,
+        WriteTimeoutMs = (long)WriteTimeout.TotalMilliseconds,
         IdleTimeoutMs = (long)IdleTimeout.TotalMilliseconds,
         ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
         PluginFaultAction = PluginFault,
@@ -112,6 +116,7 @@ public sealed record HostSettings
             MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
             MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
             ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
+            WriteTimeout = reader.Duration("Limits:WriteTimeout", defaults.WriteTimeout),
             IdleTimeout = reader.Duration("Limits:IdleTimeout", defaults.IdleTimeout),
             ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
             MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),

@@ -4,23 +4,26 @@ using PluggableNet.Host.Connections;
 
 namespace PluggableNet.Host.Logging;
 
-/// <summary>Every connection-level log event, with stable event ids. Source-generated: a disabled level costs a check.</summary>
+/// <summary>
+/// Every connection-level log event, with stable event ids. Source-generated: a disabled level costs a check.
+/// Enums are passed as their (cached) names so sinks print them as plain words.
+/// </summary>
 internal static partial class ConnectionLog
 {
     [LoggerMessage(1000, LogLevel.Debug, "Connection {ConnectionId} from {Peer} accepted")]
     public static partial void Accepted(ILogger logger, long connectionId, EndPoint? peer);
 
     [LoggerMessage(1001, LogLevel.Debug, "Connection {ConnectionId} from {Peer} closed: {Reason} in state {State} after {Requests} requests")]
-    public static partial void Closed(ILogger logger, long connectionId, EndPoint? peer, CloseReason reason, ConnectionState state, long requests);
+    public static partial void Closed(ILogger logger, long connectionId, EndPoint? peer, string reason, string state, long requests);
 
     [LoggerMessage(1002, LogLevel.Debug, "Connection {ConnectionId} state {State}: buffered {Buffered} bytes, need {NeedRead}, pending write {PendingWrite}")]
-    public static partial void State(ILogger logger, long connectionId, ConnectionState state, int buffered, int needRead, int pendingWrite);
+    public static partial void State(ILogger logger, long connectionId, string state, int buffered, int needRead, int pendingWrite);
 
     [LoggerMessage(1003, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: invalid frame header ({Reason})")]
     public static partial void ProtocolError(ILogger logger, long connectionId, EndPoint? peer, string reason);
 
     [LoggerMessage(1004, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: {Reason} after {ElapsedMs} ms")]
-    public static partial void TimedOut(ILogger logger, long connectionId, EndPoint? peer, CloseReason reason, long elapsedMs);
+    public static partial void TimedOut(ILogger logger, long connectionId, EndPoint? peer, string reason, long elapsedMs);
 
     [LoggerMessage(1005, LogLevel.Error, "Plugin {Plugin} {Version} failed on connection {ConnectionId} from {Peer}; {Action}")]
     public static partial void PluginFault(ILogger logger, Exception exception, string plugin, string version, long connectionId, EndPoint? peer, string action);

@@ -21,6 +21,6 @@ public sealed class HalfCloseTests
         var expected = string.Concat(requests.Select(r => Encoding.ASCII.GetString(SocketHelpers.Frame(SocketHelpers.Reverse(r)))));
         Assert.Equal(expected, Encoding.ASCII.GetString(bytes));
         Assert.True(cleanEof, "the server reset instead of closing after the last answer");
-        await server.Log.WaitForAsync("closed: \"RemoteClosed\"");
+        await server.Log.WaitForAsync("closed: RemoteClosed");
     }
 }

@@ -58,7 +58,7 @@ internal static class HardeningPlugins
         """;
 
     /// <summary>
-    /// Offloaded. <c>hang</c> never completes until cancelled; <c>sleep:MS</c> waits MS milliseconds and answers
+    /// Offloaded. <c>hang</c> never completes until cancelled; <c>deaf:MS</c> ignores cancellation for MS milliseconds; <c>sleep:MS</c> waits MS milliseconds and answers
     /// with the largest number of requests it ever saw running at once (so a test can read the concurrency).
     /// </summary>
     private const string SlowSource = """
@@ -85,6 +85,14 @@ internal static class HardeningPlugins
                 if (text == "hang")
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
+                    return;
+                }
+
+                if (text.StartsWith("deaf:", StringComparison.Ordinal))
+                {
+                    // Ignores cancellation: the host must not let it hold an offload slot.
+                    await Task.Delay(int.Parse(text.Substring(5)), CancellationToken.None);
+                    answer.Write(Encoding.ASCII.GetBytes("late"));
                     return;
                 }
 

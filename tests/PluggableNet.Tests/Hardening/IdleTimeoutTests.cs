@@ -12,7 +12,7 @@ public sealed class IdleTimeoutTests
         using var client = server.Connect();
 
         Assert.True(await client.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "an idle connection was kept open");
-        await server.Log.WaitForAsync("closed: \"IdleTimeout\" after");
+        await server.Log.WaitForAsync("closed: IdleTimeout after");
         await Wait.UntilAsync(() => server.Server.Metrics.OpenConnections == 0, because: "the idle connection to be gone");
     }
 

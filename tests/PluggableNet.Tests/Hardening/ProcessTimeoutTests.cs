@@ -30,7 +30,7 @@ public sealed class ProcessTimeoutTests
 
             Assert.True(await closed, "the hung request's connection was not closed");
             Assert.All(answered, count => Assert.True(count > 0));
-            await server.Log.WaitForAsync("closed: \"ProcessTimeout\" after");
+            await server.Log.WaitForAsync("closed: ProcessTimeout after");
             await Wait.UntilAsync(() => server.Server.Metrics.OpenConnections == bystanders.Count, because: "the hung connection to be released");
 
             foreach (var bystander in bystanders)

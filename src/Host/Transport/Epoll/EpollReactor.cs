@@ -57,7 +57,7 @@ internal sealed unsafe class EpollReactor : IDisposable
         _options = options;
         _rejections = rejections;
         _logger = context.Logger;
-        _scanIntervalMs = ScanInterval(context.Limits);
+        _scanIntervalMs = context.Limits.ScanIntervalMs;
 
         _epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
         if (_epfd < 0)
@@ -596,7 +596,7 @@ internal sealed unsafe class EpollReactor : IDisposable
         _context.Metrics.ConnectionClosed();
         if (_logger.IsEnabled(LogLevel.Debug))
         {
-            ConnectionLog.Closed(_logger, machine.Id, machine.Peer, machine.CloseReason, machine.State, machine.Requests);
+            ConnectionLog.Closed(_logger, machine.Id, machine.Peer, machine.CloseReason.ToString(), machine.State.ToString(), machine.Requests);
         }
     }
 
@@ -627,11 +627,6 @@ internal sealed unsafe class EpollReactor : IDisposable
         return Libc.recv(fd, &peek, 1, MsgPeek) > 0;
     }
 
-    private static long ScanInterval(ConnectionLimits limits)
-    {
-        var smallest = new[] { limits.ReadTimeoutMs, limits.IdleTimeoutMs, limits.ProcessTimeoutMs }.Where(t => t > 0).DefaultIfEmpty(4000).Min();
-        return Math.Clamp(smallest / 4, 10, 1000);
-    }
 
     public void Dispose()
     {

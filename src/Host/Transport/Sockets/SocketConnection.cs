@@ -210,7 +210,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         context.Metrics.ConnectionClosed();
         if (context.Logger.IsEnabled(LogLevel.Debug))
         {
-            ConnectionLog.Closed(context.Logger, Machine.Id, Machine.Peer, Machine.CloseReason, Machine.State, Machine.Requests);
+            ConnectionLog.Closed(context.Logger, Machine.Id, Machine.Peer, Machine.CloseReason.ToString(), Machine.State.ToString(), Machine.Requests);
         }
     }
 }

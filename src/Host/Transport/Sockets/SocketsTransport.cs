@@ -45,7 +45,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
         _listener = listener;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _rejections = new RejectionLog(context.Logger, options.MaxConnections);
-        var interval = ScanInterval(context.Limits);
+        var interval = (int)context.Limits.ScanIntervalMs;
         _scanTimer = new Timer(_ => Scan(), null, interval, interval);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
@@ -142,7 +142,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
                 if (reason != CloseReason.Shutdown)
                 {
                     context.Metrics.Timeout();
-                    Logging.ConnectionLog.TimedOut(context.Logger, connection.Machine.Id, connection.Machine.Peer, reason, connection.Machine.ElapsedFor(reason, now));
+                    Logging.ConnectionLog.TimedOut(context.Logger, connection.Machine.Id, connection.Machine.Peer, reason.ToString(), connection.Machine.ElapsedFor(reason, now));
                 }
 
                 connection.Abort(reason);
@@ -202,9 +202,4 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
         _stopping.Dispose();
     }
 
-    private static int ScanInterval(ConnectionLimits limits)
-    {
-        var smallest = new[] { limits.ReadTimeoutMs, limits.IdleTimeoutMs, limits.ProcessTimeoutMs }.Where(t => t > 0).DefaultIfEmpty(4000).Min();
-        return (int)Math.Clamp(smallest / 4, 10, 1000);
-    }
 }
