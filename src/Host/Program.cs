@@ -1,3 +1,7 @@
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Service;
 
-return await HostApp.RunAsync(args);
+// A daemon launched by `start` leaves the terminal before anything touches the console.
+DaemonSession.DetachIfDaemon(args);
+
+// run (the default), start, stop, restart, status, reload; see ServiceCli.
+return await ServiceCli.InvokeAsync(args);

@@ -2,14 +2,17 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Service;
 using Serilog;
 
 namespace PluggableNet.Host.Hosting;
 
 /// <summary>
 /// Builds configuration, logging and the generic host around <see cref="PluggableServer"/>, and maps startup
-/// failures to clear messages and exit codes: 2 invalid configuration, 3 plugin not loadable, 4 cannot listen.
+/// failures to clear messages and exit codes: 2 invalid configuration, 3 plugin not loadable, 4 cannot listen,
+/// 5 another host already holds the pidfile.
 /// </summary>
 public static class HostApp
 {
@@ -17,6 +20,7 @@ public static class HostApp
     public const int ExitInvalidConfiguration = 2;
     public const int ExitPluginError = 3;
     public const int ExitListenError = 4;
+    public const int ExitAlreadyRunning = 5;
 
     /// <summary>
     /// appsettings.json beside the host, then the <c>--config FILE</c> JSON file (both watched for changes), then
@@ -72,20 +76,78 @@ public static class HostApp
     }
 
     /// <summary>Runs the host in the foreground until SIGTERM/Ctrl+C. Returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null)
+    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null) =>
+        RunAsync(args, daemon: false, configureServices);
+
+    /// <summary>
+    /// Runs the host until SIGTERM/Ctrl+C. As the <paramref name="daemon"/> started by <c>start</c> it first detaches
+    /// from the terminal and logs to the rolling file; the daemon, and a foreground host given <c>--pidfile</c>,
+    /// hold the pidfile for their whole life and remove it after the drain.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, bool daemon, Action<IServiceCollection>? configureServices = null)
     {
         IConfigurationRoot configuration;
+        ServiceSettings service;
         try
         {
             configuration = BuildConfiguration(args);
+            service = ServiceSettings.Read(configuration);
         }
         catch (Exception exception) when (exception is FileNotFoundException or InvalidDataException or FormatException)
         {
             await Console.Error.WriteLineAsync($"Invalid configuration: {exception.Message}").ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
+        catch (ConfigurationException exception)
+        {
+            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            return ExitInvalidConfiguration;
+        }
 
-        await using var logger = CreateLogger(configuration);
+        if (daemon)
+        {
+            DaemonSession.Detach(service.ConsoleFile);
+        }
+
+        PidFile? pidFile = null;
+        if (daemon || service.PidFileConfigured)
+        {
+            try
+            {
+                pidFile = PidFile.TryAcquire(service.PidFile, out var holder);
+                if (pidFile is null)
+                {
+                    await Console.Error.WriteLineAsync($"Cannot start: already running, pid {holder?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "unknown"} (pidfile {service.PidFile} is locked)").ConfigureAwait(false);
+                    return ExitAlreadyRunning;
+                }
+            }
+            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+            {
+                await Console.Error.WriteLineAsync($"Cannot start: {exception.Message} (set Service:PidFile or --pidfile to a writable path)").ConfigureAwait(false);
+                return ExitInvalidConfiguration;
+            }
+        }
+
+        try
+        {
+            return await RunHostAsync(configuration, service, pidFile, daemon, configureServices).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Only after the host has drained and stopped: while the file exists, `stop` is still waiting for us.
+            pidFile?.Dispose();
+        }
+    }
+
+    private static async Task<int> RunHostAsync(IConfigurationRoot configuration, ServiceSettings service, PidFile? pidFile, bool daemon, Action<IServiceCollection>? configureServices)
+    {
+        var target = daemon ? LogTarget.File : SystemdHelpers.IsSystemdService() ? LogTarget.Journal : LogTarget.Console;
+        await using var logger = ServiceLogging.Create(configuration, target, service);
+        if (pidFile?.StalePid is { } stale)
+        {
+            logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
+        }
+
         HostSettings settings;
         try
         {
@@ -98,6 +160,12 @@ public static class HostApp
             return ExitInvalidConfiguration;
         }
 
+        if (pidFile is not null && settings.ControlSocket is null)
+        {
+            // Next to the pidfile, so `status` finds the host from the pidfile's location alone.
+            settings = settings with { ControlSocket = service.ControlSocket };
+        }
+
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -106,7 +174,12 @@ public static class HostApp
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSerilog(logger, dispose: false);
-        builder.Services.AddSystemd();
+        if (!daemon)
+        {
+            // READY=1 once every hosted service has started (the listener accepts), STOPPING=1 on SIGTERM.
+            builder.Services.AddSystemd();
+        }
+
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<IConfiguration>(configuration);

@@ -1,0 +1,220 @@
+using System.Globalization;
+using System.Text;
+
+namespace PluggableNet.Host.Service;
+
+/// <summary>
+/// The host's pidfile, held under an exclusive <c>flock</c> for the host's whole life. The lock, not the file's
+/// existence, says "running": a file left by a host that died (even by <c>kill -9</c>) is unlocked, so the next
+/// host reports it as stale and takes it over, and two hosts can never both hold it.
+/// </summary>
+internal sealed class PidFile : IDisposable
+{
+    private int _fd;
+
+    private PidFile(string path, int fd, int? stalePid)
+    {
+        Path = path;
+        _fd = fd;
+        StalePid = stalePid;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The pid a previous, dead host left in the file, if there was one.</summary>
+    public int? StalePid { get; }
+
+    /// <summary>
+    /// Locks the pidfile and writes our pid into it. Returns null when another live process holds the lock;
+    /// <paramref name="holder"/> is then the pid that process wrote (or null if it has not yet written one).
+    /// </summary>
+    public static PidFile? TryAcquire(string path, out int? holder)
+    {
+        path = System.IO.Path.GetFullPath(path);
+        var directory = System.IO.Path.GetDirectoryName(path)!;
+        if (!OperatingSystem.IsWindows())
+        {
+            // Private to the owner when we create it (the pidfile itself stays world-readable, like nginx's).
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        // A few rounds only for the unlink race described below; each round is a handful of syscalls.
+        for (var attempt = 0; ; attempt++)
+        {
+            var fd = Posix.Open(path, Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_100_100);
+            if (fd < 0)
+            {
+                throw Failure("open", path);
+            }
+
+            if (Posix.FLock(fd, Posix.LOCK_EX | Posix.LOCK_NB) != 0)
+            {
+                var errno = Posix.LastError;
+                var text = ReadAll(fd);
+                Posix.Close(fd);
+                if (errno != Posix.EWOULDBLOCK)
+                {
+                    throw Failure("flock", path, errno);
+                }
+
+                holder = ParsePid(text);
+                return null;
+            }
+
+            // The previous holder may have unlinked the file between our open and our lock; we would then hold a
+            // lock on a file nobody can find. Start over on the path as it is now.
+            if (IsUnlinked(fd) && attempt < 5)
+            {
+                Posix.Close(fd);
+                continue;
+            }
+
+            var previous = ParsePid(ReadAll(fd));
+            var pidFile = new PidFile(path, fd, previous is { } p && p != Environment.ProcessId ? p : null);
+            pidFile.WritePid();
+            holder = null;
+            return pidFile;
+        }
+    }
+
+    /// <summary>The pid recorded in <paramref name="path"/>, or null if there is no file or no number in it.</summary>
+    /// <remarks>Read through a raw fd: a .NET FileStream would try a shared flock and fail while the host holds its lock.</remarks>
+    public static int? ReadPid(string path)
+    {
+        var fd = Posix.Open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return null;
+        }
+
+        try
+        {
+            return ParsePid(ReadAll(fd));
+        }
+        finally
+        {
+            Posix.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Removes a pidfile nobody holds (its host died). Returns false, leaving it alone, if a live process holds it.
+    /// </summary>
+    public static bool TryRemoveStale(string path)
+    {
+        var fd = Posix.Open(path, Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            if (Posix.FLock(fd, Posix.LOCK_EX | Posix.LOCK_NB) != 0)
+            {
+                return false;
+            }
+
+            // Unlinked while locked, so a host starting right now either sees it gone or fails on our lock.
+            if (!IsUnlinked(fd))
+            {
+                File.Delete(path);
+            }
+
+            return true;
+        }
+        finally
+        {
+            Posix.Close(fd);
+        }
+    }
+
+    /// <summary>Removes the file, then releases the lock (closing the fd), in that order.</summary>
+    public void Dispose()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        try
+        {
+            // Someone deleted our file and another host may own the path now: leave theirs alone.
+            if (!IsUnlinked(fd))
+            {
+                File.Delete(Path);
+            }
+        }
+        catch (IOException)
+        {
+            // Best effort: the next host reports the leftover file as stale and takes it over.
+        }
+        finally
+        {
+            Posix.Close(fd);
+        }
+    }
+
+    private unsafe void WritePid()
+    {
+        var bytes = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+        if (Posix.FTruncate(_fd, 0) != 0)
+        {
+            throw Failure("ftruncate", Path);
+        }
+
+        fixed (byte* data = bytes)
+        {
+            if (Posix.PWrite(_fd, data, bytes.Length, 0) != bytes.Length)
+            {
+                throw Failure("write", Path);
+            }
+        }
+
+        Posix.FSync(_fd);
+    }
+
+    private static unsafe string ReadAll(int fd)
+    {
+        // A pid is at most 7 digits; anything longer than this buffer is not a pidfile we wrote.
+        Span<byte> buffer = stackalloc byte[64];
+        var length = 0;
+        fixed (byte* data = buffer)
+        {
+            while (length < buffer.Length)
+            {
+                var read = Posix.Read(fd, data + length, buffer.Length - length);
+                if (read < 0 && Posix.LastError == Posix.EINTR)
+                {
+                    continue;
+                }
+
+                if (read <= 0)
+                {
+                    break;
+                }
+
+                length += (int)read;
+            }
+        }
+
+        return Encoding.ASCII.GetString(buffer[..length]);
+    }
+
+    private static int? ParsePid(string text) =>
+        int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && pid > 0 ? pid : null;
+
+    /// <summary>Whether the file behind <paramref name="fd"/> has been unlinked (Linux marks it in /proc).</summary>
+    private static bool IsUnlinked(int fd)
+    {
+        var target = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        return target is null || target.EndsWith(" (deleted)", StringComparison.Ordinal);
+    }
+
+    private static IOException Failure(string call, string path, int? errno = null)
+    {
+        var error = errno ?? Posix.LastError;
+        return new IOException($"Pidfile {path}: {call} failed: {Posix.Describe(error)}");
+    }
+}

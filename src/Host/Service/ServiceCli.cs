@@ -1,0 +1,124 @@
+using System.CommandLine;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Host.Service;
+
+/// <summary>
+/// The command line: <c>run</c> (the default), <c>start</c>, <c>stop</c>, <c>restart</c>, <c>status</c>,
+/// <c>reload</c>. Tokens the parser does not know are configuration overrides (<c>--Server:Port=19090</c>) and are
+/// passed on to the configuration, exactly as <c>run</c> always accepted them.
+/// </summary>
+internal static class ServiceCli
+{
+    private const string OverridesHelp =
+        "Configuration overrides: --Section:Key=value, e.g. --Server:Port=19090.";
+
+    public static Task<int> InvokeAsync(string[] args)
+    {
+        var root = Build();
+
+        // "@file" is a valid configuration value, not a response file; and System.CommandLine must not install its
+        // own SIGTERM handling with a 2 s kill, which would cut the host's graceful drain short.
+        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        return parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    internal static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "PluggableNet: a length-prefixed TCP server with pluggable business logic. Without a verb it runs in the foreground (as 'run'). "
+            + OverridesHelp);
+
+        var run = Verb("run", "Runs the host in the foreground until SIGTERM or Ctrl+C (the default). Writes a pidfile only when --pidfile or Service:PidFile is given.");
+        var daemon = new Option<string?>(DaemonLauncher.DaemonOption) { Hidden = true, Description = "Set by 'start' for the background process: its console file." };
+        run.Options.Add(daemon);
+        run.SetAction((parseResult, _) => Forward(parseResult, arguments => HostApp.RunAsync(arguments, parseResult.GetValue(daemon) is not null)));
+
+        // The root behaves as "run", with the same options.
+        foreach (var option in SharedOptions())
+        {
+            root.Options.Add(option);
+        }
+
+        root.TreatUnmatchedTokensAsErrors = false;
+        root.SetAction((parseResult, _) => Forward(parseResult, arguments => HostApp.RunAsync(arguments, daemon: false)));
+
+        var start = Verb("start", "Starts the host in the background (its own session, output to the log file) and waits until it accepts connections. Exit 0 once it does, else the startup error's code.");
+        var startTimeout = TimeoutOption(30, "How long to wait for the host to accept connections");
+        start.Options.Add(startTimeout);
+        start.SetAction((parseResult, _) => Forward(parseResult, arguments => DaemonLauncher.StartAsync(arguments, Seconds(parseResult.GetValue(startTimeout)))));
+
+        var stop = Verb("stop", "Stops the background host: SIGTERM, then waits while it drains its connections. Exit 0 once it is gone (or was not running).");
+        var stopTimeout = TimeoutOption(30, "How long to wait for the host to exit; keep it above Server:DrainTimeout");
+        var force = new Option<bool>("--force") { Description = "Send SIGKILL if the host has not exited when the timeout runs out." };
+        stop.Options.Add(stopTimeout);
+        stop.Options.Add(force);
+        stop.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StopAsync(arguments, Seconds(parseResult.GetValue(stopTimeout)), parseResult.GetValue(force))));
+
+        var restart = Verb("restart", "Stops the background host if it runs, then starts it again with the given configuration.");
+        var restartTimeout = TimeoutOption(30, "How long to wait for each of the stop and the start");
+        var restartForce = new Option<bool>("--force") { Description = "Send SIGKILL if the old host has not exited when the timeout runs out." };
+        restart.Options.Add(restartTimeout);
+        restart.Options.Add(restartForce);
+        restart.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.RestartAsync(arguments, Seconds(parseResult.GetValue(restartTimeout)), parseResult.GetValue(restartForce))));
+
+        var status = Verb("status", "Shows whether the host runs: pid, address, plugin and version, uptime, connections, swaps. Exit 0 running, 1 dead with a stale pidfile, 3 not running, 4 not answering.");
+        var json = new Option<bool>("--json") { Description = "Print the host's status as one JSON line." };
+        status.Options.Add(json);
+        status.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StatusAsync(arguments, parseResult.GetValue(json))));
+
+        var reload = Verb("reload", "Sends SIGHUP (reload configuration and plugin) and reports the plugin now serving. Non-zero if nothing was swapped in.");
+        var reloadTimeout = TimeoutOption(10, "How long to wait for the new plugin generation");
+        reload.Options.Add(reloadTimeout);
+        reload.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.ReloadAsync(arguments, Seconds(parseResult.GetValue(reloadTimeout)))));
+
+        foreach (var verb in new[] { run, start, stop, restart, status, reload })
+        {
+            root.Subcommands.Add(verb);
+        }
+
+        return root;
+    }
+
+    private static Option<string?> ConfigOption { get; } = new("--config") { Description = "A JSON configuration file applied over appsettings.json.", HelpName = "FILE" };
+
+    private static Option<string?> PidFileOption { get; } = new("--pidfile")
+    {
+        Description = "The pidfile (Service:PidFile). Default $XDG_RUNTIME_DIR/pluggablenet/pluggablenet.pid, /run/pluggablenet/ for root, else ~/.local/state/pluggablenet/.",
+        HelpName = "PATH",
+    };
+
+    private static IEnumerable<Option> SharedOptions() => [ConfigOption, PidFileOption];
+
+    private static Command Verb(string name, string description)
+    {
+        var command = new Command(name, description + " " + OverridesHelp) { TreatUnmatchedTokensAsErrors = false };
+        foreach (var option in SharedOptions())
+        {
+            command.Options.Add(option);
+        }
+
+        return command;
+    }
+
+    private static Option<double> TimeoutOption(double seconds, string description) => new("--timeout")
+    {
+        Description = $"{description}, in seconds.",
+        DefaultValueFactory = _ => seconds,
+        HelpName = "SECONDS",
+    };
+
+    private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(Math.Max(seconds, 0));
+
+    private static async Task<int> Forward(ParseResult parseResult, Func<string[], Task<int>> action)
+    {
+        var arguments = HostArguments.Build(parseResult.UnmatchedTokens, parseResult.GetValue(ConfigOption), parseResult.GetValue(PidFileOption), out var error);
+        if (arguments is null)
+        {
+            await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        return await action(arguments).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Host.Service;
+
+/// <summary>
+/// <c>stop</c>, <c>status</c>, <c>reload</c> and <c>restart</c>: the operator's side of a running host, found
+/// through its pidfile and control socket. Exit codes follow the LSB init-script conventions.
+/// </summary>
+internal static class ServiceController
+{
+    /// <summary>LSB status: running.</summary>
+    public const int StatusRunning = 0;
+
+    /// <summary>LSB status: not running, but a pidfile is left behind.</summary>
+    public const int StatusDeadWithPidFile = 1;
+
+    /// <summary>LSB status: not running.</summary>
+    public const int StatusNotRunning = 3;
+
+    /// <summary>LSB status: unknown (a live host that does not answer on its control socket).</summary>
+    public const int StatusUnknown = 4;
+
+    /// <summary>LSB action result: the program is not running.</summary>
+    public const int ActionNotRunning = 7;
+
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>SIGTERM, then wait for the drain to finish and the process to exit. SIGKILL only when forced.</summary>
+    public static async Task<int> StopAsync(string[] arguments, TimeSpan timeout, bool force)
+    {
+        if (ServiceCommand.Load(arguments) is not { Service: var service })
+        {
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        if (PidFile.ReadPid(service.PidFile) is not { } pid)
+        {
+            Console.WriteLine($"not running (no pidfile at {service.PidFile})");
+            return HostApp.ExitOk;
+        }
+
+        if (!HostProcessProbe.IsRunningHost(pid))
+        {
+            var removed = PidFile.TryRemoveStale(service.PidFile);
+            Console.WriteLine($"not running (stale pidfile {service.PidFile} for pid {pid}{(removed ? " removed" : string.Empty)})");
+            return HostApp.ExitOk;
+        }
+
+        if (Posix.Kill(pid, Posix.SIGTERM) != 0 && Posix.LastError != Posix.ESRCH)
+        {
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (await WaitForExitAsync(pid, timeout).ConfigureAwait(false))
+        {
+            // The host removes its own pidfile after the drain; this only catches a host that died meanwhile.
+            PidFile.TryRemoveStale(service.PidFile);
+            Console.WriteLine($"stopped (pid {pid})");
+            return HostApp.ExitOk;
+        }
+
+        if (!force)
+        {
+            await Console.Error.WriteLineAsync(
+                $"pid {pid} did not stop within {Seconds(timeout)} s and is still running; use --force to kill it").ConfigureAwait(false);
+            return 1;
+        }
+
+        Posix.Kill(pid, Posix.SIGKILL);
+        if (!await WaitForExitAsync(pid, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
+        {
+            await Console.Error.WriteLineAsync($"pid {pid} survived SIGKILL").ConfigureAwait(false);
+            return 1;
+        }
+
+        PidFile.TryRemoveStale(service.PidFile);
+        Console.WriteLine($"stopped (pid {pid} killed: it did not stop within {Seconds(timeout)} s)");
+        return HostApp.ExitOk;
+    }
+
+    /// <summary>Asks the host over its control socket; falls back to the pidfile to tell "dead" from "hung".</summary>
+    public static async Task<int> StatusAsync(string[] arguments, bool json)
+    {
+        if (ServiceCommand.Load(arguments) is not { Service: var service })
+        {
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        if (await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false) is { } status)
+        {
+            Console.WriteLine(json ? JsonSerializer.Serialize(status, HostStatusJson.Default.HostStatus) : Describe(status));
+            return StatusRunning;
+        }
+
+        var pid = PidFile.ReadPid(service.PidFile);
+        if (pid is null)
+        {
+            Console.WriteLine("not running");
+            return StatusNotRunning;
+        }
+
+        if (HostProcessProbe.IsRunningHost(pid.Value))
+        {
+            Console.WriteLine($"pid {pid} is running but does not answer on {service.ControlSocket} (starting, stopping or hung)");
+            return StatusUnknown;
+        }
+
+        Console.WriteLine($"not running (stale pidfile {service.PidFile} for pid {pid}; the next start replaces it)");
+        return StatusDeadWithPidFile;
+    }
+
+    /// <summary>SIGHUP, then watch the plugin generation: it changes only when the reload swapped something in.</summary>
+    public static async Task<int> ReloadAsync(string[] arguments, TimeSpan timeout)
+    {
+        if (ServiceCommand.Load(arguments) is not { Service: var service })
+        {
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        if (PidFile.ReadPid(service.PidFile) is not { } pid || !HostProcessProbe.IsRunningHost(pid))
+        {
+            await Console.Error.WriteLineAsync("not running").ConfigureAwait(false);
+            return ActionNotRunning;
+        }
+
+        // Without a status before the signal there is nothing to compare the outcome with.
+        if (await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false) is not { } before)
+        {
+            await Console.Error.WriteLineAsync($"pid {pid} does not answer on {service.ControlSocket}; not reloading").ConfigureAwait(false);
+            return 1;
+        }
+
+        if (Posix.Kill(pid, Posix.SIGHUP) != 0)
+        {
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + Ticks(timeout);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(s_poll).ConfigureAwait(false);
+            var now = await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false);
+            if (now is not null && now.Generation != before.Generation)
+            {
+                Console.WriteLine($"reloaded: plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation})");
+                return HostApp.ExitOk;
+            }
+
+            if (now is not null && now.FailedSwaps > before.FailedSwaps)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"reload failed: {now.LastSwapError ?? "see the host's log"}; plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation}) keeps serving").ConfigureAwait(false);
+                return 1;
+            }
+
+            if (now is null && !HostProcessProbe.IsAlive(pid))
+            {
+                await Console.Error.WriteLineAsync($"reload failed: pid {pid} exited after SIGHUP").ConfigureAwait(false);
+                return 1;
+            }
+        }
+
+        await Console.Error.WriteLineAsync(
+            $"reload failed: still plugin {before.Plugin} version {before.PluginVersion} (generation {before.Generation}) after {Seconds(timeout)} s; the host's log says why").ConfigureAwait(false);
+        return 1;
+    }
+
+    /// <summary><c>stop</c> (if running), then <c>start</c> with the same arguments.</summary>
+    public static async Task<int> RestartAsync(string[] arguments, TimeSpan timeout, bool force)
+    {
+        var stopped = await StopAsync(arguments, timeout, force).ConfigureAwait(false);
+        return stopped != HostApp.ExitOk ? stopped : await DaemonLauncher.StartAsync(arguments, timeout).ConfigureAwait(false);
+    }
+
+    private static string Describe(HostStatus status)
+    {
+        var uptime = TimeSpan.FromSeconds(status.UptimeSeconds);
+        return string.Create(CultureInfo.InvariantCulture, $"""
+            running
+              pid:          {status.Pid}
+              listening:    {ServiceCommand.FormatEndPoint(status)} ({status.Transport})
+              plugin:       {status.Plugin} {status.PluginVersion} (generation {status.Generation}, {status.Swaps} swap(s) so far)
+              uptime:       {(int)uptime.TotalDays}d {uptime:hh\:mm\:ss}
+              connections:  {status.Connections} open, {status.Requests} request(s) served
+            """) + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty);
+    }
+
+    private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.GetTimestamp() + Ticks(timeout);
+        while (HostProcessProbe.IsAlive(pid))
+        {
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(s_poll).ConfigureAwait(false);
+        }
+
+        return true;
+    }
+
+    private static long Ticks(TimeSpan timeout) => (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+
+    private static string Seconds(TimeSpan timeout) => timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+}

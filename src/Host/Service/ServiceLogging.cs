@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Configuration;
+using PluggableNet.Host.Hosting;
+using Serilog;
+using Serilog.Core;
+
+namespace PluggableNet.Host.Service;
+
+/// <summary>
+/// Builds the Serilog logger for each <see cref="LogTarget"/>. The <c>Serilog</c> section always applies (levels,
+/// enrichers, extra sinks); in the background and under systemd its Console sinks are replaced, because a
+/// daemon's console is a file nobody reads and journald needs its own line format.
+/// </summary>
+internal static class ServiceLogging
+{
+    /// <summary>Used for the log file when neither <c>Service:LogOutputTemplate</c> nor a Console sink template is configured.</summary>
+    public const string DefaultFileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {Message:lj}{NewLine}{Exception}";
+
+    /// <summary>journald adds the time, host and unit itself; it only needs the priority prefix and the message.</summary>
+    public const string JournalTemplate = "<{" + SyslogPriorityEnricher.PropertyName + "}>{Message:lj}{NewLine}{Exception}";
+
+    public static Logger Create(IConfiguration configuration, LogTarget target, ServiceSettings service)
+    {
+        if (target == LogTarget.Console)
+        {
+            return HostApp.CreateLogger(configuration);
+        }
+
+        var (withoutConsole, consoleTemplate) = WithoutConsoleSinks(configuration);
+        var logger = new LoggerConfiguration().ReadFrom.Configuration(withoutConsole);
+        var culture = System.Globalization.CultureInfo.InvariantCulture;
+        if (target == LogTarget.File)
+        {
+            logger.WriteTo.File(
+                service.LogFile,
+                outputTemplate: service.LogOutputTemplate ?? consoleTemplate ?? DefaultFileTemplate,
+                formatProvider: culture,
+                fileSizeLimitBytes: service.LogFileSizeLimit,
+                rollingInterval: RollingInterval.Day,
+                rollOnFileSizeLimit: true,
+                retainedFileCountLimit: service.LogRetainedFiles);
+        }
+        else
+        {
+            logger.Enrich.With<SyslogPriorityEnricher>()
+                .WriteTo.Console(outputTemplate: JournalTemplate, formatProvider: culture);
+        }
+
+        return logger.CreateLogger();
+    }
+
+    /// <summary>
+    /// A copy of the configuration without the Console entries of <c>Serilog:WriteTo</c> (array or object form),
+    /// and the first such entry's <c>outputTemplate</c>, which the log file then keeps.
+    /// </summary>
+    private static (IConfiguration Configuration, string? ConsoleTemplate) WithoutConsoleSinks(IConfiguration configuration)
+    {
+        var consoleSinks = configuration.GetSection("Serilog:WriteTo").GetChildren()
+            .Where(sink => string.Equals(sink["Name"], "Console", StringComparison.OrdinalIgnoreCase))
+            .ToList();
+        if (consoleSinks.Count == 0)
+        {
+            return (configuration, null);
+        }
+
+        var template = consoleSinks.Select(sink => sink["Args:outputTemplate"]).FirstOrDefault(t => !string.IsNullOrEmpty(t));
+        var dropped = consoleSinks.Select(sink => sink.Path).ToList();
+        var kept = configuration.GetSection("Serilog").AsEnumerable()
+            .Where(pair => pair.Value is not null && !dropped.Any(path => IsUnder(pair.Key, path)));
+        return (new ConfigurationBuilder().AddInMemoryCollection(kept).Build(), template);
+    }
+
+    private static bool IsUnder(string key, string path) =>
+        key.Equals(path, StringComparison.OrdinalIgnoreCase) || key.StartsWith(path + ConfigurationPath.KeyDelimiter, StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Host.Service;
+
+/// <summary>
+/// Where the service keeps its pidfile, control socket and logs, and how logs roll. Resolved the same way by every
+/// verb (<c>start</c>, <c>stop</c>, <c>status</c>, …) from the same configuration, so they all find the same host.
+/// </summary>
+/// <remarks>
+/// Defaults, for an operator who sets nothing:
+/// <list type="bullet">
+/// <item>pidfile: <c>$XDG_RUNTIME_DIR/pluggablenet/pluggablenet.pid</c> when XDG_RUNTIME_DIR is set (a per-user
+/// tmpfs, cleared at logout and boot, so stale files do not outlive a reboot); else <c>/run/pluggablenet/</c> for
+/// root (matching the unit's RuntimeDirectory); else <c>~/.local/state/pluggablenet/</c>.</item>
+/// <item>control socket: the pidfile with the extension <c>.sock</c>.</item>
+/// <item>log file: beside an explicitly configured pidfile; otherwise <c>/var/log/pluggablenet/</c> for root and
+/// <c>$XDG_STATE_HOME/pluggablenet/</c> (default <c>~/.local/state/pluggablenet/</c>) for other users — never the
+/// runtime directory, which is memory-backed and wiped at logout.</item>
+/// </list>
+/// </remarks>
+internal sealed record ServiceSettings
+{
+    public const string AppName = "pluggablenet";
+
+    /// <summary><c>Service:PidFile</c> (or <c>--pidfile</c>): the pidfile, locked by the running host.</summary>
+    public required string PidFile { get; init; }
+
+    /// <summary>Whether <see cref="PidFile"/> was configured rather than defaulted: only then does a foreground <c>run</c> write it.</summary>
+    public bool PidFileConfigured { get; init; }
+
+    /// <summary><c>Control:Socket</c>, default the pidfile with <c>.sock</c>: where <c>status</c> asks the host.</summary>
+    public required string ControlSocket { get; init; }
+
+    /// <summary><c>Service:LogFile</c>: the background host's log. Serilog rolls it by day and size, inserting the date before the extension.</summary>
+    public required string LogFile { get; init; }
+
+    /// <summary>The background host's stdout and stderr (anything written outside Serilog, such as a runtime crash): the log file with <c>.out</c>.</summary>
+    public string ConsoleFile => Path.ChangeExtension(LogFile, ".out");
+
+    /// <summary><c>Service:LogFileSizeLimit</c>, default 10 MiB: a log file rolls over to a new one at this size.</summary>
+    public long LogFileSizeLimit { get; init; } = 10L * 1024 * 1024;
+
+    /// <summary><c>Service:LogRetainedFiles</c>, default 7: older log files are deleted (about a week with daily rolling).</summary>
+    public int LogRetainedFiles { get; init; } = 7;
+
+    /// <summary><c>Service:LogOutputTemplate</c>, default the Console sink's template from the <c>Serilog</c> section, else one with the date.</summary>
+    public string? LogOutputTemplate { get; init; }
+
+    /// <summary>Resolves every path to an absolute one (relative paths are taken from the current directory).</summary>
+    public static ServiceSettings Read(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var configuredPidFile = NonEmpty(configuration["Service:PidFile"]);
+        var pidFile = configuredPidFile is null ? DefaultPidFile() : Path.GetFullPath(configuredPidFile);
+        var logFile = NonEmpty(configuration["Service:LogFile"]) is { } log
+            ? Path.GetFullPath(log)
+            : Path.Combine(configuredPidFile is null ? DefaultLogDirectory() : Path.GetDirectoryName(pidFile)!, AppName + ".log");
+        var socket = NonEmpty(configuration["Control:Socket"]) is { } s ? Path.GetFullPath(s) : Path.ChangeExtension(pidFile, ".sock");
+
+        var settings = new ServiceSettings
+        {
+            PidFile = pidFile,
+            PidFileConfigured = configuredPidFile is not null,
+            ControlSocket = socket,
+            LogFile = logFile,
+            LogOutputTemplate = NonEmpty(configuration["Service:LogOutputTemplate"]),
+        };
+
+        settings = settings with
+        {
+            LogFileSizeLimit = Number(configuration, "Service:LogFileSizeLimit", settings.LogFileSizeLimit, 1024, long.MaxValue, errors),
+            LogRetainedFiles = (int)Number(configuration, "Service:LogRetainedFiles", settings.LogRetainedFiles, 1, 10_000, errors),
+        };
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+
+        return settings;
+    }
+
+    private static string DefaultPidFile()
+    {
+        if (NonEmpty(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")) is { } runtime)
+        {
+            return Path.Combine(runtime, AppName, AppName + ".pid");
+        }
+
+        return IsRoot
+            ? Path.Combine("/run", AppName, AppName + ".pid")
+            : Path.Combine(StateHome(), AppName, AppName + ".pid");
+    }
+
+    private static string DefaultLogDirectory() => IsRoot ? Path.Combine("/var/log", AppName) : Path.Combine(StateHome(), AppName);
+
+    private static string StateHome() =>
+        NonEmpty(Environment.GetEnvironmentVariable("XDG_STATE_HOME"))
+        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+
+    private static bool IsRoot => OperatingSystem.IsLinux() && Posix.GetEUid() == 0;
+
+    private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+
+    private static long Number(IConfiguration configuration, string key, long fallback, long min, long max, List<string> errors)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return fallback;
+        }
+
+        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            errors.Add($"{key}: '{text}' is not a whole number from {min} to {max}.");
+            return fallback;
+        }
+
+        return value;
+    }
+}
