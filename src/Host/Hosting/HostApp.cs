@@ -30,11 +30,17 @@ public static class HostApp
     {
         var builder = new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true, reloadOnChange: true);
+            .Add(new LastGoodJsonConfigurationSource { Path = "appsettings.json", Optional = true, ReloadOnChange = true });
         if (ConfigFile(args) is { } file)
         {
             var full = Path.GetFullPath(file);
-            builder.AddJsonFile(new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!), Path.GetFileName(full), optional: false, reloadOnChange: true);
+            builder.Add(new LastGoodJsonConfigurationSource
+            {
+                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!),
+                Path = Path.GetFileName(full),
+                Optional = false,
+                ReloadOnChange = true,
+            });
         }
 
         return builder
@@ -143,6 +149,8 @@ public static class HostApp
     {
         var target = daemon ? LogTarget.File : SystemdHelpers.IsSystemdService() ? LogTarget.Journal : LogTarget.Console;
         await using var logger = ServiceLogging.Create(configuration, target, service);
+        LastGoodJsonConfigurationSource.Rejected += (file, exception) =>
+            logger.Error("Ignored the new contents of {File}: {Reason}; the last valid settings stay in force", file, exception.GetBaseException().Message);
         if (pidFile?.StalePid is { } stale)
         {
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);

@@ -53,14 +53,7 @@ public sealed class FrameConnectionTests
         var payload = digits == 1 ? "split me " : "split me anywhere";
         var frame = Encoding.ASCII.GetBytes(payload.Length.ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture) + payload);
 
-        for (var split = 0; split <= frame.Length; split++)
-        {
-            var harness = new MachineHarness(codec);
-            harness.Receive(frame.AsSpan(0, split));
-            harness.Receive(frame.AsSpan(split));
-
-            Assert.Equal(frame, harness.Sent);
-        }
+        AssertEverySplitIsAnsweredWhole(codec, frame);
     }
 
     [Fact]
@@ -71,14 +64,7 @@ public sealed class FrameConnectionTests
         BinaryPrimitives.WriteUInt32BigEndian(frame, 300);
         Random.Shared.NextBytes(frame.AsSpan(4));
 
-        for (var split = 0; split <= frame.Length; split++)
-        {
-            var harness = new MachineHarness(codec);
-            harness.Receive(frame.AsSpan(0, split));
-            harness.Receive(frame.AsSpan(split));
-
-            Assert.Equal(frame, harness.Sent);
-        }
+        AssertEverySplitIsAnsweredWhole(codec, frame);
     }
 
     [Fact]
@@ -138,5 +124,17 @@ public sealed class FrameConnectionTests
         Assert.False(harness.Machine.HasPendingOutput);
         Assert.True(harness.Machine.IsIdle);
         Assert.Equal(ConnectionState.ReadHeader, harness.Machine.State);
+    }
+
+    private static void AssertEverySplitIsAnsweredWhole(FrameCodec codec, byte[] frame)
+    {
+        for (var split = 0; split <= frame.Length; split++)
+        {
+            var harness = new MachineHarness(codec);
+            harness.Receive(frame.AsSpan(0, split));
+            harness.Receive(frame.AsSpan(split));
+
+            Assert.Equal(frame, harness.Sent);
+        }
     }
 }

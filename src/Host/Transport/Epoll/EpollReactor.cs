@@ -360,12 +360,7 @@ internal sealed unsafe class EpollReactor : IDisposable
 
         if (machine.OffloadTask is { } task && !ReferenceEquals(connection.HookedOffload, task))
         {
-            connection.HookedOffload = task;
-            task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
-            {
-                _completions.Enqueue(connection);
-                Wake();
-            });
+            HookOffloadCompletion(connection, task);
         }
 
         if (machine.WaitingForOffloadSlot && !_slotWaiters.Contains(connection))
@@ -379,6 +374,18 @@ internal sealed unsafe class EpollReactor : IDisposable
             connection.Interest = interest;
             EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token);
         }
+    }
+
+    // Its own method: a lambda capturing `connection` in Update would make the compiler allocate the closure on
+    // every call of Update, offloaded or not.
+    private void HookOffloadCompletion(EpollConnection connection, Task task)
+    {
+        connection.HookedOffload = task;
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+        {
+            _completions.Enqueue(connection);
+            Wake();
+        });
     }
 
     private void DrainWakeQueue(PluginGeneration generation, long now)
