@@ -166,6 +166,14 @@ internal sealed class FrameConnection
             && _output.Length <= _context.Limits.MaxPendingWriteBytes)
         {
             var buffered = _input.AsSpan(_inputStart, _inputEnd - _inputStart);
+            if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+            {
+                // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
+                var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+                _inputStart += skipped < 0 ? buffered.Length : skipped;
+                continue;
+            }
+
             var status = _codec.TryReadHeader(buffered, out var payloadLength);
             if (status == HeaderStatus.Incomplete)
             {

@@ -38,6 +38,12 @@ internal sealed class FrameCodec
     /// <summary>The largest request payload accepted.</summary>
     public int MaxFrameBytes { get; }
 
+    /// <summary>
+    /// Whether CR/LF between frames is ignored: true for ASCII headers, where it can never start a header, so a typed
+    /// telnet session keeps working after its first line; false for binary lengths, where it could.
+    /// </summary>
+    public bool SkipsLineEndings => Kind == FrameKind.AsciiDecimal;
+
     /// <summary>The largest answer payload this framing can express (99,999 with 5 digits).</summary>
     public int MaxAnswerBytes { get; }
 
