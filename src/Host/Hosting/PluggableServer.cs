@@ -61,7 +61,17 @@ public sealed class PluggableServer : IAsyncDisposable
     public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory)
     {
         var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
-        var initial = factory.Load(settings.Plugin);
+        PluginGeneration initial;
+        try
+        {
+            initial = factory.Load(settings.Plugin);
+        }
+        catch (PluginLoadException exception) when (!exception.Message.Contains("Available plugins", StringComparison.Ordinal))
+        {
+            // At startup the operator needs the alternatives too, whatever went wrong with the chosen one.
+            throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message} Available plugins: {factory.DescribeAvailable()}.", exception);
+        }
+
         var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory);
         try
         {

@@ -220,5 +220,8 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
         };
     }
 
+    /// <summary>The plugin folders present now, for messages: "Reverse, Upper" or "none".</summary>
+    public string DescribeAvailable() => Describe(Available());
+
     private static string Describe(IReadOnlyList<string> names) => names.Count == 0 ? "none" : string.Join(", ", names);
 }

@@ -65,6 +65,8 @@ public sealed class PluginSelectionTests
                 PluggableServer.Start(HostSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
 
             Assert.Contains("Empty.dll", error.Message, StringComparison.Ordinal);
+            Assert.Contains("ILogicPlugin", error.Message, StringComparison.Ordinal);
+            Assert.Contains("Available plugins: Empty", error.Message, StringComparison.Ordinal);
         }
         finally
         {
