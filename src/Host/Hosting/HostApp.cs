@@ -163,8 +163,7 @@ public static class HostApp
         }
         catch (ConfigurationException exception)
         {
-            logger.Fatal("{Message}", exception.Message);
-            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, exception.Message).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 
@@ -204,15 +203,26 @@ public static class HostApp
         }
         catch (PluginLoadException exception)
         {
-            logger.Fatal("Cannot start: {Message}", exception.Message);
-            await Console.Error.WriteLineAsync($"Cannot start: {exception.Message}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
             return ExitPluginError;
         }
         catch (SocketException exception)
         {
-            logger.Fatal("Cannot start: {Message}", exception.Message);
-            await Console.Error.WriteLineAsync($"Cannot start: {exception.Message}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
             return ExitListenError;
+        }
+    }
+
+    /// <summary>
+    /// Logs why the host cannot start, and repeats it on stderr unless the log already goes to the terminal, so the
+    /// operator (or <c>start</c>, reading the daemon's output) sees it exactly once.
+    /// </summary>
+    private static async Task ReportStartupFailureAsync(Serilog.ILogger logger, LogTarget target, string message)
+    {
+        logger.Fatal("{Message}", message);
+        if (target != LogTarget.Console)
+        {
+            await Console.Error.WriteLineAsync(message).ConfigureAwait(false);
         }
     }
 }
