@@ -114,6 +114,18 @@ public sealed class FrameConnectionTests
     }
 
     [Fact]
+    public void UnsentAnswersWithoutProgressExpireAfterTheWriteTimeout()
+    {
+        var harness = new MachineHarness(s_ascii5, limits: new ConnectionLimits { WriteTimeoutMs = 500, IdleTimeoutMs = 100 });
+        var start = Environment.TickCount64;
+
+        harness.ReceiveWithoutSending("00005HELLO"u8, start);
+
+        Assert.Equal(CloseReason.None, harness.Machine.DueClose(start + 499));
+        Assert.Equal(CloseReason.WriteTimeout, harness.Machine.DueClose(start + 500));
+    }
+
+    [Fact]
     public void AnIdleConnectionHoldsNoBuffers()
     {
         var harness = new MachineHarness(s_ascii5);

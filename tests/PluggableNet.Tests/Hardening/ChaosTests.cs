@@ -15,8 +15,10 @@ public sealed class ChaosTests(ITestOutputHelper output)
     {
         await using var server = TestServer.Start(
             transport,
-            ("Limits:ReadTimeout", "0.5"),
-            ("Limits:IdleTimeout", "1"),
+            // Short enough that slowloris and idle clients are cut several times within the run, long enough that a
+            // well-behaved client stalled by a busy test machine (other tests run in parallel) is not mistaken for one.
+            ("Limits:ReadTimeout", "1.5"),
+            ("Limits:IdleTimeout", "2"),
             ("Limits:MaxPendingWriteBytes", "65536"));
         using var stop = new CancellationTokenSource(s_duration);
         var watch = Stopwatch.StartNew();

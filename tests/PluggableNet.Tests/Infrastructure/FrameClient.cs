@@ -67,7 +67,16 @@ internal sealed class FrameClient : IDisposable
         using var cancellation = new CancellationTokenSource(timeout ?? s_readTimeout);
         var header = new byte[HeaderLength];
         await ReadExactlyAsync(header, cancellation.Token);
-        var length = _binary ? (int)BinaryPrimitives.ReadUInt32BigEndian(header) : int.Parse(Encoding.ASCII.GetString(header), System.Globalization.CultureInfo.InvariantCulture);
+        int length;
+        if (_binary)
+        {
+            length = (int)BinaryPrimitives.ReadUInt32BigEndian(header);
+        }
+        else if (!int.TryParse(header, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out length))
+        {
+            throw new InvalidDataException($"Malformed answer header: {Convert.ToHexString(header)} (\"{Encoding.ASCII.GetString(header)}\")");
+        }
+
         var payload = new byte[length];
         await ReadExactlyAsync(payload, cancellation.Token);
         return payload;

@@ -47,6 +47,14 @@ internal sealed class MachineHarness
         }
     }
 
+    /// <summary>Delivers <paramref name="bytes"/> as one receive and leaves the answers unsent, as for a peer that stopped reading.</summary>
+    public void ReceiveWithoutSending(ReadOnlySpan<byte> bytes, long now)
+    {
+        var buffer = Machine.GetReceiveSpan();
+        bytes.CopyTo(buffer);
+        Machine.OnReceived(bytes.Length, _plugins.Current, now);
+    }
+
     public void EndOfInput()
     {
         Machine.OnEndOfInput(_plugins.Current, Environment.TickCount64);

@@ -47,6 +47,7 @@ internal sealed unsafe class EpollReactor : IDisposable
     private long _acceptPausedUntil;
     private long _nextScanAt;
     private volatile bool _stopRequested;
+    private volatile bool _loopEnded;
 
     public EpollReactor(int index, int listenFd, ConnectionContext context, TransportOptions options, RejectionLog rejections, IReadOnlyList<EpollReactor> all)
     {
@@ -84,7 +85,25 @@ internal sealed unsafe class EpollReactor : IDisposable
     public void Post(Action command)
     {
         _commands.Enqueue(command);
+        if (_loopEnded)
+        {
+            // The loop is gone (it stopped, or epoll failed): nothing else touches the reactor's state any more.
+            RunCommandsAfterLoop();
+            return;
+        }
+
         Wake();
+    }
+
+    private void RunCommandsAfterLoop()
+    {
+        lock (_commands)
+        {
+            while (_commands.TryDequeue(out var command))
+            {
+                command();
+            }
+        }
     }
 
     /// <summary>Takes over a connection another reactor accepted; registered on this reactor's thread.</summary>
@@ -136,6 +155,19 @@ internal sealed unsafe class EpollReactor : IDisposable
     }
 
     private void Run()
+    {
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            _loopEnded = true;
+            RunCommandsAfterLoop();
+        }
+    }
+
+    private void Loop()
     {
         while (!_stopRequested)
         {
