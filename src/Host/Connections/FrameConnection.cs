@@ -134,7 +134,7 @@ internal sealed class FrameConnection
         if (_output.Length == 0 && State == ConnectionState.Write)
         {
             // Everything answered: back to reading, as nbNet's write → read transition.
-            SetState(_inputStart == _inputEnd ? ConnectionState.ReadHeader : _expectedFrame > 0 ? ConnectionState.ReadBody : ConnectionState.ReadHeader);
+            SetState(ReadingState);
         }
     }
 
@@ -262,9 +262,12 @@ internal sealed class FrameConnection
         }
         else
         {
-            SetState(_expectedFrame > 0 ? ConnectionState.ReadBody : ConnectionState.ReadHeader);
+            SetState(ReadingState);
         }
     }
+
+    /// <summary>The read state the connection is in when nothing is in the plugin or waiting to be sent.</summary>
+    private ConnectionState ReadingState => _expectedFrame > 0 ? ConnectionState.ReadBody : ConnectionState.ReadHeader;
 
     /// <summary>
     /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>.
@@ -318,17 +321,9 @@ internal sealed class FrameConnection
             case CloseReason.Shutdown:
                 RequestGracefulClose(reason);
                 return;
-            case CloseReason.ProcessTimeout:
-                Expire(reason, now - _offloadStartedAt);
-                return;
-            case CloseReason.ReadTimeout:
-                Expire(reason, now - _frameStartedAt);
-                return;
-            case CloseReason.IdleTimeout:
-                Expire(reason, now - _lastRequestAt);
-                return;
-            case CloseReason.WriteTimeout:
-                Expire(reason, now - _lastWriteProgressAt);
+            case CloseReason.ProcessTimeout or CloseReason.ReadTimeout or CloseReason.IdleTimeout or CloseReason.WriteTimeout:
+                ReportExpired(reason, now);
+                Abort(reason);
                 return;
             default:
                 Abort(reason);
@@ -336,8 +331,18 @@ internal sealed class FrameConnection
         }
     }
 
+    /// <summary>
+    /// Counts and logs a timeout with how long its limit ran. Reads state only, so a transport that closes the
+    /// socket from a timer thread (sockets) reports through here as the reactor does.
+    /// </summary>
+    public void ReportExpired(CloseReason reason, long now)
+    {
+        _context.Metrics.Timeout();
+        ConnectionLog.TimedOut(_context.Logger, Id, Peer, reason.ToString(), ElapsedFor(reason, now));
+    }
+
     /// <summary>How long the limit behind <paramref name="reason"/> has been running, for the log.</summary>
-    public long ElapsedFor(CloseReason reason, long now) => reason switch
+    private long ElapsedFor(CloseReason reason, long now) => reason switch
     {
         CloseReason.ProcessTimeout => now - _offloadStartedAt,
         CloseReason.ReadTimeout => now - _frameStartedAt,
@@ -345,13 +350,6 @@ internal sealed class FrameConnection
         CloseReason.WriteTimeout => now - _lastWriteProgressAt,
         _ => 0,
     };
-
-    private void Expire(CloseReason reason, long elapsedMs)
-    {
-        _context.Metrics.Timeout();
-        ConnectionLog.TimedOut(_context.Logger, Id, Peer, reason.ToString(), elapsedMs);
-        Abort(reason);
-    }
 
     /// <summary>The socket had nothing to read after all: give the receive buffer back.</summary>
     public void OnNoData()

@@ -66,9 +66,10 @@ public sealed class PluggableServer : IAsyncDisposable
         {
             initial = factory.Load(settings.Plugin);
         }
-        catch (PluginLoadException exception) when (!exception.Message.Contains("Available plugins", StringComparison.Ordinal))
+        catch (PluginLoadException exception) when (factory.FindFolder(settings.Plugin) is not null)
         {
-            // At startup the operator needs the alternatives too, whatever went wrong with the chosen one.
+            // The folder exists but its plugin is unusable: at startup the operator needs the alternatives too
+            // (a missing folder's message already lists them).
             throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message} Available plugins: {factory.DescribeAvailable()}.", exception);
         }
 

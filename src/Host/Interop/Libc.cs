@@ -19,6 +19,7 @@ internal static unsafe partial class Libc
     public const int TCP_NODELAY = 1;
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
+    public const int MSG_PEEK = 0x2;
     public const int MSG_NOSIGNAL = 0x4000;
     public const int SHUT_WR = 1;
 

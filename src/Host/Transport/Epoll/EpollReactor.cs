@@ -19,7 +19,6 @@ internal sealed unsafe class EpollReactor : IDisposable
     private const int MaxEvents = 256;
     private const int AcceptsPerWake = 16;
     private const int ReadsPerWake = 4;
-    private const int MsgPeek = 2;
 
     private readonly int _index;
     private readonly int _listenFd;
@@ -663,9 +662,8 @@ internal sealed unsafe class EpollReactor : IDisposable
     private static bool HasUnreadBytes(int fd)
     {
         byte peek;
-        return Libc.recv(fd, &peek, 1, MsgPeek) > 0;
+        return Libc.recv(fd, &peek, 1, Libc.MSG_PEEK) > 0;
     }
-
 
     public void Dispose()
     {

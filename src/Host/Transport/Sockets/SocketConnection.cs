@@ -16,6 +16,9 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     private volatile bool _idleInReceive;
     private int _abortReason;
 
+    /// <summary>Why another thread aborted this connection, or None.</summary>
+    private CloseReason AbortReason => (CloseReason)Volatile.Read(ref _abortReason);
+
     public FrameConnection Machine { get; } = machine;
 
     /// <summary>Parked in a receive with nothing received and unanswered: safe to close for shutdown.</summary>
@@ -87,10 +90,10 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                     }
 
                     var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
-                    if (received == 0 && Volatile.Read(ref _abortReason) is var aborted and not 0)
+                    if (received == 0 && AbortReason != CloseReason.None)
                     {
                         // Our own shutdown (drain), not the peer's half-close.
-                        Machine.Abort((CloseReason)aborted);
+                        Machine.Abort(AbortReason);
                         break;
                     }
 
@@ -102,7 +105,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                     if (!task.IsCompleted)
                     {
                         // Timed out or cut by shutdown: abandon the request (Release cancels it) and close.
-                        Machine.Abort((CloseReason)Volatile.Read(ref _abortReason));
+                        Machine.Abort(AbortReason);
                         break;
                     }
 
@@ -111,9 +114,9 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 else if (Machine.WaitingForOffloadSlot)
                 {
                     await Task.Delay(5).ConfigureAwait(false);
-                    if (Volatile.Read(ref _abortReason) != 0)
+                    if (AbortReason != CloseReason.None)
                     {
-                        Machine.Abort((CloseReason)Volatile.Read(ref _abortReason));
+                        Machine.Abort(AbortReason);
                         break;
                     }
 
@@ -138,7 +141,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
         {
-            var reason = (CloseReason)Volatile.Read(ref _abortReason);
+            var reason = AbortReason;
             if (reason == CloseReason.None && logger.IsEnabled(LogLevel.Debug))
             {
                 ConnectionLog.SocketError(logger, Machine.Id, Machine.Peer, exception.Message);
@@ -195,7 +198,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     {
         try
         {
-            if (Machine.CloseAfterFlush && Volatile.Read(ref _abortReason) == 0)
+            if (Machine.CloseAfterFlush && AbortReason == CloseReason.None)
             {
                 socket.Shutdown(SocketShutdown.Send);
             }

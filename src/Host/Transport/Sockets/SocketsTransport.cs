@@ -141,8 +141,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
             {
                 if (reason != CloseReason.Shutdown)
                 {
-                    context.Metrics.Timeout();
-                    Logging.ConnectionLog.TimedOut(context.Logger, connection.Machine.Id, connection.Machine.Peer, reason.ToString(), connection.Machine.ElapsedFor(reason, now));
+                    connection.Machine.ReportExpired(reason, now);
                 }
 
                 connection.Abort(reason);
@@ -201,5 +200,4 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
 
         _stopping.Dispose();
     }
-
 }
