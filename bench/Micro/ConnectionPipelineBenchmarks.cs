@@ -31,14 +31,15 @@ public class ConnectionPipelineBenchmarks
     {
         _wire = Frames.Build(Pipelined, PayloadBytes);
         _plugins = new PluginSwitch(new PluginGeneration("Reverse", "bench", 1, new ReversePlugin(), null, null, null));
-        var context = new ConnectionContext(_codec, new ConnectionLimits(), _plugins, new OffloadGate(1), new HostMetrics(), NullLogger.Instance);
+        var context = new ConnectionContext(_codec, new HostSettings().ToLimits(), _plugins, new OffloadGate(1), new HostMetrics(), NullLogger.Instance);
         _connection = new FrameConnection(context, null, Environment.TickCount64);
     }
 
     [Benchmark]
     public int ReceiveAnswerSend()
     {
-        var generation = _plugins.Acquire();
+        using var lease = _plugins.Acquire();
+        var generation = lease.Generation;
         var sent = 0;
         var wire = (ReadOnlySpan<byte>)_wire;
         while (!wire.IsEmpty)
@@ -48,19 +49,14 @@ public class ConnectionPipelineBenchmarks
             wire[..count].CopyTo(buffer);
             _connection.OnReceived(count, generation, 1);
             wire = wire[count..];
-            while (_connection.HasPendingOutput)
+            while ((_connection.Step & ConnectionStep.Write) != 0)
             {
                 var pending = _connection.PendingOutput.Length;
                 sent += pending;
-                _connection.OnSent(pending);
-                if (_connection.HasBufferedInput)
-                {
-                    _connection.Pump(generation, 1);
-                }
+                _connection.OnSent(pending, generation, 1);
             }
         }
 
-        PluginSwitch.Release(generation);
         return sent;
     }
 }

@@ -43,9 +43,8 @@ public class PluginBenchmarks
     public int ReverseThroughSwitch()
     {
         _answer.ResetWrittenCount();
-        var generation = _switch.Acquire();
-        generation.Plugin.Process(_ascii, _answer);
-        PluginSwitch.Release(generation);
+        using var lease = _switch.Acquire();
+        lease.Generation.Plugin.Process(_ascii, _answer);
         return _answer.WrittenCount;
     }
 

@@ -1,23 +1,22 @@
 namespace PluggableNet.Host.Connections;
 
-/// <summary>The per-connection limits the state machine enforces, resolved to milliseconds and bytes.</summary>
+/// <summary>
+/// The per-connection limits the state machine enforces, resolved to milliseconds and bytes. Built from the
+/// host's settings (<c>HostSettings.ToLimits</c>), which own the defaults; a timeout of 0 is off.
+/// </summary>
 internal sealed record ConnectionLimits
 {
-    public int MaxPendingWriteBytes { get; init; } = 4 * 1024 * 1024;
+    public required int MaxPendingWriteBytes { get; init; }
 
-    /// <summary>0 = off.</summary>
-    public long ReadTimeoutMs { get; init; } = 30_000;
+    public required long ReadTimeoutMs { get; init; }
 
-    /// <summary>0 = off.</summary>
-    public long WriteTimeoutMs { get; init; } = 60_000;
+    public required long WriteTimeoutMs { get; init; }
 
-    /// <summary>0 = off.</summary>
-    public long IdleTimeoutMs { get; init; } = 600_000;
+    public required long IdleTimeoutMs { get; init; }
 
-    /// <summary>0 = off.</summary>
-    public long ProcessTimeoutMs { get; init; } = 30_000;
+    public required long ProcessTimeoutMs { get; init; }
 
-    public PluginFaultAction PluginFaultAction { get; init; } = PluginFaultAction.Close;
+    public required PluginFaultAction PluginFaultAction { get; init; }
 
     /// <summary>Bytes of a fresh receive buffer; frames larger than this get a buffer of their own size.</summary>
     public int ReceiveBufferBytes { get; init; } = 16 * 1024;

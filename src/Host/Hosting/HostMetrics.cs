@@ -32,7 +32,7 @@ public sealed class HostMetrics
         return Interlocked.Increment(ref _openConnections);
     }
 
-    internal void ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
+    internal long ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
 
     internal void ConnectionRejected() => Interlocked.Increment(ref _rejectedConnections);
 

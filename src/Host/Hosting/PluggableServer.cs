@@ -20,7 +20,7 @@ public sealed class PluggableServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly long _startedAt = Stopwatch.GetTimestamp();
-    private readonly ConnectionContext _context;
+    private readonly ConnectionLifecycle _lifecycle;
     private string _pluginName;
     private bool _stopped;
 
@@ -31,17 +31,18 @@ public sealed class PluggableServer : IAsyncDisposable
         Plugins = plugins;
         _pluginName = plugins.Current.Name;
         _logger = loggerFactory.CreateLogger("PluggableNet.Server");
-        _context = new ConnectionContext(
+        var context = new ConnectionContext(
             settings.ToCodec(),
             settings.ToLimits(),
             plugins,
             new OffloadGate(settings.MaxConcurrentOffloads),
             Metrics,
             loggerFactory.CreateLogger("PluggableNet.Connection"));
-        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.MaxConnections);
+        _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
+        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads);
         _transport = settings.Transport == TransportKind.Epoll
-            ? new EpollTransport(options, _context)
-            : new SocketsTransport(options, _context);
+            ? new EpollTransport(options, _lifecycle)
+            : new SocketsTransport(options, _lifecycle);
     }
 
     public HostSettings Settings { get; }
@@ -91,7 +92,7 @@ public sealed class PluggableServer : IAsyncDisposable
             server.LocalEndPoint.Port,
             settings.Transport,
             settings.Transport == TransportKind.Epoll ? settings.ReactorThreads : 0,
-            server._context.Codec,
+            server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
         return server;
@@ -162,7 +163,10 @@ public sealed class PluggableServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops accepting, drains (up to <c>Server:DrainTimeout</c>), then cuts what is left.</summary>
+    /// <summary>
+    /// The graceful stop, the same for every transport: stop accepting, ask connections to finish what they have
+    /// received, wait up to <c>Server:DrainTimeout</c>, then cut what is left.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_stopped)
@@ -171,10 +175,14 @@ public sealed class PluggableServer : IAsyncDisposable
         }
 
         _stopped = true;
-        var open = Metrics.OpenConnections;
+        await _transport.StopAcceptingAsync().ConfigureAwait(false);
+        var open = _lifecycle.Open;
         _logger.LogInformation("Stopping: no longer accepting; draining {Open} connection(s) for up to {Timeout}", open, Settings.DrainTimeout);
-        var result = await _transport.StopAsync(Settings.DrainTimeout).ConfigureAwait(false);
-        _logger.LogInformation("Stopped: {Drained} connection(s) drained, {Cut} cut at the deadline", result.Drained, result.Cut);
+        var drained = _lifecycle.DrainAsync();
+        _transport.ScanNow();
+        await drained.WaitAsync(Settings.DrainTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        var cut = await _transport.AbortAllAsync().ConfigureAwait(false);
+        _logger.LogInformation("Stopped: {Drained} connection(s) drained, {Cut} cut at the deadline", Math.Max(open - cut, 0), cut);
         await Plugins.Current.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -4,7 +4,7 @@ namespace PluggableNet.Host.Plugins;
 /// Holds the plugin generation that new requests go to, and swaps it atomically.
 /// </summary>
 /// <remarks>
-/// Callers bracket their work with <see cref="Acquire"/>/<see cref="Release"/>: a reactor once per wake-up,
+/// Callers hold a <see cref="PluginLease"/> from <see cref="Acquire"/> for their work: a reactor once per wake-up,
 /// an offloaded request for its whole run. A swap publishes the new generation first, then waits until the
 /// old one has nothing running before disposing it, as Erlang purges old code only when no process runs it.
 /// </remarks>
@@ -26,26 +26,23 @@ public sealed class PluginSwitch
     /// <summary>Swapped-out generations, watched until their code is collected.</summary>
     public RetiredGenerations Retired { get; } = new();
 
-    /// <summary>Pins the current generation: it will not be disposed until <see cref="Release"/>.</summary>
-    public PluginGeneration Acquire()
+    /// <summary>Pins the current generation: it will not be disposed until the lease is disposed.</summary>
+    internal PluginLease Acquire()
     {
         while (true)
         {
-            var generation = Volatile.Read(ref _current);
-            generation.Enter();
+            var lease = PluginLease.Pin(Volatile.Read(ref _current));
 
-            // A swap may have published a newer generation between the read and the increment; the old one may
-            // already be draining, so retry on the new one rather than start work on code being retired.
-            if (ReferenceEquals(generation, Volatile.Read(ref _current)))
+            // A swap may have published a newer generation between the read and the pin; the old one may already
+            // be draining, so retry on the new one rather than start work on code being retired.
+            if (ReferenceEquals(lease.Generation, Volatile.Read(ref _current)))
             {
-                return generation;
+                return lease;
             }
 
-            generation.Exit();
+            lease.Dispose();
         }
     }
-
-    public static void Release(PluginGeneration generation) => generation.Exit();
 
     /// <summary>
     /// Publishes <paramref name="next"/>, waits (up to <paramref name="drainTimeout"/>) for calls on the previous

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using PluggableNet.Host.Connections;
 using PluggableNet.Host.Framing;
+using PluggableNet.Host.Hosting;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Connections;
@@ -96,7 +97,7 @@ public sealed class FrameConnectionTests
 
         Assert.Equal("00002ok", Encoding.ASCII.GetString(harness.Sent));
         Assert.Equal(CloseReason.ProtocolError, harness.Machine.CloseReason);
-        Assert.True(harness.Machine.ShouldClose);
+        Assert.Equal(ConnectionStep.Close, harness.Machine.Step);
         Assert.Equal(1, harness.Metrics.ProtocolErrors);
     }
 
@@ -110,13 +111,13 @@ public sealed class FrameConnectionTests
 
         Assert.Equal("00001a00001b", Encoding.ASCII.GetString(harness.Sent));
         Assert.Equal(CloseReason.RemoteClosed, harness.Machine.CloseReason);
-        Assert.True(harness.Machine.ShouldClose);
+        Assert.Equal(ConnectionStep.Close, harness.Machine.Step);
     }
 
     [Fact]
     public void UnsentAnswersWithoutProgressExpireAfterTheWriteTimeout()
     {
-        var harness = new MachineHarness(s_ascii5, limits: new ConnectionLimits { WriteTimeoutMs = 500, IdleTimeoutMs = 100 });
+        var harness = new MachineHarness(s_ascii5, limits: new HostSettings().ToLimits() with { WriteTimeoutMs = 500, IdleTimeoutMs = 100 });
         var start = Environment.TickCount64;
 
         harness.ReceiveWithoutSending("00005HELLO"u8, start);
@@ -132,8 +133,7 @@ public sealed class FrameConnectionTests
 
         harness.Receive("00005HELLO"u8);
 
-        Assert.False(harness.Machine.HasBufferedInput);
-        Assert.False(harness.Machine.HasPendingOutput);
+        Assert.Equal(ConnectionStep.Read, harness.Machine.Step);
         Assert.True(harness.Machine.IsIdle);
         Assert.Equal(ConnectionState.ReadHeader, harness.Machine.State);
     }

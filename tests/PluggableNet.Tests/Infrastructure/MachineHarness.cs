@@ -21,7 +21,7 @@ internal sealed class MachineHarness
         Codec = codec;
         _plugins = new PluginSwitch(new PluginGeneration("Test", "1.0.0", 1, plugin ?? new EchoPlugin(), null, null, null));
         Metrics = new HostMetrics();
-        var context = new ConnectionContext(codec, limits ?? new ConnectionLimits(), _plugins, new OffloadGate(4), Metrics, NullLogger.Instance);
+        var context = new ConnectionContext(codec, limits ?? new HostSettings().ToLimits(), _plugins, new OffloadGate(4), Metrics, NullLogger.Instance);
         Machine = new FrameConnection(context, null, Environment.TickCount64);
     }
 
@@ -63,15 +63,11 @@ internal sealed class MachineHarness
 
     private void Flush()
     {
-        while (Machine.HasPendingOutput)
+        while ((Machine.Step & ConnectionStep.Write) != 0)
         {
             var pending = Machine.PendingOutput;
             _sent.AddRange(pending.ToArray());
-            Machine.OnSent(pending.Length);
-            if (Machine.HasBufferedInput && Machine.CloseReason == CloseReason.None)
-            {
-                Machine.Pump(_plugins.Current, Environment.TickCount64);
-            }
+            Machine.OnSent(pending.Length, _plugins.Current, Environment.TickCount64);
         }
     }
 

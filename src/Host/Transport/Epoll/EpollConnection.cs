@@ -1,9 +1,10 @@
 using PluggableNet.Host.Connections;
+using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Transport.Epoll;
 
 /// <summary>A connection as one reactor sees it: its descriptor, its registered interest, its state machine.</summary>
-internal sealed class EpollConnection(int fd, ulong token, FrameConnection machine)
+internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine) : ITransportConnection
 {
     public int Fd { get; } = fd;
 
@@ -18,6 +19,16 @@ internal sealed class EpollConnection(int fd, ulong token, FrameConnection machi
     /// <summary>The offloaded task a completion callback has been hooked to, so it is hooked once.</summary>
     public Task? HookedOffload { get; set; }
 
-    /// <summary>Queued on the reactor's completion queue and not yet handled.</summary>
+    /// <summary>The descriptor is closed; events or completions still queued for it are ignored.</summary>
     public bool Closed { get; set; }
+
+    /// <summary>Bytes wait in the kernel's receive queue: requests that arrived and that the state machine has not seen.</summary>
+    public bool RequestMayBeInFlight
+    {
+        get
+        {
+            byte peek;
+            return Libc.recv(Fd, &peek, 1, Libc.MSG_PEEK) > 0;
+        }
+    }
 }

@@ -14,7 +14,7 @@ namespace PluggableNet.Host.Transport.Epoll;
 /// descriptor to the reactor with the fewest connections (itself, usually, under load), so connections stay
 /// spread evenly. The hand-off is once per connection; requests never cross threads.
 /// </remarks>
-internal sealed class EpollTransport(TransportOptions options, ConnectionContext context) : ITransport
+internal sealed class EpollTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
 {
     private readonly List<EpollReactor> _reactors = [];
     private int _listenFd = -1;
@@ -30,12 +30,11 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionContext
 
         _listenFd = NativeListener.Open(options.EndPoint, options.Backlog, out var bound);
         LocalEndPoint = bound;
-        var rejections = new RejectionLog(context.Logger, options.MaxConnections);
         try
         {
             for (var i = 0; i < options.ReactorThreads; i++)
             {
-                _reactors.Add(new EpollReactor(i, _listenFd, context, options, rejections, _reactors));
+                _reactors.Add(new EpollReactor(i, _listenFd, lifecycle, _reactors));
             }
         }
         catch
@@ -50,42 +49,36 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionContext
         }
     }
 
-    public async Task<DrainResult> StopAsync(TimeSpan drainTimeout)
+    public async Task StopAcceptingAsync()
     {
         if (_listenFd < 0)
         {
-            return default;
+            return;
         }
 
-        // 1. Stop accepting everywhere before the listener is closed, so no reactor touches a reused descriptor.
-        var stopped = _reactors.Select(reactor =>
-        {
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            reactor.StopAccepting(done);
-            return done.Task;
-        }).ToArray();
-        await Task.WhenAll(stopped).ConfigureAwait(false);
+        // Every reactor stops watching before the listener is closed, so none touches a reused descriptor.
+        await Task.WhenAll(_reactors.Select(r => r.StopAcceptingAsync())).ConfigureAwait(false);
         Libc.close(_listenFd);
         _listenFd = -1;
+    }
 
-        // 2. Let connections finish what they have received; each closes once it has nothing left to answer.
-        var open = _reactors.Sum(r => r.ConnectionCount);
-        context.StartDraining();
-        var deadline = Environment.TickCount64 + (long)drainTimeout.TotalMilliseconds;
-        while (_reactors.Sum(r => r.ConnectionCount) > 0 && Environment.TickCount64 < deadline)
+    public void ScanNow()
+    {
+        foreach (var reactor in _reactors)
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            reactor.ScanNow();
         }
+    }
 
-        // 3. Cut what is left and end the loops.
-        var cuts = await Task.WhenAll(_reactors.Select(r => r.StopAsync())).ConfigureAwait(false);
+    public async Task<int> AbortAllAsync()
+    {
+        var cuts = await Task.WhenAll(_reactors.Select(r => r.AbortAllAsync())).ConfigureAwait(false);
         foreach (var reactor in _reactors)
         {
             reactor.Join();
         }
 
-        var cut = cuts.Sum();
-        return new DrainResult(Math.Max(open - cut, 0), cut);
+        return cuts.Sum();
     }
 
     public ValueTask DisposeAsync()

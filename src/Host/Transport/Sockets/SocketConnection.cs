@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Connections;
@@ -7,25 +8,28 @@ using PluggableNet.Host.Plugins;
 namespace PluggableNet.Host.Transport.Sockets;
 
 /// <summary>
-/// Drives one <see cref="FrameConnection"/> over a <see cref="Socket"/> with an async loop: receive, answer,
-/// send everything, repeat. Sending all before the next receive is this transport's backpressure.
+/// Drives one <see cref="FrameConnection"/> over a <see cref="Socket"/> with an async loop that acts on the
+/// connection's next step. Writing comes first: sending everything before the next receive is this transport's
+/// backpressure.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionContext context)
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection
 {
+    private const int SlotRetryMs = 5;
+
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PluginSwitch _plugins = lifecycle.Context.Plugins;
     private volatile bool _idleInReceive;
     private int _abortReason;
+
+    public FrameConnection Machine { get; } = machine;
+
+    /// <summary>Unless the loop is parked in an empty receive, a request may be between the socket and the machine.</summary>
+    public bool RequestMayBeInFlight => !_idleInReceive || HasUnreadBytes;
 
     /// <summary>Why another thread aborted this connection, or None.</summary>
     private CloseReason AbortReason => (CloseReason)Volatile.Read(ref _abortReason);
 
-    public FrameConnection Machine { get; } = machine;
-
-    /// <summary>Parked in a receive with nothing received and unanswered: safe to close for shutdown.</summary>
-    public bool IdleInReceive => _idleInReceive;
-
-    /// <summary>Bytes wait in the kernel that the loop has not received yet (a request on its way in).</summary>
-    public bool HasUnreadBytes
+    private bool HasUnreadBytes
     {
         get
         {
@@ -55,6 +59,105 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
     }
 
+    public async Task RunAsync()
+    {
+        try
+        {
+            while (Machine.Step is var step && step != ConnectionStep.Close)
+            {
+                if ((step & ConnectionStep.Write) != 0)
+                {
+                    var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
+                    using var lease = _plugins.Acquire();
+                    Machine.OnSent(sent, lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.Read) != 0)
+                {
+                    if (Machine.IsIdle)
+                    {
+                        // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                        _idleInReceive = true;
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        _idleInReceive = false;
+                    }
+
+                    var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
+                    if (received == 0 && AbortReason != CloseReason.None)
+                    {
+                        // Our own shutdown (a drain), not the peer's half-close.
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Received(received, lease.Generation);
+                }
+                else if ((step & ConnectionStep.AwaitOffload) != 0)
+                {
+                    var task = Machine.OffloadTask!;
+                    await Task.WhenAny(task, _aborted.Task).ConfigureAwait(false);
+                    if (!task.IsCompleted)
+                    {
+                        // Timed out or cut by shutdown: abandon the request (Release cancels it) and close.
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Machine.CompleteOffload(lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.AwaitSlot) != 0)
+                {
+                    await Task.Delay(SlotRetryMs).ConfigureAwait(false);
+                    if (AbortReason != CloseReason.None)
+                    {
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Machine.RetryOffloadSlot(lease.Generation, Environment.TickCount64);
+                }
+                else
+                {
+                    Debug.Fail($"Connection {Machine.Id}: no next step");
+                    Machine.Abort(CloseReason.RemoteReset);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
+        {
+            var reason = AbortReason;
+            if (reason == CloseReason.None && lifecycle.Context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.SocketError(lifecycle.Context.Logger, Machine.Id, Machine.Peer, exception.Message);
+            }
+
+            Machine.Abort(reason == CloseReason.None ? CloseReason.RemoteReset : reason);
+        }
+        catch (Exception exception)
+        {
+            lifecycle.Context.Logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
+            Machine.Abort(CloseReason.RemoteReset);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private void Received(int count, PluginGeneration generation)
+    {
+        if (count == 0)
+        {
+            Machine.OnEndOfInput(generation, Environment.TickCount64);
+        }
+        else
+        {
+            Machine.OnReceived(count, generation, Environment.TickCount64);
+        }
+    }
+
     /// <summary>
     /// Sends a FIN and ends a pending receive or send, leaving the loop to close the socket: disposing it under
     /// a pending operation makes the close abortive (an RST), which can destroy answers the peer has not read yet.
@@ -69,128 +172,6 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
             return false;
-        }
-    }
-
-    public async Task RunAsync()
-    {
-        var logger = context.Logger;
-        try
-        {
-            while (!Machine.ShouldClose)
-            {
-                if (Machine.WantsRead)
-                {
-                    if (Machine.IsIdle)
-                    {
-                        // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
-                        _idleInReceive = true;
-                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                        _idleInReceive = false;
-                    }
-
-                    var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
-                    if (received == 0 && AbortReason != CloseReason.None)
-                    {
-                        // Our own shutdown (drain), not the peer's half-close.
-                        Machine.Abort(AbortReason);
-                        break;
-                    }
-
-                    Step(received);
-                }
-                else if (Machine.OffloadTask is { } task)
-                {
-                    await Task.WhenAny(task, _aborted.Task).ConfigureAwait(false);
-                    if (!task.IsCompleted)
-                    {
-                        // Timed out or cut by shutdown: abandon the request (Release cancels it) and close.
-                        Machine.Abort(AbortReason);
-                        break;
-                    }
-
-                    Run(static (m, g, now) => m.CompleteOffload(g, now));
-                }
-                else if (Machine.WaitingForOffloadSlot)
-                {
-                    await Task.Delay(5).ConfigureAwait(false);
-                    if (AbortReason != CloseReason.None)
-                    {
-                        Machine.Abort(AbortReason);
-                        break;
-                    }
-
-                    Run(static (m, g, now) => m.Pump(g, now));
-                }
-                else if (!Machine.HasPendingOutput && !Machine.ShouldClose)
-                {
-                    // Paused for another reason with nothing to send: let buffered frames through.
-                    Run(static (m, g, now) => m.Pump(g, now));
-                }
-
-                while (Machine.HasPendingOutput && (Machine.CloseReason == CloseReason.None || Machine.CloseAfterFlush))
-                {
-                    var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
-                    Machine.OnSent(sent);
-                    if (!Machine.HasPendingOutput && Machine.HasBufferedInput && Machine.CloseReason == CloseReason.None && Machine.OffloadTask is null)
-                    {
-                        Run(static (m, g, now) => m.Pump(g, now));
-                    }
-                }
-            }
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
-        {
-            var reason = AbortReason;
-            if (reason == CloseReason.None && logger.IsEnabled(LogLevel.Debug))
-            {
-                ConnectionLog.SocketError(logger, Machine.Id, Machine.Peer, exception.Message);
-            }
-
-            Machine.Abort(reason == CloseReason.None ? CloseReason.RemoteReset : reason);
-        }
-        catch (Exception exception)
-        {
-            logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
-            Machine.Abort(CloseReason.RemoteReset);
-        }
-        finally
-        {
-            Close();
-        }
-    }
-
-    private void Step(int received)
-    {
-        var generation = context.Plugins.Acquire();
-        try
-        {
-            var now = Environment.TickCount64;
-            if (received == 0)
-            {
-                Machine.OnEndOfInput(generation, now);
-            }
-            else
-            {
-                Machine.OnReceived(received, generation, now);
-            }
-        }
-        finally
-        {
-            PluginSwitch.Release(generation);
-        }
-    }
-
-    private void Run(Action<FrameConnection, PluginGeneration, long> action)
-    {
-        var generation = context.Plugins.Acquire();
-        try
-        {
-            action(Machine, generation, Environment.TickCount64);
-        }
-        finally
-        {
-            PluginSwitch.Release(generation);
         }
     }
 
@@ -209,11 +190,6 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
 
         socket.Dispose();
-        Machine.Release();
-        context.Metrics.ConnectionClosed();
-        if (context.Logger.IsEnabled(LogLevel.Debug))
-        {
-            ConnectionLog.Closed(context.Logger, Machine.Id, Machine.Peer, Machine.CloseReason.ToString(), Machine.State.ToString(), Machine.Requests);
-        }
+        lifecycle.Closed(Machine);
     }
 }

@@ -7,18 +7,19 @@ using PluggableNet.Host.Connections;
 namespace PluggableNet.Host.Transport.Sockets;
 
 /// <summary>
-/// The portable transport on System.Net.Sockets: an accept loop and one async loop per connection, driving
-/// the same <see cref="FrameConnection"/> state machine as the epoll reactor. Timeouts and drain are checked
-/// by one timer for all connections.
+/// The portable transport on System.Net.Sockets: an accept loop and one async loop per connection, driving the same
+/// <see cref="FrameConnection"/> state machine as the epoll reactor. One timer runs the lifecycle's scan over all
+/// connections.
 /// </summary>
-internal sealed class SocketsTransport(TransportOptions options, ConnectionContext context) : ITransport
+internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
 {
+    private const int AbortWaitMs = 2000;
+
     private readonly ConcurrentDictionary<long, SocketConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private Task _acceptLoop = Task.CompletedTask;
     private Timer? _scanTimer;
-    private RejectionLog? _rejections;
 
     public IPEndPoint LocalEndPoint { get; private set; } = options.EndPoint;
 
@@ -44,10 +45,54 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
 
         _listener = listener;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _rejections = new RejectionLog(context.Logger, options.MaxConnections);
-        var interval = (int)context.Limits.ScanIntervalMs;
-        _scanTimer = new Timer(_ => Scan(), null, interval, interval);
+        _scanTimer = new Timer(_ => Scan(), null, lifecycle.ScanIntervalMs, Timeout.Infinite);
         _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public async Task StopAcceptingAsync()
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        _listener = null;
+        await _acceptLoop.ConfigureAwait(false);
+    }
+
+    public void ScanNow() => _scanTimer?.Change(0, Timeout.Infinite);
+
+    public async Task<int> AbortAllAsync()
+    {
+        var cut = 0;
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort(CloseReason.Shutdown);
+            cut++;
+        }
+
+        var waitUntil = Environment.TickCount64 + AbortWaitMs;
+        while (!_connections.IsEmpty && Environment.TickCount64 < waitUntil)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        if (_scanTimer is { } timer)
+        {
+            _scanTimer = null;
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return cut;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAcceptingAsync().ConfigureAwait(false);
+        await AbortAllAsync().ConfigureAwait(false);
+        _stopping.Dispose();
     }
 
     private async Task AcceptLoopAsync()
@@ -70,18 +115,15 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
                     return;
                 }
 
-                context.Logger.LogError("Accept failed: {Error}", exception.Message);
+                lifecycle.Context.Logger.LogError("Accept failed: {Error}", exception.Message);
                 await Task.Delay(100).ConfigureAwait(false);
                 continue;
             }
 
             var now = Environment.TickCount64;
-            if (context.Metrics.ConnectionOpened() > options.MaxConnections)
+            if (!lifecycle.TryAdmit(now))
             {
-                context.Metrics.ConnectionClosed();
-                context.Metrics.ConnectionRejected();
                 socket.Dispose();
-                _rejections!.Rejected(now);
                 continue;
             }
 
@@ -89,18 +131,18 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
             try
             {
                 socket.NoDelay = true;
-                machine = new FrameConnection(context, socket.RemoteEndPoint, now);
+                machine = lifecycle.Create(socket.RemoteEndPoint, now);
             }
             catch (SocketException exception)
             {
                 // Reset while it waited in the backlog: nothing to serve, and no reason to stop accepting.
-                context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
+                lifecycle.Context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
                 socket.Dispose();
-                context.Metrics.ConnectionClosed();
+                lifecycle.Abandoned();
                 continue;
             }
 
-            var connection = new SocketConnection(socket, machine, context);
+            var connection = new SocketConnection(socket, machine, lifecycle);
             _connections[machine.Id] = connection;
 
             // Off the accept loop: a first request already waiting would otherwise be answered synchronously
@@ -127,77 +169,23 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionConte
     private void Scan()
     {
         var now = Environment.TickCount64;
-        _rejections?.Flush(now);
+        lifecycle.OnScan(now);
         foreach (var connection in _connections.Values)
         {
-            var reason = connection.Machine.DueClose(now);
-            if (reason == CloseReason.Shutdown && (!connection.IdleInReceive || connection.HasUnreadBytes))
+            if (lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
             {
-                // Only a connection parked in an empty receive can be closed from here without losing a request.
-                continue;
-            }
-
-            if (reason != CloseReason.None)
-            {
-                if (reason != CloseReason.Shutdown)
-                {
-                    connection.Machine.ReportExpired(reason, now);
-                }
-
+                // Off the connection's own loop: closing the socket ends whatever it awaits.
                 connection.Abort(reason);
             }
         }
-    }
 
-    public async Task<DrainResult> StopAsync(TimeSpan drainTimeout)
-    {
-        if (_listener is null)
+        try
         {
-            return default;
+            _scanTimer?.Change(lifecycle.ScanIntervalMs, Timeout.Infinite);
         }
-
-        _stopping.Cancel();
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
-
-        var open = _connections.Count;
-        context.StartDraining();
-        _scanTimer?.Change(10, 10);
-        var deadline = Environment.TickCount64 + (long)drainTimeout.TotalMilliseconds;
-        while (!_connections.IsEmpty && Environment.TickCount64 < deadline)
+        catch (ObjectDisposedException)
         {
-            await Task.Delay(10).ConfigureAwait(false);
+            // Stopped while this scan ran.
         }
-
-        var cut = 0;
-        foreach (var connection in _connections.Values)
-        {
-            connection.Abort(CloseReason.Shutdown);
-            cut++;
-        }
-
-        var waitUntil = Environment.TickCount64 + 2000;
-        while (!_connections.IsEmpty && Environment.TickCount64 < waitUntil)
-        {
-            await Task.Delay(5).ConfigureAwait(false);
-        }
-
-        if (_scanTimer is not null)
-        {
-            await _scanTimer.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _listener = null;
-        return new DrainResult(Math.Max(open - cut, 0), cut);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_listener is not null)
-        {
-            await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
-        }
-
-        _stopping.Dispose();
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Logging;
 
-namespace PluggableNet.Host.Transport;
+namespace PluggableNet.Host.Connections;
 
 /// <summary>Counts connections refused over <c>Limits:MaxConnections</c> and logs them at most once a second, as a rate.</summary>
 internal sealed class RejectionLog(ILogger logger, int maxConnections)

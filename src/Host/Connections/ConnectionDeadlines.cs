@@ -1,0 +1,59 @@
+namespace PluggableNet.Host.Connections;
+
+/// <summary>
+/// When each of a connection's limits started running, and which one has run out. Times are
+/// <see cref="Environment.TickCount64"/> milliseconds; a limit of 0 is off.
+/// </summary>
+internal struct ConnectionDeadlines(long now)
+{
+    private long _frameStartedAt;
+    private long _lastRequestAt = now;
+    private long _lastWriteProgressAt = now;
+    private long _offloadStartedAt;
+
+    /// <summary>Bytes of a new frame arrived (a no-op while one is already started).</summary>
+    public void FrameStarting(long now)
+    {
+        if (_frameStartedAt == 0)
+        {
+            _frameStartedAt = now;
+        }
+    }
+
+    /// <summary>A frame was taken; <paramref name="moreBuffered"/> says whether the next one has already started.</summary>
+    public void FrameTaken(bool moreBuffered, long now)
+    {
+        _frameStartedAt = moreBuffered ? now : 0;
+        _lastRequestAt = now;
+    }
+
+    public void RequestAnswered(long now) => _lastRequestAt = now;
+
+    /// <summary>Pending answers made progress, or there were none: a peer that stops reading is slow, not idle.</summary>
+    public void WriteProgressed(long now) => _lastWriteProgressAt = now;
+
+    public void OffloadStarted(long now) => _offloadStartedAt = now;
+
+    /// <summary>The timeout that has run out for a connection waiting for <paramref name="wait"/>, or None.</summary>
+    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now) => wait switch
+    {
+        ConnectionWait.Plugin => Over(limits.ProcessTimeoutMs, _offloadStartedAt, now, CloseReason.ProcessTimeout),
+        ConnectionWait.PeerToRead => Over(limits.WriteTimeoutMs, _lastWriteProgressAt, now, CloseReason.WriteTimeout),
+        ConnectionWait.RestOfFrame when _frameStartedAt != 0 => Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
+        ConnectionWait.NextRequest => Over(limits.IdleTimeoutMs, _lastRequestAt, now, CloseReason.IdleTimeout),
+        _ => CloseReason.None,
+    };
+
+    /// <summary>How long the limit behind <paramref name="reason"/> has been running, for the log.</summary>
+    public readonly long Elapsed(CloseReason reason, long now) => reason switch
+    {
+        CloseReason.ProcessTimeout => now - _offloadStartedAt,
+        CloseReason.ReadTimeout => now - _frameStartedAt,
+        CloseReason.IdleTimeout => now - _lastRequestAt,
+        CloseReason.WriteTimeout => now - _lastWriteProgressAt,
+        _ => 0,
+    };
+
+    private static CloseReason Over(long limitMs, long since, long now, CloseReason reason) =>
+        limitMs > 0 && now - since >= limitMs ? reason : CloseReason.None;
+}

@@ -1,0 +1,222 @@
+using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Framing;
+using PluggableNet.Host.Logging;
+using PluggableNet.Host.Plugins;
+
+namespace PluggableNet.Host.Connections;
+
+/// <summary>The protocol pass: frames out of the receive buffer, into the plugin, answers into the output buffer.</summary>
+internal sealed partial class FrameConnection
+{
+    /// <summary>
+    /// Parses and answers every complete frame that is buffered, as far as limits allow, then decides whether the
+    /// connection closes (half-close answered, drain).
+    /// </summary>
+    private void Pump(PluginGeneration generation, long now)
+    {
+        if (_output.Length == 0)
+        {
+            _deadlines.WriteProgressed(now);
+        }
+
+        while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            var buffered = _input.Data;
+            if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+            {
+                // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
+                var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+                _input.Consume(skipped < 0 ? buffered.Length : skipped);
+                continue;
+            }
+
+            var status = _codec.TryReadHeader(buffered, out var payloadLength);
+            if (status == HeaderStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status != HeaderStatus.Valid)
+            {
+                OnProtocolError(status, buffered);
+                break;
+            }
+
+            var frameLength = _codec.HeaderLength + payloadLength;
+            if (buffered.Length < frameLength)
+            {
+                _expectedFrame = frameLength;
+                break;
+            }
+
+            var payload = buffered.Slice(_codec.HeaderLength, payloadLength);
+            if (generation.Execution == PluginExecution.Offloaded)
+            {
+                if (!TryStartOffload(generation, payload, now))
+                {
+                    break;
+                }
+            }
+            else
+            {
+                ProcessInline(generation, payload);
+                Requests++;
+                _unreportedRequests++;
+            }
+
+            _input.Consume(frameLength);
+            _expectedFrame = 0;
+            _deadlines.FrameTaken(moreBuffered: !_input.IsEmpty, now);
+        }
+
+        if (_unreportedRequests > 0)
+        {
+            _context.Metrics.AddRequests(_unreportedRequests);
+            _unreportedRequests = 0;
+        }
+
+        _input.ReleaseIfEmpty();
+        if (_output.Length > _limits.MaxPendingWriteBytes && _context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
+        }
+
+        if (CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+        {
+            if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
+            {
+                // Half-close: every complete request has been answered; a partial frame can never complete.
+                RequestGracefulClose(CloseReason.RemoteClosed);
+            }
+            else if (_context.Draining && _input.IsEmpty)
+            {
+                RequestGracefulClose(CloseReason.Shutdown);
+            }
+        }
+
+        LogStateChange();
+    }
+
+    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload)
+    {
+        var headerAt = _output.Reserve(_codec.HeaderLength);
+        try
+        {
+            generation.Plugin.Process(payload, _output);
+        }
+        catch (Exception exception)
+        {
+            _output.Truncate(headerAt);
+            OnPluginFault(generation, exception);
+            return;
+        }
+
+        FinishAnswer(generation, headerAt);
+    }
+
+    private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
+    {
+        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload);
+        if (_offload is null)
+        {
+            if (!_waitingForOffloadSlot && _context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
+            }
+
+            _waitingForOffloadSlot = true;
+            return false;
+        }
+
+        _waitingForOffloadSlot = false;
+        _deadlines.OffloadStarted(now);
+        return true;
+    }
+
+    private void FinishAnswer(PluginGeneration generation, int headerAt)
+    {
+        var length = _output.Position - headerAt - _codec.HeaderLength;
+        if (length > _codec.MaxAnswerBytes)
+        {
+            // Never send a header that lies: drop this answer, send the ones before it, close.
+            _output.Truncate(headerAt);
+            ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
+            _context.Metrics.PluginFault();
+            RequestGracefulClose(CloseReason.AnswerTooLarge);
+            return;
+        }
+
+        _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), length);
+    }
+
+    private void OnPluginFault(PluginGeneration generation, Exception exception)
+    {
+        _context.Metrics.PluginFault();
+        if (_limits.PluginFaultAction == PluginFaultAction.EmptyFrame)
+        {
+            ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, "answered with an empty frame");
+            var headerAt = _output.Reserve(_codec.HeaderLength);
+            _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), 0);
+            return;
+        }
+
+        ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, "connection closed");
+        RequestGracefulClose(CloseReason.PluginFault);
+    }
+
+    private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
+    {
+        var reason = status switch
+        {
+            HeaderStatus.NotDigits => $"not all digits: \"{Printable(buffered[.._codec.HeaderLength])}\"",
+            HeaderStatus.ZeroLength => "length 0",
+            _ => $"length above Framing:MaxFrameBytes ({_codec.MaxFrameBytes})",
+        };
+        _context.Metrics.ProtocolError();
+        ConnectionLog.ProtocolError(_context.Logger, Id, Peer, reason);
+
+        // Answers to the valid requests before the bad header still go out; nothing after it is read.
+        _input.Clear();
+        RequestGracefulClose(CloseReason.ProtocolError);
+    }
+
+    private void RequestGracefulClose(CloseReason reason)
+    {
+        if (CloseReason == CloseReason.None)
+        {
+            CloseReason = reason;
+            CloseAfterFlush = true;
+        }
+
+        LogStateChange();
+    }
+
+    /// <summary>nbNet's per-connection state dump, at Debug, whenever the derived state changes.</summary>
+    private void LogStateChange()
+    {
+        if (!_context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        var state = State;
+        if (state != _loggedState)
+        {
+            _loggedState = state;
+            var buffered = _input.Length;
+            var need = _expectedFrame > 0 ? _expectedFrame - buffered : _codec.HeaderLength - buffered;
+            ConnectionLog.State(_context.Logger, Id, state.ToString(), buffered, Math.Max(need, 0), _output.Length);
+        }
+    }
+
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = bytes[i] is >= 0x20 and < 0x7f ? (char)bytes[i] : '.';
+        }
+
+        return new string(chars);
+    }
+}

@@ -1,0 +1,73 @@
+using System.Buffers;
+using PluggableNet.Host.Plugins;
+
+namespace PluggableNet.Host.Connections;
+
+/// <summary>
+/// One request running on the thread pool (<see cref="PluginExecution.Offloaded"/>): its copy of the payload, its
+/// answer, its cancellation, its offload slot and its lease on the plugin generation, from start to release.
+/// </summary>
+internal sealed class OffloadedRequest
+{
+    private readonly OffloadGate _gate;
+    private readonly PluginLease _lease;
+    private readonly byte[] _request;
+    private readonly CancellationTokenSource _cancellation = new();
+
+    private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload)
+    {
+        _gate = gate;
+
+        // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
+        _lease = PluginLease.Pin(generation);
+        _request = ArrayPool<byte>.Shared.Rent(payload.Length);
+        payload.CopyTo(_request);
+        var plugin = generation.Plugin;
+        var memory = new ReadOnlyMemory<byte>(_request, 0, payload.Length);
+        var answer = Answer;
+        var token = _cancellation.Token;
+        Task = Task.Run(() => plugin.ProcessAsync(memory, answer, token).AsTask(), CancellationToken.None);
+    }
+
+    public Task Task { get; }
+
+    /// <summary>The plugin's answer payload; valid once <see cref="Task"/> completed successfully.</summary>
+    public ArrayBufferWriter<byte> Answer { get; } = new();
+
+    public PluginGeneration Generation => _lease.Generation;
+
+    /// <summary>Starts <paramref name="payload"/> on <paramref name="generation"/> if an offload slot is free.</summary>
+    public static OffloadedRequest? TryStart(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload) =>
+        gate.TryEnter() ? new OffloadedRequest(gate, generation, payload) : null;
+
+    /// <summary>After <see cref="Task"/> ended and its answer was taken: frees the slot, the buffer and the lease.</summary>
+    public void Release()
+    {
+        _gate.Exit();
+        ReleaseResources();
+    }
+
+    /// <summary>
+    /// The connection is gone while the request runs: cancels it and frees its slot now, so a plugin that ignores
+    /// cancellation cannot wedge all offloaded work. The request buffer and the lease on the generation are
+    /// released only when it really ends, so the old code is never unloaded under it.
+    /// </summary>
+    public void Abandon()
+    {
+        _cancellation.Cancel();
+        _gate.Exit();
+        _ = Task.ContinueWith(
+            static (_, state) => ((OffloadedRequest)state!).ReleaseResources(),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void ReleaseResources()
+    {
+        _lease.Dispose();
+        _cancellation.Dispose();
+        ArrayPool<byte>.Shared.Return(_request);
+    }
+}

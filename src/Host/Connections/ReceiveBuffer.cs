@@ -1,0 +1,105 @@
+using System.Buffers;
+
+namespace PluggableNet.Host.Connections;
+
+/// <summary>
+/// The bytes of one connection received and not yet consumed by a complete frame, the twin of
+/// <see cref="OutputBuffer"/>: a pooled array rented when data arrives and returned as soon as it is empty, so an
+/// idle connection holds no buffer.
+/// </summary>
+internal sealed class ReceiveBuffer(int initialSize)
+{
+    private byte[]? _buffer;
+    private int _start;
+    private int _end;
+
+    /// <summary>Bytes received and not consumed.</summary>
+    public int Length => _end - _start;
+
+    public bool IsEmpty => _start == _end;
+
+    /// <summary>The unconsumed bytes, oldest first.</summary>
+    public ReadOnlySpan<byte> Data => _buffer is null ? default : _buffer.AsSpan(_start, _end - _start);
+
+    /// <summary>
+    /// Where the next receive writes, with room for the rest of a frame of <paramref name="frameLength"/> bytes
+    /// (header included) when it is known, 0 otherwise. Rents, compacts or grows the buffer as needed.
+    /// </summary>
+    public Span<byte> GetSpan(int frameLength)
+    {
+        EnsureSpace(frameLength);
+        return _buffer.AsSpan(_end);
+    }
+
+    /// <inheritdoc cref="GetSpan"/>
+    public Memory<byte> GetMemory(int frameLength)
+    {
+        EnsureSpace(frameLength);
+        return _buffer.AsMemory(_end);
+    }
+
+    /// <summary>Takes <paramref name="count"/> bytes written into the span or memory handed out last.</summary>
+    public void Advance(int count) => _end += count;
+
+    /// <summary>Drops <paramref name="count"/> consumed bytes from the front.</summary>
+    public void Consume(int count) => _start += count;
+
+    /// <summary>Drops everything buffered (after a protocol error nothing more is read).</summary>
+    public void Clear() => _start = _end;
+
+    /// <summary>Returns the buffer to the pool if nothing is buffered.</summary>
+    public void ReleaseIfEmpty()
+    {
+        if (_start == _end)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Returns the buffer to the pool, dropping whatever it holds.</summary>
+    public void Release()
+    {
+        var buffer = _buffer;
+        _buffer = null;
+        _start = 0;
+        _end = 0;
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void EnsureSpace(int frameLength)
+    {
+        if (_buffer is null)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialSize, frameLength));
+            return;
+        }
+
+        var free = _buffer.Length - _end;
+        var frameFits = frameLength == 0 || _start + frameLength <= _buffer.Length;
+        if (frameFits && free > 0 && (free >= _buffer.Length / 4 || _start == 0))
+        {
+            return;
+        }
+
+        // Move the partial frame to the front, into a larger buffer if the frame needs one.
+        var length = _end - _start;
+        var size = Math.Max(initialSize, frameLength);
+        if (size <= _buffer.Length && _start > 0)
+        {
+            _buffer.AsSpan(_start, length).CopyTo(_buffer);
+        }
+        else
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, length + 1));
+            _buffer.AsSpan(_start, length).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+
+        _start = 0;
+        _end = length;
+    }
+}

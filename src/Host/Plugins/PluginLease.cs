@@ -1,0 +1,22 @@
+namespace PluggableNet.Host.Plugins;
+
+/// <summary>
+/// A pin on one plugin generation: while it is held, the generation is neither disposed nor unloaded. The only
+/// way into a generation, so acquiring and releasing cannot come apart: <c>using var lease = plugins.Acquire();</c>.
+/// </summary>
+internal readonly struct PluginLease : IDisposable
+{
+    private PluginLease(PluginGeneration generation) => Generation = generation;
+
+    /// <summary>The pinned generation; every request handled under this lease runs entirely on it.</summary>
+    public PluginGeneration Generation { get; }
+
+    /// <summary>Pins <paramref name="generation"/>; the caller checks that it is still current if that matters.</summary>
+    internal static PluginLease Pin(PluginGeneration generation)
+    {
+        generation.Enter();
+        return new PluginLease(generation);
+    }
+
+    public void Dispose() => Generation?.Exit();
+}
