@@ -18,6 +18,9 @@ internal sealed class ReceiveBuffer(int initialSize)
 
     public bool IsEmpty => _start == _end;
 
+    /// <summary>Bytes of the rented array, 0 when none is held.</summary>
+    public int Capacity => _buffer?.Length ?? 0;
+
     /// <summary>The unconsumed bytes, oldest first.</summary>
     public ReadOnlySpan<byte> Data => _buffer is null ? default : _buffer.AsSpan(_start, _end - _start);
 

@@ -16,14 +16,22 @@ internal sealed class MachineHarness
     private readonly PluginSwitch _plugins;
     private readonly List<byte> _sent = [];
 
-    public MachineHarness(FrameCodec codec, ILogicPlugin? plugin = null, ConnectionLimits? limits = null)
+    public MachineHarness(FrameCodec codec, ILogicPlugin? plugin = null, ConnectionLimits? limits = null, OffloadGate? offloadGate = null)
     {
         Codec = codec;
         _plugins = new PluginSwitch(new PluginGeneration("Test", "1.0.0", 1, plugin ?? new EchoPlugin(), null, null, null));
         Metrics = new HostMetrics();
-        var context = new ConnectionContext(codec, limits ?? new HostSettings().ToLimits(), _plugins, new OffloadGate(4), Metrics, NullLogger.Instance);
-        Machine = new FrameConnection(context, null, Environment.TickCount64);
+        OffloadGate = offloadGate ?? new OffloadGate(4);
+        Context = new ConnectionContext(codec, limits ?? new HostSettings().ToLimits(), _plugins, OffloadGate, Metrics, NullLogger.Instance);
+        Machine = new FrameConnection(Context, null, Environment.TickCount64);
     }
+
+    public ConnectionContext Context { get; }
+
+    public OffloadGate OffloadGate { get; }
+
+    /// <summary>The plugin generation every request goes to.</summary>
+    public PluginGeneration Generation => _plugins.Current;
 
     public FrameCodec Codec { get; }
 
@@ -53,6 +61,20 @@ internal sealed class MachineHarness
         var buffer = Machine.GetReceiveSpan();
         bytes.CopyTo(buffer);
         Machine.OnReceived(bytes.Length, _plugins.Current, now);
+    }
+
+    /// <summary>Hands the finished offloaded request's answer to the machine, then "sends" every pending answer.</summary>
+    public void CompleteOffload()
+    {
+        Machine.CompleteOffload(_plugins.Current, Environment.TickCount64);
+        Flush();
+    }
+
+    /// <summary>Lets a request that waits for an offload slot try again, then "sends" every pending answer.</summary>
+    public void RetryOffloadSlot()
+    {
+        Machine.RetryOffloadSlot(_plugins.Current, Environment.TickCount64);
+        Flush();
     }
 
     public void EndOfInput()

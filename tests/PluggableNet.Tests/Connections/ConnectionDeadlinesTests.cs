@@ -1,0 +1,93 @@
+using PluggableNet.Host.Connections;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Tests.Connections;
+
+public sealed class ConnectionDeadlinesTests
+{
+    private static readonly ConnectionLimits s_limits = new HostSettings().ToLimits() with
+    {
+        ReadTimeoutMs = 100,
+        WriteTimeoutMs = 200,
+        IdleTimeoutMs = 300,
+        ProcessTimeoutMs = 400,
+    };
+
+    [Fact]
+    public void EachWaitIsJudgedByItsOwnLimit()
+    {
+        var deadlines = new ConnectionDeadlines(now: 1000);
+        deadlines.FrameStarting(1000);
+        deadlines.OffloadStarted(1000);
+
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 1100));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 1199));
+        Assert.Equal(CloseReason.WriteTimeout, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 1200));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.NextRequest, s_limits, 1299));
+        Assert.Equal(CloseReason.IdleTimeout, deadlines.Expired(ConnectionWait.NextRequest, s_limits, 1300));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.Plugin, s_limits, 1399));
+        Assert.Equal(CloseReason.ProcessTimeout, deadlines.Expired(ConnectionWait.Plugin, s_limits, 1400));
+    }
+
+    [Fact]
+    public void WaitingForAServerSideSlotNeverTimesOut()
+    {
+        var deadlines = new ConnectionDeadlines(now: 0);
+        deadlines.FrameStarting(0);
+
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.OffloadSlot, s_limits, 1_000_000));
+    }
+
+    [Fact]
+    public void AFrameTakenRestartsTheReadLimitOnlyIfAnotherHasStarted()
+    {
+        var deadlines = new ConnectionDeadlines(now: 0);
+        deadlines.FrameStarting(0);
+
+        deadlines.FrameTaken(moreBuffered: true, now: 500);
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 599));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 600));
+        Assert.Equal(100, deadlines.Elapsed(CloseReason.ReadTimeout, 600));
+
+        deadlines.FrameTaken(moreBuffered: false, now: 700);
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 10_000));
+    }
+
+    [Fact]
+    public void FrameStartingKeepsTheFirstByteTime()
+    {
+        var deadlines = new ConnectionDeadlines(now: 0);
+        deadlines.FrameStarting(10);
+        deadlines.FrameStarting(90);
+
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 110));
+    }
+
+    [Fact]
+    public void ProgressAndAnswersRestartTheirLimits()
+    {
+        var deadlines = new ConnectionDeadlines(now: 0);
+
+        deadlines.WriteProgressed(150);
+        deadlines.RequestAnswered(250);
+
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 349));
+        Assert.Equal(CloseReason.WriteTimeout, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 350));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.NextRequest, s_limits, 549));
+        Assert.Equal(CloseReason.IdleTimeout, deadlines.Expired(ConnectionWait.NextRequest, s_limits, 550));
+    }
+
+    [Fact]
+    public void ALimitOfZeroIsOff()
+    {
+        var off = s_limits with { ReadTimeoutMs = 0, WriteTimeoutMs = 0, IdleTimeoutMs = 0, ProcessTimeoutMs = 0 };
+        var deadlines = new ConnectionDeadlines(now: 0);
+        deadlines.FrameStarting(0);
+        deadlines.OffloadStarted(0);
+
+        foreach (var wait in Enum.GetValues<ConnectionWait>())
+        {
+            Assert.Equal(CloseReason.None, deadlines.Expired(wait, off, long.MaxValue / 2));
+        }
+    }
+}
