@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluggableNet.Host.Connections;
+using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Framing;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Plugins;

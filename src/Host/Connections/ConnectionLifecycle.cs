@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Logging;
+using PluggableNet.Host.Diagnostics;
 
 namespace PluggableNet.Host.Connections;
 

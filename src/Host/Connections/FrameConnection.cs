@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Framing;
-using PluggableNet.Host.Logging;
+using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Connections;

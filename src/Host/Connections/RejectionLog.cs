@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Logging;
+using PluggableNet.Host.Diagnostics;
 
 namespace PluggableNet.Host.Connections;
 

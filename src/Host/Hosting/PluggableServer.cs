@@ -3,6 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Connections;
+using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Plugins;
 using PluggableNet.Host.Transport;
 using PluggableNet.Host.Transport.Epoll;

@@ -1,10 +1,11 @@
-using Serilog;
-using Serilog.Extensions.Logging;
 using PluggableNet.Host.Connections;
+using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Framing;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Plugins;
 using PluggableNet.Tests.Infrastructure;
+using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace PluggableNet.Tests.Connections;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Connections;
-using PluggableNet.Host.Logging;
+using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Transport.Sockets;

@@ -1,8 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Connections;
 
-namespace PluggableNet.Host.Logging;
+namespace PluggableNet.Host.Diagnostics;
 
 /// <summary>
 /// Every connection-level log event, with stable event ids. Source-generated: a disabled level costs a check.

@@ -1,4 +1,4 @@
-namespace PluggableNet.Host.Hosting;
+namespace PluggableNet.Host.Diagnostics;
 
 /// <summary>Counters shared by the transports and read by the status channel and tests.</summary>
 public sealed class HostMetrics
