@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
-namespace PluggableNet.Host;
+namespace PluggableNet.Host.Connections;
 
 /// <summary>Throw sites kept out of hot methods so those stay small and inlinable.</summary>
 internal static class ThrowHelper
