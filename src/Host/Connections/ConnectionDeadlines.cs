@@ -11,7 +11,7 @@ internal struct ConnectionDeadlines(long now)
     private long _lastWriteProgressAt = now;
     private long _offloadStartedAt;
 
-    /// <summary>Bytes of a new frame arrived (a no-op while one is already started).</summary>
+    /// <summary>Bytes of a frame are buffered: its read limit starts now unless it already runs.</summary>
     public void FrameStarting(long now)
     {
         if (_frameStartedAt == 0)
@@ -20,10 +20,10 @@ internal struct ConnectionDeadlines(long now)
         }
     }
 
-    /// <summary>A frame was taken; <paramref name="moreBuffered"/> says whether the next one has already started.</summary>
-    public void FrameTaken(bool moreBuffered, long now)
+    /// <summary>A complete frame was taken: no frame has started until more of one is buffered.</summary>
+    public void FrameTaken(long now)
     {
-        _frameStartedAt = moreBuffered ? now : 0;
+        _frameStartedAt = 0;
         _lastRequestAt = now;
     }
 

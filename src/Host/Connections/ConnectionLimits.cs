@@ -18,7 +18,7 @@ internal sealed record ConnectionLimits
 
     public required PluginFaultAction PluginFaultAction { get; init; }
 
-    /// <summary>Bytes of a fresh receive buffer; frames larger than this get a buffer of their own size.</summary>
+    /// <summary>Bytes of a fresh receive buffer; it doubles as a larger frame's bytes arrive, up to that frame's size.</summary>
     public int ReceiveBufferBytes { get; init; } = 16 * 1024;
 
     /// <summary>

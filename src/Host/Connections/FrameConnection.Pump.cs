@@ -66,7 +66,13 @@ internal sealed partial class FrameConnection
 
             _input.Consume(frameLength);
             _expectedFrame = 0;
-            _deadlines.FrameTaken(moreBuffered: !_input.IsEmpty, now);
+            _deadlines.FrameTaken(now);
+        }
+
+        if (!_input.IsEmpty)
+        {
+            // The read limit runs from a frame's first byte, never from line endings skipped before it.
+            _deadlines.FrameStarting(now);
         }
 
         if (_unreportedRequests > 0)

@@ -124,7 +124,6 @@ internal sealed partial class FrameConnection
     {
         _input.Advance(count);
         _receivedAny = true;
-        _deadlines.FrameStarting(now);
         Pump(generation, now);
     }
 

@@ -25,8 +25,8 @@ internal sealed class ReceiveBuffer(int initialSize)
     public ReadOnlySpan<byte> Data => _buffer is null ? default : _buffer.AsSpan(_start, _end - _start);
 
     /// <summary>
-    /// Where the next receive writes, with room for the rest of a frame of <paramref name="frameLength"/> bytes
-    /// (header included) when it is known, 0 otherwise. Rents, compacts or grows the buffer as needed.
+    /// Where the next receive writes; never empty. <paramref name="frameLength"/> is the frame being received
+    /// (header included) when its header is known, 0 otherwise: growth stops there.
     /// </summary>
     public Span<byte> GetSpan(int frameLength)
     {
@@ -72,30 +72,33 @@ internal sealed class ReceiveBuffer(int initialSize)
         }
     }
 
+    /// <summary>
+    /// Room for the next receive. Memory follows the bytes that actually arrived, never the length a header
+    /// announces: a full buffer doubles, up to the frame being received, so a peer holds at most twice what it sent.
+    /// </summary>
     private void EnsureSpace(int frameLength)
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(initialSize, frameLength));
+            _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
             return;
         }
 
         var free = _buffer.Length - _end;
-        var frameFits = frameLength == 0 || _start + frameLength <= _buffer.Length;
-        if (frameFits && free > 0 && (free >= _buffer.Length / 4 || _start == 0))
+        if (free > 0 && (free >= _buffer.Length / 4 || _start == 0))
         {
             return;
         }
 
-        // Move the partial frame to the front, into a larger buffer if the frame needs one.
         var length = _end - _start;
-        var size = Math.Max(initialSize, frameLength);
-        if (size <= _buffer.Length && _start > 0)
+        if (length <= _buffer.Length - (_buffer.Length / 4))
         {
+            // A quarter or more is consumed prefix: moving the partial frame to the front is enough.
             _buffer.AsSpan(_start, length).CopyTo(_buffer);
         }
         else
         {
+            var size = (int)Math.Min(Math.Max(frameLength, length + 1), (long)_buffer.Length * 2);
             var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, length + 1));
             _buffer.AsSpan(_start, length).CopyTo(larger);
             ArrayPool<byte>.Shared.Return(_buffer);

@@ -39,18 +39,18 @@ public sealed class ConnectionDeadlinesTests
     }
 
     [Fact]
-    public void AFrameTakenRestartsTheReadLimitOnlyIfAnotherHasStarted()
+    public void AFrameTakenStopsTheReadLimitUntilTheNextFrameStarts()
     {
         var deadlines = new ConnectionDeadlines(now: 0);
         deadlines.FrameStarting(0);
 
-        deadlines.FrameTaken(moreBuffered: true, now: 500);
-        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 599));
-        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 600));
-        Assert.Equal(100, deadlines.Elapsed(CloseReason.ReadTimeout, 600));
-
-        deadlines.FrameTaken(moreBuffered: false, now: 700);
+        deadlines.FrameTaken(now: 500);
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 10_000));
+
+        deadlines.FrameStarting(700);
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 799));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 800));
+        Assert.Equal(100, deadlines.Elapsed(CloseReason.ReadTimeout, 800));
     }
 
     [Fact]

@@ -97,6 +97,45 @@ public sealed class ReceiveBufferTests
     }
 
     [Fact]
+    public void AnAnnouncedFrameCostsOnlyWhatHasArrived()
+    {
+        var buffer = new ReceiveBuffer(Initial);
+
+        // A header announcing a megabyte gets the ordinary first buffer, not a megabyte.
+        buffer.GetSpan(frameLength: 1024 * 1024);
+        Assert.True(buffer.Capacity < 2 * Initial, $"capacity {buffer.Capacity} for nothing received");
+
+        // Then the buffer grows as bytes arrive: never more than about twice what was received.
+        var received = 0;
+        while (received < 20 * Initial)
+        {
+            var span = buffer.GetSpan(frameLength: 1024 * 1024);
+            var count = Math.Min(span.Length, 20 * Initial - received);
+            buffer.Advance(count);
+            received += count;
+            Assert.True(buffer.Capacity <= 2 * Math.Max(received, Initial) + Initial, $"capacity {buffer.Capacity} after {received} bytes");
+        }
+    }
+
+    [Fact]
+    public void GrowthStopsAtTheFrameBeingReceived()
+    {
+        var buffer = new ReceiveBuffer(Initial);
+        var frame = 3 * Initial;
+        var received = 0;
+        while (received < frame)
+        {
+            var span = buffer.GetSpan(frame);
+            var count = Math.Min(span.Length, frame - received);
+            buffer.Advance(count);
+            received += count;
+        }
+
+        // Pooled arrays come in powers of two: the frame's size rounded up, not the next doubling beyond it.
+        Assert.True(buffer.Capacity <= 4 * Initial, $"capacity {buffer.Capacity} for a {frame}-byte frame");
+    }
+
+    [Fact]
     public void ReleaseReturnsTheArrayWhateverItHolds()
     {
         var buffer = new ReceiveBuffer(Initial);
