@@ -8,8 +8,11 @@ namespace PluggableNet.Host.Service;
 /// </summary>
 internal static class DaemonSession
 {
+    /// <summary>The hidden option that tells <c>run</c> it is the daemon a <c>start</c> launched.</summary>
+    public const string DaemonOption = "--daemon";
+
     /// <summary>The argument <c>start</c> puts right after <c>run</c>: <c>--daemon=CONSOLEFILE</c>.</summary>
-    public const string OptionPrefix = DaemonLauncher.DaemonOption + "=";
+    public const string OptionPrefix = DaemonOption + "=";
 
     public static bool IsDetached { get; private set; }
 

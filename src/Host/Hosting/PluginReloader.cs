@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Plugins;
 
-namespace PluggableNet.Host.Plugins;
+namespace PluggableNet.Host.Hosting;
 
 /// <summary>
 /// Turns the reload triggers into swaps on a running <see cref="PluggableServer"/>: a settled change of the active
