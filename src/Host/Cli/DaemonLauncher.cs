@@ -36,6 +36,7 @@ internal static class DaemonLauncher
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(service.ConsoleFile)!);
+        ConsoleFileRotation.RotateIfOver(service.ConsoleFile, service.ConsoleFileSizeLimit);
         var consoleOffset = File.Exists(service.ConsoleFile) ? new FileInfo(service.ConsoleFile).Length : 0;
         InheritOnlyStandardStreams();
         using var daemon = Process.Start(StartInfo(arguments, service))
