@@ -10,15 +10,16 @@ namespace PluggableNet.Host.Hosting;
 /// <c>Logic:HotReload</c>), and an explicit reload (SIGHUP, wired by the host). Triggers are handled one at a time.
 /// </summary>
 /// <remarks>
-/// A folder change is swapped in only once the folder is stable (two equal snapshots of sizes and times) and the
+/// A configuration change is read with <see cref="HostSettings.Read"/> and compared with the last valid settings:
+/// an edit that makes any key invalid is rejected as a whole (logged as an error naming the keys) and the last
+/// valid settings keep serving; keys that cannot change live are reported as needing a restart (see
+/// <see cref="SettingsChange"/>). A folder change is swapped in only once the folder is stable (two equal snapshots of sizes and times) and the
 /// assembly loads, validates and compiles; anything less is logged with the file and reason while the old version
 /// keeps serving. A changed <c>Plugins:&lt;Name&gt;</c> section reloads the plugin: its settings are a snapshot taken
 /// at load, so a new generation is how new settings reach it.
 /// </remarks>
-public sealed class PluginReloader : IAsyncDisposable
+public sealed partial class PluginReloader : IAsyncDisposable
 {
-    private static readonly HostSettings s_defaults = new();
-
     private readonly PluggableServer _server;
     private readonly IConfiguration _configuration;
     private readonly ILoggerFactory _loggerFactory;
@@ -33,7 +34,7 @@ public sealed class PluginReloader : IAsyncDisposable
     private ConfigurationWatcher? _configurationWatcher;
     private FolderSnapshot? _loadedSnapshot;
     private FolderSnapshot? _failedSnapshot;
-    private string? _reportedPluginsPath;
+    private HostSettings _settings;
     private bool _started;
     private bool _disposed;
 
@@ -49,6 +50,7 @@ public sealed class PluginReloader : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("PluggableNet.Reload");
         _timings = timings ?? new PluginReloadTimings();
+        _settings = server.Settings;
     }
 
     /// <summary>Whether the active plugin's folder is being watched (<c>Logic:HotReload</c>).</summary>
@@ -67,8 +69,11 @@ public sealed class PluginReloader : IAsyncDisposable
         }
 
         _started = true;
-        _reportedPluginsPath = _server.Factory.PluginsPath;
-        if (ReadHotReload(_server.Settings.HotReload))
+
+        // Compared with later reads of the same configuration; the server's own record may carry values the host
+        // set in code (such as the control socket beside the pidfile).
+        _settings = TryRead(out var initial, out _) ? initial : _server.Settings;
+        if (_settings.HotReload)
         {
             StartFolderWatcher(_server.Plugins.Current.Name);
         }
@@ -81,99 +86,6 @@ public sealed class PluginReloader : IAsyncDisposable
     /// loads the configured plugin afresh, whether or not anything changed. Never throws.
     /// </summary>
     public Task<SwapResult?> ReloadFromSignalAsync() => Track(SerializedAsync(ReloadFromSignalCoreAsync));
-
-    private async Task<SwapResult?> ReloadFromSignalCoreAsync(CancellationToken cancellationToken)
-    {
-        if (_configuration is IConfigurationRoot root)
-        {
-            try
-            {
-                root.Reload();
-            }
-            catch (Exception exception)
-            {
-                _logger.LogError("Reloading the configuration failed: {Reason}; reloading the plugin with the configuration in effect", exception.Message);
-            }
-        }
-
-        var desired = ReadPluginName();
-        ApplyHotReload(desired);
-        var result = await _server.ReloadAsync(ReloadTrigger.Signal, desired, cancellationToken).ConfigureAwait(false);
-        AfterSwap(result);
-        return result;
-    }
-
-    private Task<SwapResult?> OnFolderSettledAsync(string plugin) => SerializedAsync(async cancellationToken =>
-    {
-        var current = _server.Plugins.Current;
-        if (!string.Equals(plugin, current.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            // Logic:Plugin switched away while this change was settling: the new plugin is already fresh.
-            return null;
-        }
-
-        var folder = _server.Factory.FindFolder(plugin);
-        if (folder is null)
-        {
-            _logger.LogWarning("Plugin folder {Plugin} is gone from {PluginsPath}; {Current} {Version} keeps serving", plugin, _server.Factory.PluginsPath, current.Name, current.Version);
-            return null;
-        }
-
-        var snapshot = await FolderSnapshot.WaitUntilStableAsync(folder, _timings.StabilityInterval, _timings.MaxStabilityWait, cancellationToken).ConfigureAwait(false);
-        if (snapshot is null)
-        {
-            _logger.LogWarning(
-                "Plugin folder {Folder} was still changing after {MaxWait}; not swapping until it settles. {Current} {Version} keeps serving",
-                folder, _timings.MaxStabilityWait, current.Name, current.Version);
-            return null;
-        }
-
-        if (snapshot.Equals(_loadedSnapshot) || snapshot.Equals(_failedSnapshot))
-        {
-            // The files are exactly those already loaded (or already rejected): nothing new to try.
-            _logger.LogDebug("Plugin folder {Folder} changed back to content already tried; no swap", folder);
-            return null;
-        }
-
-        var result = await _server.ReloadAsync(ReloadTrigger.File, cancellationToken: cancellationToken).ConfigureAwait(false);
-        if (result.Succeeded)
-        {
-            _loadedSnapshot = snapshot;
-            _failedSnapshot = null;
-        }
-        else
-        {
-            _failedSnapshot = snapshot;
-        }
-
-        return result;
-    });
-
-    private Task<SwapResult?> OnConfigurationSettledAsync() => SerializedAsync(async cancellationToken =>
-    {
-        var desired = ReadPluginName();
-        ApplyHotReload(desired);
-        ReportPluginsPathChange();
-
-        var current = _server.Plugins.Current;
-        SwapResult result;
-        if (!string.Equals(desired, current.Name, StringComparison.OrdinalIgnoreCase))
-        {
-            result = await _server.ReloadAsync(ReloadTrigger.Config, desired, cancellationToken).ConfigureAwait(false);
-        }
-        else if (!string.Equals(_server.Factory.SettingsSignature(current.Name), current.SettingsSignature, StringComparison.Ordinal))
-        {
-            result = await _server.ReloadAsync(ReloadTrigger.Config, cancellationToken: cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            _logger.LogDebug("Configuration reloaded; nothing concerning plugin {Plugin} changed", current.Name);
-            return null;
-        }
-
-        AfterSwap(result);
-        return result;
-    });
 
     /// <summary>Runs one trigger at a time; logs instead of throwing, as these run on timers and signal threads.</summary>
     private async Task<SwapResult?> SerializedAsync(Func<CancellationToken, Task<SwapResult?>> work)
@@ -210,111 +122,6 @@ public sealed class PluginReloader : IAsyncDisposable
         finally
         {
             _gate.Release();
-        }
-    }
-
-    /// <summary>Points the folder watcher at the plugin now serving, and remembers its files as loaded.</summary>
-    private void AfterSwap(SwapResult result)
-    {
-        if (!result.Succeeded)
-        {
-            return;
-        }
-
-        var name = result.Serving.Name;
-        var watcher = Volatile.Read(ref _folderWatcher);
-        if (watcher is not null && !string.Equals(watcher.PluginName, name, StringComparison.Ordinal))
-        {
-            watcher.Retarget(name);
-            _logger.LogDebug("Now watching plugin folder {Plugin} for changes", name);
-        }
-
-        // Files as of just after the load: a change during the load differs from this, so it is swapped in next.
-        _loadedSnapshot = _server.Factory.FindFolder(name) is { } folder ? FolderSnapshot.Take(folder) : null;
-        _failedSnapshot = null;
-    }
-
-    private string ReadPluginName() => _configuration["Logic:Plugin"] is { } name && !string.IsNullOrWhiteSpace(name) ? name.Trim() : s_defaults.Plugin;
-
-    private bool ReadHotReload(bool fallback)
-    {
-        var text = _configuration["Logic:HotReload"];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return s_defaults.HotReload;
-        }
-
-        if (bool.TryParse(text, out var value))
-        {
-            return value;
-        }
-
-        _logger.LogWarning("Logic:HotReload: '{Value}' is not true or false; keeping it {Current}", text, fallback);
-        return fallback;
-    }
-
-    private void ApplyHotReload(string plugin)
-    {
-        var watching = WatchingFiles;
-        var wanted = ReadHotReload(watching);
-        if (wanted && !watching)
-        {
-            StartFolderWatcher(_server.Plugins.Current.Name);
-            _logger.LogInformation("Logic:HotReload turned on: watching plugin folder {Plugin}", _server.Plugins.Current.Name);
-        }
-        else if (!wanted && watching)
-        {
-            Interlocked.Exchange(ref _folderWatcher, null)?.Dispose();
-            _logger.LogInformation("Logic:HotReload turned off: plugin {Plugin} changes on disk are no longer swapped in", plugin);
-        }
-    }
-
-    private void StartFolderWatcher(string plugin)
-    {
-        try
-        {
-            var watcher = new PluginFolderWatcher(
-                _server.Factory.PluginsPath,
-                plugin,
-                _timings.FileDebounce,
-                settled => Track(OnFolderSettledAsync(settled)),
-                _loggerFactory.CreateLogger("PluggableNet.Reload"));
-            Interlocked.Exchange(ref _folderWatcher, watcher)?.Dispose();
-            if (_server.Factory.FindFolder(plugin) is { } folder)
-            {
-                _loadedSnapshot ??= FolderSnapshot.Take(folder);
-            }
-        }
-        catch (Exception exception) when (exception is ArgumentException or IOException or PlatformNotSupportedException)
-        {
-            _logger.LogWarning("Cannot watch {PluginsPath} for plugin changes: {Reason}; swap with SIGHUP instead", _server.Factory.PluginsPath, exception.Message);
-        }
-    }
-
-    private void ReportPluginsPathChange()
-    {
-        if (_configuration["Logic:PluginsPath"] is not { Length: > 0 } text)
-        {
-            return;
-        }
-
-        string path;
-        try
-        {
-            path = Path.GetFullPath(text, AppContext.BaseDirectory);
-        }
-        catch (ArgumentException)
-        {
-            return;
-        }
-
-        if (!string.Equals(path, _reportedPluginsPath, StringComparison.Ordinal))
-        {
-            _reportedPluginsPath = path;
-            if (!string.Equals(path, _server.Factory.PluginsPath, StringComparison.Ordinal))
-            {
-                _logger.LogWarning("Logic:PluginsPath changed to {Path}; it takes effect at the next restart (still loading from {Current})", path, _server.Factory.PluginsPath);
-            }
         }
     }
 
