@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
 
 namespace PluggableNet.Host.Cli;
@@ -118,10 +119,10 @@ internal static class DaemonLauncher
         {
             if (int.TryParse(Path.GetFileName(entry), out var fd) && fd > 2)
             {
-                var flags = Posix.Fcntl(fd, Posix.F_GETFD, 0);
-                if (flags >= 0 && (flags & Posix.FD_CLOEXEC) == 0)
+                var flags = Libc.fcntl(fd, Libc.F_GETFD, 0);
+                if (flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0)
                 {
-                    Posix.Fcntl(fd, Posix.F_SETFD, flags | Posix.FD_CLOEXEC);
+                    Libc.fcntl(fd, Libc.F_SETFD, flags | Libc.FD_CLOEXEC);
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
 
 namespace PluggableNet.Host.Cli;
@@ -51,9 +52,9 @@ internal static class ServiceController
             return HostApp.ExitOk;
         }
 
-        if (Posix.Kill(pid, Posix.SIGTERM) != 0 && Posix.LastError != Posix.ESRCH)
+        if (Libc.kill(pid, Libc.SIGTERM) != 0 && Libc.LastError != Libc.ESRCH)
         {
-            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Libc.Describe(Libc.LastError)}").ConfigureAwait(false);
             return 1;
         }
 
@@ -72,7 +73,7 @@ internal static class ServiceController
             return 1;
         }
 
-        Posix.Kill(pid, Posix.SIGKILL);
+        Libc.kill(pid, Libc.SIGKILL);
         if (!await WaitForExitAsync(pid, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
         {
             await Console.Error.WriteLineAsync($"pid {pid} survived SIGKILL").ConfigureAwait(false);
@@ -145,9 +146,9 @@ internal static class ServiceController
             return 1;
         }
 
-        if (Posix.Kill(pid, Posix.SIGHUP) != 0)
+        if (Libc.kill(pid, Libc.SIGHUP) != 0)
         {
-            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Libc.Describe(Libc.LastError)}").ConfigureAwait(false);
             return 1;
         }
 

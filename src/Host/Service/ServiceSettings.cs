@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Service;
 
@@ -102,7 +103,7 @@ internal sealed record ServiceSettings
         NonEmpty(Environment.GetEnvironmentVariable("XDG_STATE_HOME"))
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
 
-    private static bool IsRoot => OperatingSystem.IsLinux() && Posix.GetEUid() == 0;
+    private static bool IsRoot => OperatingSystem.IsLinux() && Libc.geteuid() == 0;
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 }
