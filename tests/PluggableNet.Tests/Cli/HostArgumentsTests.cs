@@ -43,6 +43,15 @@ public sealed class HostArgumentsTests
     }
 
     [Fact]
+    public void PidFileTakesTheEqualsFormToo()
+    {
+        var arguments = Parse("status --pidfile=p.pid --Server:Port=1");
+
+        Assert.Equal(Path.GetFullPath("p.pid"), arguments.PidFile);
+        Assert.Equal([new("Server:Port", "1")], arguments.Overrides);
+    }
+
+    [Fact]
     public void LaterOverrideOfTheSameKeyWins()
     {
         var configuration = Parse("--Server:Port=1 --server:port=2").BuildConfiguration();
