@@ -5,8 +5,8 @@ namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// The command line: <c>run</c> (the default), <c>start</c>, <c>stop</c>, <c>restart</c>, <c>status</c>,
-/// <c>reload</c>. Tokens the parser does not know are configuration overrides (<c>--Server:Port=19090</c>) and are
-/// passed on to the configuration, exactly as <c>run</c> always accepted them.
+/// <c>reload</c>. Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
+/// overrides (<c>--Server:Port=19090</c>) or rejects them naming the token; each verb gets that record.
 /// </summary>
 internal static class ServiceCli
 {

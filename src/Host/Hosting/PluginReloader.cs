@@ -13,9 +13,9 @@ namespace PluggableNet.Host.Hosting;
 /// A configuration change is read with <see cref="HostSettings.Read"/> and compared with the last valid settings:
 /// an edit that makes any key invalid is rejected as a whole (logged as an error naming the keys) and the last
 /// valid settings keep serving; keys that cannot change live are reported as needing a restart (see
-/// <see cref="SettingsChange"/>). A folder change is swapped in only once the folder is stable (two equal snapshots of sizes and times) and the
-/// assembly loads, validates and compiles; anything less is logged with the file and reason while the old version
-/// keeps serving. A changed <c>Plugins:&lt;Name&gt;</c> section reloads the plugin: its settings are a snapshot taken
+/// <see cref="SettingsChange"/>). A folder change is swapped in only once the folder is stable (two equal
+/// snapshots of sizes and times) and the assembly loads, validates and compiles; anything less is logged with the
+/// file and reason while the old version keeps serving. A changed <c>Plugins:&lt;Name&gt;</c> section reloads the plugin: its settings are a snapshot taken
 /// at load, so a new generation is how new settings reach it.
 /// </remarks>
 public sealed partial class PluginReloader : IAsyncDisposable

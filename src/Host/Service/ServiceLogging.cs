@@ -69,6 +69,7 @@ internal static class ServiceLogging
 
     private static bool IsGenericHostStartFailure(LogEvent logEvent) =>
         logEvent.Level >= LogEventLevel.Error
+        && logEvent.MessageTemplate.Text.StartsWith("Hosting failed to start", StringComparison.Ordinal)
         && logEvent.Properties.TryGetValue(Constants.SourceContextPropertyName, out var source)
         && source is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" };
 

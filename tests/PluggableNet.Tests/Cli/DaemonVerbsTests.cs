@@ -5,7 +5,7 @@ using PluggableNet.Tests.Service;
 namespace PluggableNet.Tests.Cli;
 
 /// <summary>
-/// <c>start</c>, <c>status</c>, <c>reload</c> and <c>stop</c>, each given <c>--config</c> and overrides together. The
+/// <c>start</c>, <c>status</c>, <c>reload</c>, <c>restart</c> and <c>stop</c>, each given <c>--config</c> and overrides together. The
 /// file names a decoy pidfile and the overrides the real one, so a verb that lost an override would look for the
 /// host in the wrong place (or start it there).
 /// </summary>
@@ -42,6 +42,17 @@ public sealed partial class DaemonVerbsTests
             Assert.True(reload.ExitCode == 0, reload.ToString());
             Assert.Contains("reloaded: plugin Upper version 1.0.0 (generation 2)", reload.Output, StringComparison.Ordinal);
             await CliSandbox.AssertAnswersAsync(port, "Upper");
+
+            var restart = await HostProcess.RunAsync(
+                ["restart", "--Service:PidFile=" + service.PidFile, "--Server:Port=0", "--config=" + sandbox.ConfigFile, "--Logic:Plugin", "Reverse", "--Server:Address=127.0.0.1"]);
+            service.Remember();
+            Assert.True(restart.ExitCode == 0, restart.ToString());
+            var restarted = StartedPattern().Match(restart.Output);
+            Assert.True(restarted.Success, restart.ToString());
+            port = int.Parse(restarted.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.NotEqual(sandbox.FilePort, port);
+            Assert.False(File.Exists(decoy), "not the pidfile the file names");
+            await CliSandbox.AssertAnswersAsync(port, "Reverse");
 
             var stop = await HostProcess.RunAsync(["stop", "--Service:PidFile=" + service.PidFile, "--config=" + sandbox.ConfigFile, "--Server:Port=0"]);
             Assert.True(stop.ExitCode == 0, stop.ToString());
