@@ -96,7 +96,7 @@ public sealed record HostSettings
     /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> listing all errors.</summary>
     public static HostSettings Read(IConfiguration configuration)
     {
-        var reader = new Reader(configuration);
+        var reader = new SettingsReader(configuration);
         var defaults = new HostSettings();
         var settings = new HostSettings
         {
@@ -121,7 +121,7 @@ public sealed record HostSettings
             ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
             MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
-            ControlSocket = configuration["Control:Socket"] is { Length: > 0 } socket ? socket : null,
+            ControlSocket = reader.OptionalText("Control:Socket"),
         };
 
         if (settings.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
@@ -135,10 +135,7 @@ public sealed record HostSettings
             settings = settings with { MaxFrameBytes = (int)(Pow10(settings.HeaderDigits) - 1) };
         }
 
-        if (reader.Errors.Count > 0)
-        {
-            throw new ConfigurationException(reader.Errors);
-        }
+        reader.ThrowIfInvalid();
 
         return settings;
     }
@@ -152,113 +149,5 @@ public sealed record HostSettings
         }
 
         return value;
-    }
-
-    private sealed class Reader(IConfiguration configuration)
-    {
-        public List<string> Errors { get; } = [];
-
-        public int Int(string key, int fallback, int min, int max, int? zeroMeans = null)
-        {
-            var text = configuration[key];
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return fallback;
-            }
-
-            if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < (zeroMeans is null ? min : 0) || value > max)
-            {
-                Errors.Add($"{key}: '{text}' is not a whole number from {(zeroMeans is null ? min : 0)} to {max}.");
-                return fallback;
-            }
-
-            return value == 0 && zeroMeans is { } z ? z : value;
-        }
-
-        public bool Bool(string key, bool fallback)
-        {
-            var text = configuration[key];
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return fallback;
-            }
-
-            if (!bool.TryParse(text, out var value))
-            {
-                Errors.Add($"{key}: '{text}' is not true or false.");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        public string Text(string key, string fallback)
-        {
-            var text = configuration[key];
-            return string.IsNullOrWhiteSpace(text) ? fallback : text.Trim();
-        }
-
-        public T Enum<T>(string key, T fallback)
-            where T : struct, Enum
-        {
-            var text = configuration[key];
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return fallback;
-            }
-
-            if (!System.Enum.TryParse<T>(text, ignoreCase: true, out var value) || !System.Enum.IsDefined(value) || int.TryParse(text, out _))
-            {
-                Errors.Add($"{key}: '{text}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}.");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        public IPAddress Address(string key, IPAddress fallback)
-        {
-            var text = configuration[key];
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return fallback;
-            }
-
-            if (string.Equals(text, "localhost", StringComparison.OrdinalIgnoreCase))
-            {
-                return IPAddress.Loopback;
-            }
-
-            if (!IPAddress.TryParse(text, out var address))
-            {
-                Errors.Add($"{key}: '{text}' is not an IP address.");
-                return fallback;
-            }
-
-            return address;
-        }
-
-        /// <summary>A duration as <c>hh:mm:ss[.fff]</c> or as a number of seconds; 0 turns a timeout off.</summary>
-        public TimeSpan Duration(string key, TimeSpan fallback)
-        {
-            var text = configuration[key];
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return fallback;
-            }
-
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 && seconds < TimeSpan.MaxValue.TotalSeconds)
-            {
-                return TimeSpan.FromSeconds(seconds);
-            }
-
-            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value) && value >= TimeSpan.Zero)
-            {
-                return value;
-            }
-
-            Errors.Add($"{key}: '{text}' is not a duration (seconds, or hh:mm:ss).");
-            return fallback;
-        }
     }
 }

@@ -1,3 +1,5 @@
+using PluggableNet.Host.Interop;
+
 namespace PluggableNet.Host.Service;
 
 /// <summary>
@@ -8,8 +10,11 @@ namespace PluggableNet.Host.Service;
 /// </summary>
 internal static class DaemonSession
 {
+    /// <summary>The hidden option that tells <c>run</c> it is the daemon a <c>start</c> launched.</summary>
+    public const string DaemonOption = "--daemon";
+
     /// <summary>The argument <c>start</c> puts right after <c>run</c>: <c>--daemon=CONSOLEFILE</c>.</summary>
-    public const string OptionPrefix = DaemonLauncher.DaemonOption + "=";
+    public const string OptionPrefix = DaemonOption + "=";
 
     public static bool IsDetached { get; private set; }
 
@@ -34,14 +39,14 @@ internal static class DaemonSession
         }
 
         // Fails with EPERM only if we already lead a process group, which a freshly spawned child never does.
-        _ = Posix.SetSid();
+        _ = Libc.setsid();
 
         Directory.CreateDirectory(Path.GetDirectoryName(consoleFile)!);
-        var devNull = Posix.Open("/dev/null", Posix.O_RDWR | Posix.O_CLOEXEC, 0);
-        var output = Posix.Open(consoleFile, Posix.O_WRONLY | Posix.O_CREAT | Posix.O_APPEND | Posix.O_CLOEXEC, 0b110_100_000);
+        var devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        var output = Libc.open(consoleFile, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0b110_100_000);
         if (devNull < 0 || output < 0)
         {
-            throw new IOException($"Cannot redirect the daemon's output to {consoleFile}: {Posix.Describe(Posix.LastError)}");
+            throw new IOException($"Cannot redirect the daemon's output to {consoleFile}: {Libc.Describe(Libc.LastError)}");
         }
 
         // The runtime keeps its own duplicates of fds 0-2 from startup (CoreCLR's PAL standard handles). Any that
@@ -57,19 +62,19 @@ internal static class DaemonSession
 
         // Redirected rather than closed, as nbNet's tutorial explains: a later write to a closed fd 1 or 2 would land
         // in whatever file happened to reuse that number.
-        Posix.Dup2(devNull, 0);
-        Posix.Dup2(output, 1);
-        Posix.Dup2(output, 2);
+        Libc.dup2(devNull, 0);
+        Libc.dup2(output, 1);
+        Libc.dup2(output, 2);
         foreach (var fd in OpenDescriptors().Where(fd => fd > 2 && fd != devNull && fd != output))
         {
             if (Target(fd) is { } target && copies.TryGetValue(target, out var replacement))
             {
-                Posix.Dup2(replacement, fd);
+                Libc.dup2(replacement, fd);
             }
         }
 
-        Posix.Close(devNull);
-        Posix.Close(output);
+        Libc.close(devNull);
+        Libc.close(output);
 
         // In case anything did open the console streams already: point them at the new fds 1 and 2.
         Console.SetOut(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });

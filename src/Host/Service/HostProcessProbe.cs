@@ -60,13 +60,17 @@ internal static class HostProcessProbe
         return false;
     }
 
+    /// <summary>True when <paramref name="processPath"/> is the <c>dotnet</c> muxer rather than the host's apphost.</summary>
+    public static bool IsDotnetMuxer(string processPath) =>
+        string.Equals(Path.GetFileNameWithoutExtension(processPath), "dotnet", StringComparison.OrdinalIgnoreCase);
+
     private static string[] BuildIdentities()
     {
         var names = new HashSet<string>(StringComparer.Ordinal) { "PluggableNet.Host", "PluggableNet.Host.dll" };
 
         // A renamed apphost (say /usr/local/bin/pluggablenet) also identifies us, but only when we are the host.
         var entry = Assembly.GetEntryAssembly()?.GetName().Name;
-        if (entry == "PluggableNet.Host" && Environment.ProcessPath is { } processPath && !DaemonLauncher.IsDotnetMuxer(processPath))
+        if (entry == "PluggableNet.Host" && Environment.ProcessPath is { } processPath && !IsDotnetMuxer(processPath))
         {
             names.Add(Path.GetFileName(processPath));
         }

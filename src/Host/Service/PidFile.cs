@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Service;
 
@@ -41,18 +42,18 @@ internal sealed class PidFile : IDisposable
         // A few rounds only for the unlink race described below; each round is a handful of syscalls.
         for (var attempt = 0; ; attempt++)
         {
-            var fd = Posix.Open(path, Posix.O_RDWR | Posix.O_CREAT | Posix.O_CLOEXEC, 0b110_100_100);
+            var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_100_100);
             if (fd < 0)
             {
                 throw Failure("open", path);
             }
 
-            if (Posix.FLock(fd, Posix.LOCK_EX | Posix.LOCK_NB) != 0)
+            if (Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
             {
-                var errno = Posix.LastError;
+                var errno = Libc.LastError;
                 var text = ReadAll(fd);
-                Posix.Close(fd);
-                if (errno != Posix.EWOULDBLOCK)
+                Libc.close(fd);
+                if (errno != Libc.EWOULDBLOCK)
                 {
                     throw Failure("flock", path, errno);
                 }
@@ -65,7 +66,7 @@ internal sealed class PidFile : IDisposable
             // lock on a file nobody can find. Start over on the path as it is now.
             if (IsUnlinked(fd) && attempt < 5)
             {
-                Posix.Close(fd);
+                Libc.close(fd);
                 continue;
             }
 
@@ -81,7 +82,7 @@ internal sealed class PidFile : IDisposable
     /// <remarks>Read through a raw fd: a .NET FileStream would try a shared flock and fail while the host holds its lock.</remarks>
     public static int? ReadPid(string path)
     {
-        var fd = Posix.Open(path, Posix.O_RDONLY | Posix.O_CLOEXEC, 0);
+        var fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return null;
@@ -93,7 +94,7 @@ internal sealed class PidFile : IDisposable
         }
         finally
         {
-            Posix.Close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -102,7 +103,7 @@ internal sealed class PidFile : IDisposable
     /// </summary>
     public static bool TryRemoveStale(string path)
     {
-        var fd = Posix.Open(path, Posix.O_RDWR | Posix.O_CLOEXEC, 0);
+        var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             return true;
@@ -110,7 +111,7 @@ internal sealed class PidFile : IDisposable
 
         try
         {
-            if (Posix.FLock(fd, Posix.LOCK_EX | Posix.LOCK_NB) != 0)
+            if (Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
             {
                 return false;
             }
@@ -125,7 +126,7 @@ internal sealed class PidFile : IDisposable
         }
         finally
         {
-            Posix.Close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -152,27 +153,27 @@ internal sealed class PidFile : IDisposable
         }
         finally
         {
-            Posix.Close(fd);
+            Libc.close(fd);
         }
     }
 
     private unsafe void WritePid()
     {
         var bytes = Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
-        if (Posix.FTruncate(_fd, 0) != 0)
+        if (Libc.ftruncate(_fd, 0) != 0)
         {
             throw Failure("ftruncate", Path);
         }
 
         fixed (byte* data = bytes)
         {
-            if (Posix.PWrite(_fd, data, bytes.Length, 0) != bytes.Length)
+            if (Libc.pwrite(_fd, data, (nuint)bytes.Length, 0) != bytes.Length)
             {
                 throw Failure("write", Path);
             }
         }
 
-        Posix.FSync(_fd);
+        Libc.fsync(_fd);
     }
 
     private static unsafe string ReadAll(int fd)
@@ -184,8 +185,8 @@ internal sealed class PidFile : IDisposable
         {
             while (length < buffer.Length)
             {
-                var read = Posix.Read(fd, data + length, buffer.Length - length);
-                if (read < 0 && Posix.LastError == Posix.EINTR)
+                var read = Libc.read(fd, data + length, (nuint)(buffer.Length - length));
+                if (read < 0 && Libc.LastError == Libc.EINTR)
                 {
                     continue;
                 }
@@ -214,7 +215,7 @@ internal sealed class PidFile : IDisposable
 
     private static IOException Failure(string call, string path, int? errno = null)
     {
-        var error = errno ?? Posix.LastError;
-        return new IOException($"Pidfile {path}: {call} failed: {Posix.Describe(error)}");
+        var error = errno ?? Libc.LastError;
+        return new IOException($"Pidfile {path}: {call} failed: {Libc.Describe(error)}");
     }
 }

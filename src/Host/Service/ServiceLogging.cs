@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
 using Serilog;
 using Serilog.Core;
+using Serilog.Events;
 
 namespace PluggableNet.Host.Service;
 
@@ -22,11 +22,11 @@ internal static class ServiceLogging
     {
         if (target == LogTarget.Console)
         {
-            return HostApp.CreateLogger(configuration);
+            return CreateConsoleLogger(configuration);
         }
 
         var (withoutConsole, consoleTemplate) = WithoutConsoleSinks(configuration);
-        var logger = new LoggerConfiguration().ReadFrom.Configuration(withoutConsole);
+        var logger = Base(withoutConsole);
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         if (target == LogTarget.File)
         {
@@ -47,6 +47,31 @@ internal static class ServiceLogging
 
         return logger.CreateLogger();
     }
+
+    /// <summary>The <c>Serilog</c> section as configured, with a plain Console sink if it names no sink at all.</summary>
+    public static Logger CreateConsoleLogger(IConfiguration configuration)
+    {
+        var logger = Base(configuration);
+        if (!configuration.GetSection("Serilog:WriteTo").GetChildren().Any())
+        {
+            logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return logger.CreateLogger();
+    }
+
+    /// <summary>
+    /// The <c>Serilog</c> section, minus the generic host's own "Hosting failed to start" error: the host reports a
+    /// start failure itself in one line, with the exception at Debug.
+    /// </summary>
+    private static LoggerConfiguration Base(IConfiguration configuration) =>
+        new LoggerConfiguration().ReadFrom.Configuration(configuration).Filter.ByExcluding(IsGenericHostStartFailure);
+
+    private static bool IsGenericHostStartFailure(LogEvent logEvent) =>
+        logEvent.Level >= LogEventLevel.Error
+        && logEvent.MessageTemplate.Text.StartsWith("Hosting failed to start", StringComparison.Ordinal)
+        && logEvent.Properties.TryGetValue(Constants.SourceContextPropertyName, out var source)
+        && source is ScalarValue { Value: "Microsoft.Extensions.Hosting.Internal.Host" };
 
     /// <summary>
     /// A copy of the configuration without the Console entries of <c>Serilog:WriteTo</c> (array or object form),

@@ -1,6 +1,6 @@
-using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Service;
 
@@ -24,6 +24,10 @@ internal sealed record ServiceSettings
 {
     public const string AppName = "pluggablenet";
 
+    private const long DefaultLogFileSizeLimit = 10L * 1024 * 1024;
+    private const int DefaultLogRetainedFiles = 7;
+    private const long DefaultConsoleFileSizeLimit = 10L * 1024 * 1024;
+
     /// <summary><c>Service:PidFile</c> (or <c>--pidfile</c>): the pidfile, locked by the running host.</summary>
     public required string PidFile { get; init; }
 
@@ -40,10 +44,16 @@ internal sealed record ServiceSettings
     public string ConsoleFile => Path.ChangeExtension(LogFile, ".out");
 
     /// <summary><c>Service:LogFileSizeLimit</c>, default 10 MiB: a log file rolls over to a new one at this size.</summary>
-    public long LogFileSizeLimit { get; init; } = 10L * 1024 * 1024;
+    public long LogFileSizeLimit { get; init; } = DefaultLogFileSizeLimit;
 
     /// <summary><c>Service:LogRetainedFiles</c>, default 7: older log files are deleted (about a week with daily rolling).</summary>
-    public int LogRetainedFiles { get; init; } = 7;
+    public int LogRetainedFiles { get; init; } = DefaultLogRetainedFiles;
+
+    /// <summary>
+    /// <c>Service:ConsoleFileSizeLimit</c>, default 10 MiB: a <see cref="ConsoleFile"/> above it is rotated to
+    /// <c>.out.1</c> (replacing the previous one) when the daemon starts, so crashes logged there cannot fill the disk.
+    /// </summary>
+    public long ConsoleFileSizeLimit { get; init; } = DefaultConsoleFileSizeLimit;
 
     /// <summary><c>Service:LogOutputTemplate</c>, default the Console sink's template from the <c>Serilog</c> section, else one with the date.</summary>
     public string? LogOutputTemplate { get; init; }
@@ -51,13 +61,13 @@ internal sealed record ServiceSettings
     /// <summary>Resolves every path to an absolute one (relative paths are taken from the current directory).</summary>
     public static ServiceSettings Read(IConfiguration configuration)
     {
-        var errors = new List<string>();
-        var configuredPidFile = NonEmpty(configuration["Service:PidFile"]);
+        var reader = new SettingsReader(configuration);
+        var configuredPidFile = reader.OptionalText("Service:PidFile");
         var pidFile = configuredPidFile is null ? DefaultPidFile() : Path.GetFullPath(configuredPidFile);
-        var logFile = NonEmpty(configuration["Service:LogFile"]) is { } log
+        var logFile = reader.OptionalText("Service:LogFile") is { } log
             ? Path.GetFullPath(log)
             : Path.Combine(configuredPidFile is null ? DefaultLogDirectory() : Path.GetDirectoryName(pidFile)!, AppName + ".log");
-        var socket = NonEmpty(configuration["Control:Socket"]) is { } s ? Path.GetFullPath(s) : Path.ChangeExtension(pidFile, ".sock");
+        var socket = reader.OptionalText("Control:Socket") is { } s ? Path.GetFullPath(s) : Path.ChangeExtension(pidFile, ".sock");
 
         var settings = new ServiceSettings
         {
@@ -65,20 +75,13 @@ internal sealed record ServiceSettings
             PidFileConfigured = configuredPidFile is not null,
             ControlSocket = socket,
             LogFile = logFile,
-            LogOutputTemplate = NonEmpty(configuration["Service:LogOutputTemplate"]),
+            LogOutputTemplate = reader.OptionalText("Service:LogOutputTemplate"),
+            LogFileSizeLimit = reader.Long("Service:LogFileSizeLimit", DefaultLogFileSizeLimit, 1024, long.MaxValue),
+            LogRetainedFiles = reader.Int("Service:LogRetainedFiles", DefaultLogRetainedFiles, 1, 10_000),
+            ConsoleFileSizeLimit = reader.Long("Service:ConsoleFileSizeLimit", DefaultConsoleFileSizeLimit, 1024, long.MaxValue),
         };
 
-        settings = settings with
-        {
-            LogFileSizeLimit = Number(configuration, "Service:LogFileSizeLimit", settings.LogFileSizeLimit, 1024, long.MaxValue, errors),
-            LogRetainedFiles = (int)Number(configuration, "Service:LogRetainedFiles", settings.LogRetainedFiles, 1, 10_000, errors),
-        };
-
-        if (errors.Count > 0)
-        {
-            throw new ConfigurationException(errors);
-        }
-
+        reader.ThrowIfInvalid();
         return settings;
     }
 
@@ -100,24 +103,7 @@ internal sealed record ServiceSettings
         NonEmpty(Environment.GetEnvironmentVariable("XDG_STATE_HOME"))
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
 
-    private static bool IsRoot => OperatingSystem.IsLinux() && Posix.GetEUid() == 0;
+    private static bool IsRoot => OperatingSystem.IsLinux() && Libc.geteuid() == 0;
 
     private static string? NonEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    private static long Number(IConfiguration configuration, string key, long fallback, long min, long max, List<string> errors)
-    {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            errors.Add($"{key}: '{text}' is not a whole number from {min} to {max}.");
-            return fallback;
-        }
-
-        return value;
-    }
 }

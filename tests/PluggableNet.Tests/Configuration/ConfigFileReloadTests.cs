@@ -17,7 +17,7 @@ public sealed class ConfigFileReloadTests
         LastGoodJsonConfigurationSource.Rejected += OnRejected;
         try
         {
-            var configuration = HostApp.BuildConfiguration(["--config", file]);
+            var configuration = HostConfiguration.Build(file, []);
             Assert.Equal("Upper", configuration["Logic:Plugin"]);
 
             await File.WriteAllTextAsync(file, """{ "Logic": { "Plugin": "Rev""");
@@ -42,7 +42,7 @@ public sealed class ConfigFileReloadTests
         await File.WriteAllTextAsync(file, "{ not json");
         try
         {
-            Assert.ThrowsAny<Exception>(() => HostApp.BuildConfiguration(["--config", file]));
+            Assert.ThrowsAny<Exception>(() => HostConfiguration.Build(file, []));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Plugins;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;

@@ -42,7 +42,8 @@ public sealed class ServiceLifecycleTests
             Assert.Equal("00005edcba", Encoding.ASCII.GetString(answer));
         }
 
-        var reload = await sandbox.RunAsync("reload");
+        // Only the pidfile: reload refuses overrides such as the sandbox's --Server:Port, which a SIGHUP cannot carry.
+        var reload = await HostProcess.RunAsync(["reload", "--pidfile", sandbox.PidFile]);
         Assert.True(reload.ExitCode == 0, reload.ToString());
         Assert.Contains("reloaded: plugin Reverse version 1.0.0 (generation 2)", reload.Output, StringComparison.Ordinal);
 

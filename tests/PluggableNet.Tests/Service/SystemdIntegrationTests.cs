@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
 using PluggableNet.Tests.Infrastructure;
 
@@ -40,7 +41,7 @@ public sealed class SystemdIntegrationTests
         }
 
         await host.WaitForOutputAsync("<6>PluggableNet listening on 127.0.0.1:");
-        Assert.Equal(0, Posix.Kill(status.Pid, Posix.SIGTERM));
+        Assert.Equal(0, Libc.kill(status.Pid, Libc.SIGTERM));
         Assert.Contains("STOPPING=1", await ReceiveAsync(notify));
         var exit = await host.WaitAsync(TimeSpan.FromSeconds(20));
         Assert.True(exit.ExitCode == 0, exit.ToString());

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Reflection;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
+using PluggableNet.Host.Service;
 
-namespace PluggableNet.Host.Service;
+namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// <c>start</c>: launches this same host as a background daemon (<c>run --daemon</c>) and waits until it either
@@ -11,12 +13,9 @@ namespace PluggableNet.Host.Service;
 /// </summary>
 internal static class DaemonLauncher
 {
-    /// <summary>The hidden option that tells <c>run</c> it is the daemon a <c>start</c> launched.</summary>
-    public const string DaemonOption = "--daemon";
-
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(50);
 
-    public static async Task<int> StartAsync(string[] arguments, TimeSpan timeout)
+    public static async Task<int> StartAsync(HostArguments arguments, TimeSpan timeout)
     {
         if (ServiceCommand.Load(arguments) is not { } loaded)
         {
@@ -24,14 +23,11 @@ internal static class DaemonLauncher
         }
 
         var (configuration, service) = loaded;
-        try
+
+        // The daemon would fail the same way, but only into its log; say it here instead.
+        if (!ServiceCommand.TryRead(() => HostSettings.Read(configuration), out _, out var error))
         {
-            // The daemon would fail the same way, but only into its log; say it here instead.
-            HostSettings.Read(configuration);
-        }
-        catch (ConfigurationException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
             return HostApp.ExitInvalidConfiguration;
         }
 
@@ -41,6 +37,7 @@ internal static class DaemonLauncher
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(service.ConsoleFile)!);
+        ConsoleFileRotation.RotateIfOver(service.ConsoleFile, service.ConsoleFileSizeLimit);
         var consoleOffset = File.Exists(service.ConsoleFile) ? new FileInfo(service.ConsoleFile).Length : 0;
         InheritOnlyStandardStreams();
         using var daemon = Process.Start(StartInfo(arguments, service))
@@ -79,11 +76,7 @@ internal static class DaemonLauncher
         }
     }
 
-    /// <summary>True when <paramref name="processPath"/> is the <c>dotnet</c> muxer rather than the host's apphost.</summary>
-    public static bool IsDotnetMuxer(string processPath) =>
-        string.Equals(Path.GetFileNameWithoutExtension(processPath), "dotnet", StringComparison.OrdinalIgnoreCase);
-
-    private static ProcessStartInfo StartInfo(string[] arguments, ServiceSettings service)
+    private static ProcessStartInfo StartInfo(HostArguments arguments, ServiceSettings service)
     {
         var processPath = Environment.ProcessPath ?? throw new InvalidOperationException("Cannot tell which executable is running.");
         var info = new ProcessStartInfo(processPath)
@@ -94,7 +87,7 @@ internal static class DaemonLauncher
             WorkingDirectory = "/",
         };
 
-        if (IsDotnetMuxer(processPath))
+        if (HostProcessProbe.IsDotnetMuxer(processPath))
         {
             info.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
         }
@@ -102,15 +95,16 @@ internal static class DaemonLauncher
         // Exactly here, right after "run": DaemonSession.DetachIfDaemon looks for it before any parsing.
         info.ArgumentList.Add("run");
         info.ArgumentList.Add(DaemonSession.OptionPrefix + service.ConsoleFile);
-        foreach (var argument in arguments)
+
+        // Resolved here, once, so the daemon uses exactly the paths this command will look at.
+        var resolved = (arguments with { PidFile = service.PidFile })
+            .With("Service:LogFile", service.LogFile)
+            .With("Control:Socket", service.ControlSocket);
+        foreach (var argument in resolved.ToCommandLine())
         {
             info.ArgumentList.Add(argument);
         }
 
-        // Resolved here, once, so the daemon uses exactly the paths this command will look at.
-        info.ArgumentList.Add("--Service:PidFile=" + service.PidFile);
-        info.ArgumentList.Add("--Service:LogFile=" + service.LogFile);
-        info.ArgumentList.Add("--Control:Socket=" + service.ControlSocket);
         return info;
     }
 
@@ -125,10 +119,10 @@ internal static class DaemonLauncher
         {
             if (int.TryParse(Path.GetFileName(entry), out var fd) && fd > 2)
             {
-                var flags = Posix.Fcntl(fd, Posix.F_GETFD, 0);
-                if (flags >= 0 && (flags & Posix.FD_CLOEXEC) == 0)
+                var flags = Libc.fcntl(fd, Libc.F_GETFD, 0);
+                if (flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0)
                 {
-                    Posix.Fcntl(fd, Posix.F_SETFD, flags | Posix.FD_CLOEXEC);
+                    Libc.fcntl(fd, Libc.F_SETFD, flags | Libc.FD_CLOEXEC);
                 }
             }
         }

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Interop;
+using PluggableNet.Host.Service;
 
-namespace PluggableNet.Host.Service;
+namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// <c>stop</c>, <c>status</c>, <c>reload</c> and <c>restart</c>: the operator's side of a running host, found
@@ -30,7 +32,7 @@ internal static class ServiceController
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>SIGTERM, then wait for the drain to finish and the process to exit. SIGKILL only when forced.</summary>
-    public static async Task<int> StopAsync(string[] arguments, TimeSpan timeout, bool force)
+    public static async Task<int> StopAsync(HostArguments arguments, TimeSpan timeout, bool force)
     {
         if (ServiceCommand.Load(arguments) is not { Service: var service })
         {
@@ -50,9 +52,9 @@ internal static class ServiceController
             return HostApp.ExitOk;
         }
 
-        if (Posix.Kill(pid, Posix.SIGTERM) != 0 && Posix.LastError != Posix.ESRCH)
+        if (Libc.kill(pid, Libc.SIGTERM) != 0 && Libc.LastError != Libc.ESRCH)
         {
-            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Libc.Describe(Libc.LastError)}").ConfigureAwait(false);
             return 1;
         }
 
@@ -71,7 +73,7 @@ internal static class ServiceController
             return 1;
         }
 
-        Posix.Kill(pid, Posix.SIGKILL);
+        Libc.kill(pid, Libc.SIGKILL);
         if (!await WaitForExitAsync(pid, TimeSpan.FromSeconds(5)).ConfigureAwait(false))
         {
             await Console.Error.WriteLineAsync($"pid {pid} survived SIGKILL").ConfigureAwait(false);
@@ -84,7 +86,7 @@ internal static class ServiceController
     }
 
     /// <summary>Asks the host over its control socket; falls back to the pidfile to tell "dead" from "hung".</summary>
-    public static async Task<int> StatusAsync(string[] arguments, bool json)
+    public static async Task<int> StatusAsync(HostArguments arguments, bool json)
     {
         if (ServiceCommand.Load(arguments) is not { Service: var service })
         {
@@ -115,8 +117,17 @@ internal static class ServiceController
     }
 
     /// <summary>SIGHUP, then watch the plugin generation: it changes only when the reload swapped something in.</summary>
-    public static async Task<int> ReloadAsync(string[] arguments, TimeSpan timeout)
+    public static async Task<int> ReloadAsync(HostArguments arguments, TimeSpan timeout)
     {
+        if (Undeliverable(arguments) is { Count: > 0 } refused)
+        {
+            await Console.Error.WriteLineAsync(
+                $"reload cannot change the running host's settings: a SIGHUP carries none, so {string.Join(", ", refused)} would be ignored. "
+                + "Put them in the host's configuration file (reload re-reads it) or use restart. "
+                + "reload accepts only what locates the host: --config, --pidfile, --Service:*, --Control:Socket.").ConfigureAwait(false);
+            return HostApp.ExitInvalidConfiguration;
+        }
+
         if (ServiceCommand.Load(arguments) is not { Service: var service })
         {
             return HostApp.ExitInvalidConfiguration;
@@ -135,9 +146,9 @@ internal static class ServiceController
             return 1;
         }
 
-        if (Posix.Kill(pid, Posix.SIGHUP) != 0)
+        if (Libc.kill(pid, Libc.SIGHUP) != 0)
         {
-            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Posix.Describe(Posix.LastError)}").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync($"cannot signal pid {pid}: {Libc.Describe(Libc.LastError)}").ConfigureAwait(false);
             return 1;
         }
 
@@ -172,11 +183,18 @@ internal static class ServiceController
     }
 
     /// <summary><c>stop</c> (if running), then <c>start</c> with the same arguments.</summary>
-    public static async Task<int> RestartAsync(string[] arguments, TimeSpan timeout, bool force)
+    public static async Task<int> RestartAsync(HostArguments arguments, TimeSpan timeout, bool force)
     {
         var stopped = await StopAsync(arguments, timeout, force).ConfigureAwait(false);
         return stopped != HostApp.ExitOk ? stopped : await DaemonLauncher.StartAsync(arguments, timeout).ConfigureAwait(false);
     }
+
+    /// <summary>The overrides that would change the host rather than tell <c>reload</c> where the host is.</summary>
+    private static List<string> Undeliverable(HostArguments arguments) =>
+        [.. arguments.Overrides
+            .Where(pair => !pair.Key.StartsWith("Service:", StringComparison.OrdinalIgnoreCase)
+                && !pair.Key.Equals("Control:Socket", StringComparison.OrdinalIgnoreCase))
+            .Select(pair => $"--{pair.Key}={pair.Value}")];
 
     private static string Describe(HostStatus status)
     {

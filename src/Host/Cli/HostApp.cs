@@ -3,18 +3,19 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
+using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Plugins;
 using PluggableNet.Host.Service;
 using Serilog;
 
-namespace PluggableNet.Host.Hosting;
+namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// Builds configuration, logging and the generic host around <see cref="PluggableServer"/>, and maps startup
 /// failures to clear messages and exit codes: 2 invalid configuration, 3 plugin not loadable, 4 cannot listen,
 /// 5 another host already holds the pidfile.
 /// </summary>
-public static class HostApp
+internal static class HostApp
 {
     public const int ExitOk = 0;
     public const int ExitInvalidConfiguration = 2;
@@ -23,92 +24,18 @@ public static class HostApp
     public const int ExitAlreadyRunning = 5;
 
     /// <summary>
-    /// appsettings.json beside the host, then the <c>--config FILE</c> JSON file (both watched for changes), then
-    /// <c>PLUGGABLENET_</c> environment variables, then command-line overrides such as <c>--Server:Port=19090</c>.
-    /// </summary>
-    public static IConfigurationRoot BuildConfiguration(string[] args)
-    {
-        var builder = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .Add(new LastGoodJsonConfigurationSource { Path = "appsettings.json", Optional = true, ReloadOnChange = true });
-        if (ConfigFile(args) is { } file)
-        {
-            var full = Path.GetFullPath(file);
-            builder.Add(new LastGoodJsonConfigurationSource
-            {
-                FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!),
-                Path = Path.GetFileName(full),
-                Optional = false,
-                ReloadOnChange = true,
-            });
-        }
-
-        return builder
-            .AddEnvironmentVariables("PLUGGABLENET_")
-            .AddCommandLine(args.Where(a => !IsConfigSwitch(a)).ToArray())
-            .Build();
-    }
-
-    /// <summary>The value of <c>--config FILE</c> or <c>--config=FILE</c>, if given.</summary>
-    public static string? ConfigFile(string[] args)
-    {
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] == "--config" && i + 1 < args.Length)
-            {
-                return args[i + 1];
-            }
-
-            if (args[i].StartsWith("--config=", StringComparison.Ordinal))
-            {
-                return args[i]["--config=".Length..];
-            }
-        }
-
-        return null;
-    }
-
-    private static bool IsConfigSwitch(string arg) => arg == "--config" || arg.StartsWith("--config=", StringComparison.Ordinal);
-
-    public static Serilog.Core.Logger CreateLogger(IConfiguration configuration)
-    {
-        var logger = new LoggerConfiguration().ReadFrom.Configuration(configuration);
-        if (!configuration.GetSection("Serilog:WriteTo").GetChildren().Any())
-        {
-            logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return logger.CreateLogger();
-    }
-
-    /// <summary>Runs the host in the foreground until SIGTERM/Ctrl+C. Returns the process exit code.</summary>
-    public static Task<int> RunAsync(string[] args, Action<IServiceCollection>? configureServices = null) =>
-        RunAsync(args, daemon: false, configureServices);
-
-    /// <summary>
     /// Runs the host until SIGTERM/Ctrl+C. As the <paramref name="daemon"/> started by <c>start</c> it first detaches
     /// from the terminal and logs to the rolling file; the daemon, and a foreground host given <c>--pidfile</c>,
     /// hold the pidfile for their whole life and remove it after the drain.
     /// </summary>
-    public static async Task<int> RunAsync(string[] args, bool daemon, Action<IServiceCollection>? configureServices = null)
+    public static async Task<int> RunAsync(HostArguments arguments, bool daemon, Action<IServiceCollection>? configureServices = null)
     {
-        IConfigurationRoot configuration;
-        ServiceSettings service;
-        try
+        if (ServiceCommand.Load(arguments) is not { } loaded)
         {
-            configuration = BuildConfiguration(args);
-            service = ServiceSettings.Read(configuration);
-        }
-        catch (Exception exception) when (exception is FileNotFoundException or InvalidDataException or FormatException)
-        {
-            await Console.Error.WriteLineAsync($"Invalid configuration: {exception.Message}").ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
-        catch (ConfigurationException exception)
-        {
-            await Console.Error.WriteLineAsync(exception.Message).ConfigureAwait(false);
-            return ExitInvalidConfiguration;
-        }
+
+        var (configuration, service) = loaded;
 
         if (daemon)
         {
@@ -156,14 +83,9 @@ public static class HostApp
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
         }
 
-        HostSettings settings;
-        try
+        if (!ServiceCommand.TryRead(() => HostSettings.Read(configuration), out var settings, out var error))
         {
-            settings = HostSettings.Read(configuration);
-        }
-        catch (ConfigurationException exception)
-        {
-            await ReportStartupFailureAsync(logger, target, exception.Message).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, error).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 
@@ -203,11 +125,13 @@ public static class HostApp
         }
         catch (PluginLoadException exception)
         {
+            logger.Debug(exception, "Start failure in detail");
             await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
             return ExitPluginError;
         }
         catch (SocketException exception)
         {
+            logger.Debug(exception, "Start failure in detail");
             await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
             return ExitListenError;
         }

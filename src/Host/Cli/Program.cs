@@ -1,3 +1,4 @@
+using PluggableNet.Host.Cli;
 using PluggableNet.Host.Service;
 
 // A daemon launched by `start` leaves the terminal before anything touches the console.

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Service;
 
-namespace PluggableNet.Host.Service;
+namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// The command line: <c>run</c> (the default), <c>start</c>, <c>stop</c>, <c>restart</c>, <c>status</c>,
-/// <c>reload</c>. Tokens the parser does not know are configuration overrides (<c>--Server:Port=19090</c>) and are
-/// passed on to the configuration, exactly as <c>run</c> always accepted them.
+/// <c>reload</c>. Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
+/// overrides (<c>--Server:Port=19090</c>) or rejects them naming the token; each verb gets that record.
 /// </summary>
 internal static class ServiceCli
 {
@@ -15,13 +15,14 @@ internal static class ServiceCli
 
     public static Task<int> InvokeAsync(string[] args)
     {
-        var root = Build();
-
-        // "@file" is a valid configuration value, not a response file; and System.CommandLine must not install its
-        // own SIGTERM handling with a 2 s kill, which would cut the host's graceful drain short.
-        var parseResult = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
-        return parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        // System.CommandLine must not install its own SIGTERM handling with a 2 s kill, which would cut the host's
+        // graceful drain short.
+        return Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    /// <summary>Parses <paramref name="args"/> as the host does; "@file" is a configuration value, not a response file.</summary>
+    internal static ParseResult Parse(IReadOnlyList<string> args) =>
+        Build().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
 
     internal static RootCommand Build()
     {
@@ -30,7 +31,7 @@ internal static class ServiceCli
             + OverridesHelp);
 
         var run = Verb("run", "Runs the host in the foreground until SIGTERM or Ctrl+C (the default). Writes a pidfile only when --pidfile or Service:PidFile is given.");
-        var daemon = new Option<string?>(DaemonLauncher.DaemonOption) { Hidden = true, Description = "Set by 'start' for the background process: its console file." };
+        var daemon = new Option<string?>(DaemonSession.DaemonOption) { Hidden = true, Description = "Set by 'start' for the background process: its console file." };
         run.Options.Add(daemon);
         run.SetAction((parseResult, _) => Forward(parseResult, arguments => HostApp.RunAsync(arguments, parseResult.GetValue(daemon) is not null)));
 
@@ -67,7 +68,7 @@ internal static class ServiceCli
         status.Options.Add(json);
         status.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StatusAsync(arguments, parseResult.GetValue(json))));
 
-        var reload = Verb("reload", "Sends SIGHUP (reload configuration and plugin) and reports the plugin now serving. Non-zero if nothing was swapped in.");
+        var reload = Verb("reload", "Sends SIGHUP (the host re-reads its configuration files and reloads its plugin) and reports the plugin now serving. Non-zero if nothing was swapped in. A signal carries no settings: overrides other than those that locate the host (--pidfile, --Service:*, --Control:Socket) are refused.");
         var reloadTimeout = TimeoutOption(10, "How long to wait for the new plugin generation");
         reload.Options.Add(reloadTimeout);
         reload.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.ReloadAsync(arguments, Seconds(parseResult.GetValue(reloadTimeout)))));
@@ -110,9 +111,13 @@ internal static class ServiceCli
 
     private static TimeSpan Seconds(double seconds) => TimeSpan.FromSeconds(Math.Max(seconds, 0));
 
-    private static async Task<int> Forward(ParseResult parseResult, Func<string[], Task<int>> action)
+    /// <summary>The one place a parsed command line becomes <see cref="HostArguments"/>; null and an error for a bad one.</summary>
+    internal static HostArguments? Arguments(ParseResult parseResult, out string? error) =>
+        HostArguments.Create(parseResult.UnmatchedTokens, parseResult.GetValue(ConfigOption), parseResult.GetValue(PidFileOption), out error);
+
+    private static async Task<int> Forward(ParseResult parseResult, Func<HostArguments, Task<int>> action)
     {
-        var arguments = HostArguments.Build(parseResult.UnmatchedTokens, parseResult.GetValue(ConfigOption), parseResult.GetValue(PidFileOption), out var error);
+        var arguments = Arguments(parseResult, out var error);
         if (arguments is null)
         {
             await Console.Error.WriteLineAsync(error).ConfigureAwait(false);

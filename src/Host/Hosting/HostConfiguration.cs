@@ -1,0 +1,46 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+
+namespace PluggableNet.Host.Hosting;
+
+/// <summary>The host's configuration sources, in the order in which later ones win.</summary>
+public static class HostConfiguration
+{
+    /// <summary>The prefix of environment variables read as configuration: <c>PLUGGABLENET_Server__Port=19090</c>.</summary>
+    public const string EnvironmentPrefix = "PLUGGABLENET_";
+
+    /// <summary>
+    /// appsettings.json beside the host, then <paramref name="configFile"/> (both watched, and a half-saved file
+    /// keeps the last valid contents), then <c>PLUGGABLENET_</c> environment variables, then
+    /// <paramref name="overrides"/> (the last one for a key wins). The overrides arrive parsed: nothing here
+    /// parses a command line.
+    /// </summary>
+    public static IConfigurationRoot Build(string? configFile, IEnumerable<KeyValuePair<string, string>> overrides)
+    {
+        var builder = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .Add(new LastGoodJsonConfigurationSource { Path = "appsettings.json", Optional = true, ReloadOnChange = true });
+        if (configFile is not null)
+        {
+            var full = Path.GetFullPath(configFile);
+            builder.Add(new LastGoodJsonConfigurationSource
+            {
+                FileProvider = new PhysicalFileProvider(Path.GetDirectoryName(full)!),
+                Path = Path.GetFileName(full),
+                Optional = false,
+                ReloadOnChange = true,
+            });
+        }
+
+        var lastWins = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in overrides)
+        {
+            lastWins[key] = value;
+        }
+
+        return builder
+            .AddEnvironmentVariables(EnvironmentPrefix)
+            .AddInMemoryCollection(lastWins)
+            .Build();
+    }
+}

@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+
+namespace PluggableNet.Host.Interop;
+
+/// <summary>Signals to a running host, and the daemon's new session.</summary>
+internal static partial class Libc
+{
+    public const int SIGHUP = 1;
+    public const int SIGKILL = 9;
+    public const int SIGTERM = 15;
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int kill(int pid, int sig);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int setsid();
+
+    [LibraryImport(LibraryName)]
+    public static partial uint geteuid();
+}

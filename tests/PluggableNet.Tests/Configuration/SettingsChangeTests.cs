@@ -1,0 +1,29 @@
+using System.Reflection;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Tests.Configuration;
+
+public sealed class SettingsChangeTests
+{
+    [Fact]
+    public void EverySettingIsEitherLiveOrRestartOnly()
+    {
+        var settings = typeof(HostSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .Select(p => p.Name)
+            .ToList();
+
+        Assert.Equal(settings.Count, SettingsChange.LiveKeys.Count + SettingsChange.RestartKeys.Count());
+        Assert.Empty(SettingsChange.LiveKeys.Intersect(SettingsChange.RestartKeys));
+    }
+
+    [Fact]
+    public void OnlyChangedRestartKeysAreReported()
+    {
+        var previous = new HostSettings();
+
+        var changes = SettingsChange.NeedingRestart(previous, previous with { Port = 19090, Plugin = "Upper", HotReload = false });
+
+        Assert.Equal([("Server:Port", "19090")], changes);
+    }
+}
