@@ -76,6 +76,7 @@ internal static class HostApp
     {
         var target = daemon ? LogTarget.File : SystemdHelpers.IsSystemdService() ? LogTarget.Journal : LogTarget.Console;
         await using var logger = ServiceLogging.Create(configuration, target, service);
+        using var logQueueWatcher = new LogQueueWatcher(logger);
         LastGoodJsonConfigurationSource.Rejected += (file, exception) =>
             logger.Error("Ignored the new contents of {File}: {Reason}; the last valid settings stay in force", file, exception.GetBaseException().Message);
         if (pidFile?.StalePid is { } stale)

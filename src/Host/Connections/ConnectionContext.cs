@@ -23,6 +23,9 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
 
     public ILogger Logger { get; } = logger;
 
+    /// <summary>Keeps the connection events a peer can repeat at will to one full line per second and kind.</summary>
+    public ThrottledLog Throttled { get; } = new(logger);
+
     /// <summary>Set when shutdown starts: connections close as soon as they have nothing left to answer.</summary>
     public bool Draining => _draining;
 

@@ -78,14 +78,28 @@ internal sealed class ConnectionLifecycle
         if (reason != CloseReason.Shutdown)
         {
             Context.Metrics.Timeout();
-            ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
+            var kind = reason switch
+            {
+                CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
+                CloseReason.WriteTimeout => ThrottledEvent.WriteTimeout,
+                CloseReason.IdleTimeout => ThrottledEvent.IdleTimeout,
+                _ => ThrottledEvent.ProcessTimeout,
+            };
+            if (Context.Throttled.ShouldLog(kind, now))
+            {
+                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
+            }
         }
 
         return reason;
     }
 
-    /// <summary>Once per scan, whatever the connections: flushes the rate-limited rejection log.</summary>
-    public void OnScan(long now) => _rejections.Flush(now);
+    /// <summary>Once per scan, whatever the connections: sums up the throttled log lines whose second is over.</summary>
+    public void OnScan(long now)
+    {
+        _rejections.Flush(now);
+        Context.Throttled.Flush(now);
+    }
 
     /// <summary>A socket admitted by <see cref="TryAdmit"/> closed before it got a state machine.</summary>
     public void Abandoned() => CountClosed();

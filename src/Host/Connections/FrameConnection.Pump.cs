@@ -146,7 +146,11 @@ internal sealed partial class FrameConnection
         {
             // Never send a header that lies: drop this answer, send the ones before it, close.
             _output.Truncate(headerAt);
-            ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
+            if (_context.Throttled.ShouldLog(ThrottledEvent.AnswerTooLarge, Environment.TickCount64))
+            {
+                ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
+            }
+
             _context.Metrics.PluginFault();
             RequestGracefulClose(CloseReason.AnswerTooLarge);
             return;
@@ -158,28 +162,41 @@ internal sealed partial class FrameConnection
     private void OnPluginFault(PluginGeneration generation, Exception exception)
     {
         _context.Metrics.PluginFault();
-        if (_limits.PluginFaultAction == PluginFaultAction.EmptyFrame)
+        var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame;
+        if (_context.Throttled.ShouldLog(ThrottledEvent.PluginFault, Environment.TickCount64))
         {
-            ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, "answered with an empty frame");
+            ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, emptyFrame ? "answered with an empty frame" : "connection closed");
+        }
+
+        if (emptyFrame)
+        {
             var headerAt = _output.Reserve(_codec.HeaderLength);
             _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), 0);
             return;
         }
 
-        ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, "connection closed");
         RequestGracefulClose(CloseReason.PluginFault);
     }
 
     private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
     {
-        var reason = status switch
-        {
-            HeaderStatus.NotDigits => $"not all digits: \"{Printable(buffered[.._codec.HeaderLength])}\"",
-            HeaderStatus.ZeroLength => "length 0",
-            _ => $"length above Framing:MaxFrameBytes ({_codec.MaxFrameBytes})",
-        };
         _context.Metrics.ProtocolError();
-        ConnectionLog.ProtocolError(_context.Logger, Id, Peer, reason);
+        var kind = status switch
+        {
+            HeaderStatus.NotDigits => ThrottledEvent.HeaderNotDigits,
+            HeaderStatus.ZeroLength => ThrottledEvent.HeaderZeroLength,
+            _ => ThrottledEvent.HeaderTooLarge,
+        };
+        if (_context.Logger.IsEnabled(LogLevel.Information) && _context.Throttled.ShouldLog(kind, Environment.TickCount64))
+        {
+            var reason = status switch
+            {
+                HeaderStatus.NotDigits => $"not all digits: \"{Printable(buffered[.._codec.HeaderLength])}\"",
+                HeaderStatus.ZeroLength => "length 0",
+                _ => $"length above Framing:MaxFrameBytes ({_codec.MaxFrameBytes})",
+            };
+            ConnectionLog.ProtocolError(_context.Logger, Id, Peer, reason);
+        }
 
         // Answers to the valid requests before the bad header still go out; nothing after it is read.
         _input.Clear();

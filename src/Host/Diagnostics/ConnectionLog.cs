@@ -18,7 +18,8 @@ internal static partial class ConnectionLog
     [LoggerMessage(1002, LogLevel.Debug, "Connection {ConnectionId} state {State}: buffered {Buffered} bytes, need {NeedRead}, pending write {PendingWrite}")]
     public static partial void State(ILogger logger, long connectionId, string state, int buffered, int needRead, int pendingWrite);
 
-    [LoggerMessage(1003, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: invalid frame header ({Reason})")]
+    // A peer's mistake, not the server's: Information, as nginx logs client errors, and throttled (ThrottledLog).
+    [LoggerMessage(1003, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: invalid frame header ({Reason})")]
     public static partial void ProtocolError(ILogger logger, long connectionId, EndPoint? peer, string reason);
 
     [LoggerMessage(1004, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: {Reason} after {ElapsedMs} ms")]
@@ -38,4 +39,7 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(1009, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: socket error {Error}")]
     public static partial void SocketError(ILogger logger, long connectionId, EndPoint? peer, string error);
+
+    [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
+    public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -26,46 +27,68 @@ internal static class ServiceLogging
         }
 
         var (withoutConsole, consoleTemplate) = WithoutConsoleSinks(configuration);
-        var logger = Base(withoutConsole);
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         if (target == LogTarget.File)
         {
-            logger.WriteTo.File(
+            return Build(withoutConsole, sinks => sinks.File(
                 service.LogFile,
                 outputTemplate: service.LogOutputTemplate ?? consoleTemplate ?? DefaultFileTemplate,
                 formatProvider: culture,
                 fileSizeLimitBytes: service.LogFileSizeLimit,
                 rollingInterval: RollingInterval.Day,
                 rollOnFileSizeLimit: true,
-                retainedFileCountLimit: service.LogRetainedFiles);
-        }
-        else
-        {
-            logger.Enrich.With<SyslogPriorityEnricher>()
-                .WriteTo.Console(outputTemplate: JournalTemplate, formatProvider: culture);
+                retainedFileCountLimit: service.LogRetainedFiles));
         }
 
-        return logger.CreateLogger();
+        return Build(withoutConsole, sinks => sinks.Console(outputTemplate: JournalTemplate, formatProvider: culture), journal: true);
     }
 
     /// <summary>The <c>Serilog</c> section as configured, with a plain Console sink if it names no sink at all.</summary>
     public static Logger CreateConsoleLogger(IConfiguration configuration)
     {
-        var logger = Base(configuration);
-        if (!configuration.GetSection("Serilog:WriteTo").GetChildren().Any())
-        {
-            logger.WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return logger.CreateLogger();
+        var namesSinks = configuration.GetSection("Serilog:WriteTo").GetChildren().Any();
+        return Build(configuration, namesSinks ? null : sinks => sinks.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>
-    /// The <c>Serilog</c> section, minus the generic host's own "Hosting failed to start" error: the host reports a
-    /// start failure itself in one line, with the exception at Debug.
+    /// Levels, enrichers and filters of the <c>Serilog</c> section apply on the calling thread; every sink (the
+    /// section's and <paramref name="addSinks"/>) sits behind one bounded background queue that drops, and counts,
+    /// when full. No thread that logs (a reactor, a plugin) ever waits for a sink: a pipe nobody reads, Docker's
+    /// blocking log mode or a stalled journald cost log lines, never answers.
     /// </summary>
-    private static LoggerConfiguration Base(IConfiguration configuration) =>
-        new LoggerConfiguration().ReadFrom.Configuration(configuration).Filter.ByExcluding(IsGenericHostStartFailure);
+    private static Logger Build(IConfiguration configuration, Action<LoggerSinkConfiguration>? addSinks, bool journal = false)
+    {
+        var (front, sinksOnly) = SplitSinks(configuration);
+        var logger = new LoggerConfiguration()
+            .ReadFrom.Configuration(front)
+            .Filter.ByExcluding(IsGenericHostStartFailure);
+        if (journal)
+        {
+            logger.Enrich.With<SyslogPriorityEnricher>();
+        }
+
+        return logger.WriteTo.Async(
+                queue => queue.Logger(sinks =>
+                {
+                    // Everything the front let through: levels are decided there, before the queue.
+                    sinks.MinimumLevel.Verbose().ReadFrom.Configuration(sinksOnly);
+                    addSinks?.Invoke(sinks.WriteTo);
+                }),
+                bufferSize: LogQueue.Capacity,
+                blockWhenFull: false,
+                monitor: LogQueue.Monitor)
+            .CreateLogger();
+    }
+
+    /// <summary>The section without its sinks (levels, enrichers, filters), and only its sinks.</summary>
+    private static (IConfiguration Front, IConfiguration SinksOnly) SplitSinks(IConfiguration configuration)
+    {
+        var section = configuration.GetSection("Serilog").AsEnumerable().Where(pair => pair.Value is not null).ToList();
+        static bool IsSink(string key) => IsUnder(key, "Serilog:WriteTo") || IsUnder(key, "Serilog:Using");
+        var front = section.Where(pair => !IsUnder(pair.Key, "Serilog:WriteTo"));
+        var sinks = section.Where(pair => IsSink(pair.Key));
+        return (new ConfigurationBuilder().AddInMemoryCollection(front).Build(), new ConfigurationBuilder().AddInMemoryCollection(sinks).Build());
+    }
 
     private static bool IsGenericHostStartFailure(LogEvent logEvent) =>
         logEvent.Level >= LogEventLevel.Error
