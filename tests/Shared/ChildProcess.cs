@@ -108,7 +108,7 @@ internal sealed class ChildProcess : IAsyncDisposable, IDisposable
         int? captureLimit = null,
         Action<string, bool>? onLine = null,
         TimeSpan? deadline = null) =>
-        Start(Dotnet, [dll, .. arguments], environment, workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dll)), captureLimit, onLine, deadline);
+        Start(Dotnet, [Path.GetFullPath(dll), .. arguments], environment, workingDirectory ?? Path.GetDirectoryName(Path.GetFullPath(dll)), captureLimit, onLine, deadline);
 
     /// <summary>The last <paramref name="count"/> complete lines from stdout and stderr, in the order they arrived.</summary>
     public IReadOnlyList<string> RecentLines(int count = RecentLineCount)
