@@ -5,17 +5,20 @@ using System.Net.Sockets;
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// A server running as a child process (<c>dotnet server.dll ...</c>) on a loopback port.
-/// Disposing kills the whole process tree, so a failed run never leaves servers behind.
+/// A server running as a child process (<c>dotnet server.dll ...</c>) on a loopback port, started through the
+/// shared <see cref="ChildProcess"/>. Disposing kills the whole process tree, so a failed run never leaves servers
+/// behind.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
 {
     private const int KeptOutputLines = 40;
 
-    private readonly Process _process;
-    private readonly Queue<string> _output = new();
+    // A benchmark server runs for minutes: keep the tail of what it prints, not all of it.
+    private const int KeptOutputChars = 64 * 1024;
 
-    private ServerProcess(Process process, int port, string controlSocket)
+    private readonly ChildProcess _process;
+
+    private ServerProcess(ChildProcess process, int port, string controlSocket)
     {
         _process = process;
         Port = port;
@@ -40,26 +43,8 @@ internal sealed class ServerProcess : IDisposable
 
         var port = FreePort.Next();
         var controlSocket = Path.Combine(Path.GetTempPath(), $"pluggablenet-bench-{Environment.ProcessId}-{server.Name}-{port}.sock");
-        var startInfo = new ProcessStartInfo(DotnetHost.Path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(server.Dll)!,
-        };
-        startInfo.ArgumentList.Add(server.Dll);
-        foreach (var argument in server.Arguments(port, controlSocket))
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"Could not start {server.Name}.");
+        var process = ChildProcess.StartDotnet(server.Dll, server.Arguments(port, controlSocket), captureLimit: KeptOutputChars);
         var child = new ServerProcess(process, port, controlSocket);
-        process.OutputDataReceived += (_, e) => child.Keep(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Keep(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
         try
         {
             await child.WaitUntilListeningAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
@@ -76,31 +61,16 @@ internal sealed class ServerProcess : IDisposable
     public ControlStatus? Status() => ControlClient.TryQuery(ControlSocket, TimeSpan.FromSeconds(2));
 
     /// <summary>The last lines the server printed, for error messages.</summary>
-    public string RecentOutput()
-    {
-        lock (_output)
-        {
-            return string.Join(Environment.NewLine, _output);
-        }
-    }
+    public string RecentOutput() => string.Join(Environment.NewLine, _process.RecentLines(KeptOutputLines));
 
     public void Dispose()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(TimeSpan.FromSeconds(10));
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
+            _process.Dispose();
         }
         finally
         {
-            _process.Dispose();
             TryDelete(ControlSocket);
         }
     }
@@ -149,23 +119,6 @@ internal sealed class ServerProcess : IDisposable
         while (Status() is null && Stopwatch.GetTimestamp() < controlDeadline)
         {
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private void Keep(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_output)
-        {
-            _output.Enqueue(line);
-            while (_output.Count > KeptOutputLines)
-            {
-                _output.Dequeue();
-            }
         }
     }
 }

@@ -30,7 +30,7 @@ public class ConnectionPipelineBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _wire = Frames.Build(Pipelined, PayloadBytes);
+        _wire = Frames.Repeat(Frames.Ascii(Frames.Letters(PayloadBytes)), Pipelined);
         _plugins = new PluginSwitch(new PluginGeneration("Reverse", "bench", 1, new ReversePlugin(), null, null, null));
         var context = new ConnectionContext(_codec, new HostSettings().ToLimits(), _plugins, new OffloadGate(1), new HostMetrics(), NullLogger.Instance);
         _connection = new FrameConnection(context, null, Environment.TickCount64);

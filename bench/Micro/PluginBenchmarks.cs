@@ -26,7 +26,7 @@ public class PluginBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _ascii = Frames.Build(1, PayloadBytes)[5..];
+        _ascii = Frames.Letters(PayloadBytes);
         _utf8 = System.Text.Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("été σοφία ", (PayloadBytes / 16) + 1)))[..PayloadBytes];
         _switch = new PluginSwitch(new PluginGeneration("Reverse", "bench", 1, new ReversePlugin(), null, null, null));
     }

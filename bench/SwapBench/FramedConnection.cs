@@ -18,15 +18,6 @@ internal sealed class FramedConnection : IDisposable
         _socket.Connect(new IPEndPoint(IPAddress.Loopback, port));
     }
 
-    public static byte[] Frame(string payload)
-    {
-        var body = Encoding.ASCII.GetBytes(payload);
-        var frame = new byte[HeaderLength + body.Length];
-        Encoding.ASCII.GetBytes(body.Length.ToString("D5", CultureInfo.InvariantCulture)).CopyTo(frame, 0);
-        body.CopyTo(frame, HeaderLength);
-        return frame;
-    }
-
     public async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
         while (!bytes.IsEmpty)
@@ -46,7 +37,7 @@ internal sealed class FramedConnection : IDisposable
 
     public async Task<string> AskAsync(string payload, CancellationToken cancellationToken)
     {
-        await SendAsync(Frame(payload), cancellationToken);
+        await SendAsync(Frames.Ascii(payload), cancellationToken);
         return await ReadAsync(cancellationToken);
     }
 

@@ -7,14 +7,15 @@ namespace PluggableNet.Bench.SwapBench;
 
 /// <summary>
 /// The real host as a child process, serving plugin <c>Bench</c> from a temporary plugins folder with hot reload on
-/// and default debounce timings, observed through its control socket. Killed on dispose.
+/// and default debounce timings, observed through its control socket. Started through the shared
+/// <see cref="ChildProcess"/>; its process tree is killed on dispose.
 /// </summary>
 internal sealed class HostUnderTest : IDisposable
 {
-    private readonly Process _process;
+    private readonly ChildProcess _process;
     private readonly string _controlSocket;
 
-    private HostUnderTest(Process process, string controlSocket, int port)
+    private HostUnderTest(ChildProcess process, string controlSocket, int port)
     {
         _process = process;
         _controlSocket = controlSocket;
@@ -25,46 +26,34 @@ internal sealed class HostUnderTest : IDisposable
 
     public static async Task<HostUnderTest> StartAsync(string hostDll, string pluginsPath, string controlSocket)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(hostDll)!,
-        };
-        foreach (var argument in new[]
-        {
+        var process = ChildProcess.StartDotnet(
             hostDll,
-            "--Server:Address=127.0.0.1",
-            "--Server:Port=0",
-            $"--Logic:PluginsPath={pluginsPath}",
-            "--Logic:Plugin=Bench",
-            "--Logic:HotReload=true",
-            $"--Control:Socket={controlSocket}",
-            "--Serilog:MinimumLevel:Default=Warning",
-        })
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        process.OutputDataReceived += (_, e) => { };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is not null)
+            [
+                "--Server:Address=127.0.0.1",
+                "--Server:Port=0",
+                $"--Logic:PluginsPath={pluginsPath}",
+                "--Logic:Plugin=Bench",
+                "--Logic:HotReload=true",
+                $"--Control:Socket={controlSocket}",
+                "--Serilog:MinimumLevel:Default=Warning",
+            ],
+            captureLimit: 64 * 1024,
+            onLine: static (line, isError) =>
             {
-                Console.Error.WriteLine($"host: {e.Data}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+                if (isError)
+                {
+                    Console.Error.WriteLine($"host: {line}");
+                }
+            });
 
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"The host exited with code {process.ExitCode} before listening.");
+                var exitCode = process.ExitCode;
+                process.Dispose();
+                throw new InvalidOperationException($"The host exited with code {exitCode} before listening.");
             }
 
             if (await StatusAsync(controlSocket) is { } status)
@@ -75,7 +64,7 @@ internal sealed class HostUnderTest : IDisposable
             await Task.Delay(100);
         }
 
-        process.Kill(entireProcessTree: true);
+        process.Dispose();
         throw new TimeoutException("The host did not answer on its control socket within 30 s.");
     }
 
@@ -101,21 +90,5 @@ internal sealed class HostUnderTest : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit(5000);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
-        _process.Dispose();
-    }
+    public void Dispose() => _process.Dispose();
 }

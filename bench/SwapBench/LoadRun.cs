@@ -25,7 +25,7 @@ internal sealed class LoadRun(int port, int connections, int depth, IReadOnlyLis
     {
         var payloads = Enumerable.Range(0, depth).Select(i => $"load{index}x{i}abc").ToArray();
         var accepted = payloads.Select(p => versions.Select(v => v.Answer(p)).ToHashSet(StringComparer.Ordinal)).ToArray();
-        var burst = payloads.SelectMany(FramedConnection.Frame).ToArray();
+        var burst = Frames.AsciiMany(payloads);
         using var connection = new FramedConnection(port);
         try
         {

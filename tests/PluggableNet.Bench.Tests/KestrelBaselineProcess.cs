@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace PluggableNet.Bench.Tests;
@@ -8,9 +7,9 @@ internal sealed class KestrelBaselineProcess : IDisposable
 {
     private const string Marker = "listening on 127.0.0.1:";
 
-    private readonly Process _process;
+    private readonly ChildProcess _process;
 
-    private KestrelBaselineProcess(Process process, int port, string controlSocket)
+    private KestrelBaselineProcess(ChildProcess process, int port, string controlSocket)
     {
         _process = process;
         Port = port;
@@ -27,39 +26,14 @@ internal sealed class KestrelBaselineProcess : IDisposable
     {
         Assert.True(File.Exists(TestPaths.KestrelBaselineDll), $"not built: {TestPaths.KestrelBaselineDll}");
         var controlSocket = Path.Combine(Path.GetTempPath(), $"pn-bench-test-{Guid.NewGuid():N}.sock");
-        var startInfo = new ProcessStartInfo(TestPaths.Dotnet)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        startInfo.ArgumentList.Add(TestPaths.KestrelBaselineDll);
-        startInfo.ArgumentList.Add("--port");
-        startInfo.ArgumentList.Add("0");
-        startInfo.ArgumentList.Add($"--Control:Socket={controlSocket}");
-
-        var process = Process.Start(startInfo)!;
-        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line && line.StartsWith(Marker, StringComparison.Ordinal))
-            {
-                listening.TrySetResult(int.Parse(line[Marker.Length..], CultureInfo.InvariantCulture));
-            }
-        };
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException("The baseline exited before listening."));
-        process.EnableRaisingEvents = true;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
+        var process = ChildProcess.StartDotnet(TestPaths.KestrelBaselineDll, ["--port", "0", $"--Control:Socket={controlSocket}"]);
         try
         {
-            var port = await listening.Task.WaitAsync(timeout);
-            return new KestrelBaselineProcess(process, port, controlSocket);
+            var line = await process.WaitForLineAsync(l => l.StartsWith(Marker, StringComparison.Ordinal), timeout);
+            return new KestrelBaselineProcess(process, int.Parse(line[Marker.Length..], CultureInfo.InvariantCulture), controlSocket);
         }
         catch
         {
-            Kill(process);
             process.Dispose();
             throw;
         }
@@ -67,20 +41,7 @@ internal sealed class KestrelBaselineProcess : IDisposable
 
     public void Dispose()
     {
-        Kill(_process);
         _process.Dispose();
         File.Delete(ControlSocket);
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-        catch (InvalidOperationException)
-        {
-        }
     }
 }

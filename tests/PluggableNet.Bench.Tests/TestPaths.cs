@@ -12,7 +12,4 @@ internal static class TestPaths
 
     /// <summary>The lead's host, if it has been built (Release preferred).</summary>
     public static string? HostDll => File.Exists(Driver.RepoPaths.DefaultHostDll) ? Driver.RepoPaths.DefaultHostDll : null;
-
-    /// <summary>The dotnet executable running the tests, to start child programs with.</summary>
-    public static string Dotnet => Driver.DotnetHost.Path;
 }

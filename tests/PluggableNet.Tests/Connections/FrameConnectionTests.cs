@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using PluggableNet.Host.Connections;
 using PluggableNet.Host.Framing;
@@ -31,16 +30,11 @@ public sealed class FrameConnectionTests
     public void ManyFramesInOneBufferAreAnsweredInOnePassInOrder()
     {
         var harness = new MachineHarness(s_ascii5);
-        var wire = new StringBuilder();
-        for (var i = 0; i < 500; i++)
-        {
-            var payload = $"request-{i}";
-            wire.Append(payload.Length.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)).Append(payload);
-        }
+        var wire = Frames.AsciiMany(Enumerable.Range(0, 500).Select(i => $"request-{i}"));
 
-        harness.Receive(Encoding.ASCII.GetBytes(wire.ToString()));
+        harness.Receive(wire);
 
-        Assert.Equal(wire.ToString(), Encoding.ASCII.GetString(harness.Sent));
+        Assert.Equal(Encoding.ASCII.GetString(wire), Encoding.ASCII.GetString(harness.Sent));
         Assert.Equal(500, harness.Machine.Requests);
     }
 
@@ -52,7 +46,7 @@ public sealed class FrameConnectionTests
     {
         var codec = new FrameCodec(FrameKind.AsciiDecimal, digits, 1024 * 1024);
         var payload = digits == 1 ? "split me " : "split me anywhere";
-        var frame = Encoding.ASCII.GetBytes(payload.Length.ToString($"D{digits}", System.Globalization.CultureInfo.InvariantCulture) + payload);
+        var frame = Frames.Ascii(payload, digits);
 
         AssertEverySplitIsAnsweredWhole(codec, frame);
     }
@@ -61,9 +55,9 @@ public sealed class FrameConnectionTests
     public void BinaryFramingSplitAtEveryPositionDecodesTheSame()
     {
         var codec = new FrameCodec(FrameKind.UInt32BigEndian, 5, 1024 * 1024);
-        var frame = new byte[4 + 300];
-        BinaryPrimitives.WriteUInt32BigEndian(frame, 300);
-        Random.Shared.NextBytes(frame.AsSpan(4));
+        var payload = new byte[300];
+        Random.Shared.NextBytes(payload);
+        var frame = Frames.Binary(payload);
 
         AssertEverySplitIsAnsweredWhole(codec, frame);
     }
@@ -74,7 +68,7 @@ public sealed class FrameConnectionTests
         var harness = new MachineHarness(s_ascii5);
         var payload = new byte[99_999];
         Random.Shared.NextBytes(payload);
-        var frame = Encoding.ASCII.GetBytes("99999").Concat(payload).ToArray();
+        var frame = Frames.Ascii(payload);
 
         for (var offset = 0; offset < frame.Length; offset += 7_001)
         {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using PluggableNet.Host.Framing;
 
@@ -118,12 +117,12 @@ public sealed class FrameCodecFuzzTests
                     var header = new byte[codec.HeaderLength];
                     if (codec.Kind == FrameKind.UInt32BigEndian)
                     {
-                        BinaryPrimitives.WriteUInt32BigEndian(header, random.Next(8) == 0 ? (uint)random.Next() : (uint)length);
+                        Frames.WriteBinaryHeader(header, random.Next(8) == 0 ? (uint)random.Next() : (uint)length);
                     }
                     else
                     {
-                        var text = length.ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(codec.HeaderLength, '0');
-                        Encoding.ASCII.GetBytes(text[^codec.HeaderLength..]).CopyTo(header, 0);
+                        // The low digits only when the length is wider than the header: a lying header on purpose.
+                        Frames.WriteAsciiHeader(header, length % (long)Math.Pow(10, codec.HeaderLength), codec.HeaderLength);
                     }
 
                     stream.Write(header);

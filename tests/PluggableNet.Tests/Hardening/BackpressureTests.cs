@@ -85,13 +85,7 @@ public sealed partial class BackpressureTests
         Assert.Equal(Volatile.Read(ref sentFrames), received);
     }
 
-    private static byte[] Frame(int sequence)
-    {
-        var frame = new byte[PayloadLength + 5];
-        Encoding.ASCII.GetBytes(PayloadLength.ToString("D5", System.Globalization.CultureInfo.InvariantCulture)).CopyTo(frame, 0);
-        Payload(sequence).CopyTo(frame, 5);
-        return frame;
-    }
+    private static byte[] Frame(int sequence) => Frames.Ascii(Payload(sequence));
 
     private static byte[] Payload(int sequence)
     {

@@ -52,7 +52,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
         for (var batch = 0; batch < 100_000 && !stop.IsCancellationRequested; batch++)
         {
             var requests = Enumerable.Range(0, random.Next(1, 20)).Select(i => $"c{client}-b{batch}-r{i}-{new string('x', random.Next(0, 2000))}").ToList();
-            await connection.SendRawAsync(requests.SelectMany(SocketHelpers.Frame).ToArray());
+            await connection.SendRawAsync(Frames.AsciiMany(requests));
             foreach (var request in requests)
             {
                 Assert.Equal(SocketHelpers.Reverse(request), await connection.ReadStringAsync());
@@ -105,7 +105,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     {
         var socket = await SocketHelpers.ConnectAsync(server.EndPoint);
         socket.ReceiveBufferSize = 16 * 1024;
-        var burst = Enumerable.Range(0, 1000).SelectMany(_ => SocketHelpers.Frame(new string('n', 1000))).ToArray();
+        var burst = Enumerable.Range(0, 1000).SelectMany(_ => Frames.Ascii(new string('n', 1000))).ToArray();
         using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(1));
         try
         {
@@ -122,7 +122,7 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static async Task ResetterAsync(TestServer server)
     {
         var socket = await SocketHelpers.ConnectAsync(server.EndPoint);
-        await SendIgnoringResetAsync(socket, SocketHelpers.Frame("reset me")[..7]);
+        await SendIgnoringResetAsync(socket, Frames.Ascii("reset me")[..7]);
         SocketHelpers.Reset(socket);
     }
 

@@ -58,7 +58,7 @@ public sealed class DescriptorLeakTests(ITestOutputHelper output)
         {
             if (i % 4 == 0)
             {
-                await socket.SendAsync(SocketHelpers.Frame("ping").AsMemory(), SocketFlags.None);
+                await socket.SendAsync(Frames.Ascii("ping").AsMemory(), SocketFlags.None);
             }
         }
         finally

@@ -15,14 +15,14 @@ public sealed class GracefulDrainTests
         Assert.Equal("ih", await client.AskAsync("hi"));
         var requests = Enumerable.Range(0, 500).Select(i => $"in-flight-{i}").ToList();
 
-        await client.SendRawAsync(requests.SelectMany(r => SocketHelpers.Frame(r)).ToArray());
+        await client.SendRawAsync(Frames.AsciiMany(requests));
         var reading = SocketHelpers.ReadToEndAsync(client.Socket, TimeSpan.FromSeconds(10));
         var watch = Stopwatch.StartNew();
         await server.Server.StopAsync();
         var stopTook = watch.Elapsed;
 
         var (bytes, cleanEof) = await reading;
-        var expected = string.Concat(requests.Select(r => Encoding.ASCII.GetString(SocketHelpers.Frame(SocketHelpers.Reverse(r)))));
+        var expected = string.Concat(requests.Select(r => Encoding.ASCII.GetString(Frames.Ascii(SocketHelpers.Reverse(r)))));
         Assert.Equal(expected, Encoding.ASCII.GetString(bytes));
         Assert.True(cleanEof, "the drained connection was reset");
         Assert.True(stopTook < TimeSpan.FromSeconds(5), $"StopAsync took {stopTook}");

@@ -14,11 +14,11 @@ public sealed class HalfCloseTests
         using var client = server.Connect();
         var requests = Enumerable.Range(0, 200).Select(i => $"request-{i}").ToList();
 
-        await client.SendRawAsync(requests.SelectMany(r => SocketHelpers.Frame(r)).ToArray());
+        await client.SendRawAsync(Frames.AsciiMany(requests));
         client.Socket.Shutdown(SocketShutdown.Send);
 
         var (bytes, cleanEof) = await SocketHelpers.ReadToEndAsync(client.Socket, TimeSpan.FromSeconds(10));
-        var expected = string.Concat(requests.Select(r => Encoding.ASCII.GetString(SocketHelpers.Frame(SocketHelpers.Reverse(r)))));
+        var expected = string.Concat(requests.Select(r => Encoding.ASCII.GetString(Frames.Ascii(SocketHelpers.Reverse(r)))));
         Assert.Equal(expected, Encoding.ASCII.GetString(bytes));
         Assert.True(cleanEof, "the server reset instead of closing after the last answer");
         await server.Log.WaitForAsync("closed: RemoteClosed");

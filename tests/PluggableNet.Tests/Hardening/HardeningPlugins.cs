@@ -137,8 +137,8 @@ internal static class HardeningPlugins
     private static string BuildAll()
     {
         var directory = TestPaths.NewTempDirectory("pnet-hardening");
-        TestPluginBuilder.Build(directory, Faulty, FaultySource);
-        TestPluginBuilder.Build(directory, Slow, SlowSource);
+        PluginCompiler.Build(directory, Faulty, FaultySource);
+        PluginCompiler.Build(directory, Slow, SlowSource);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             try

@@ -22,7 +22,7 @@ public sealed class ResetTests
             // Answers pending: 400 KB of requests, none of the answers read, then RST.
             var pending = await SocketHelpers.ConnectAsync(server.EndPoint);
             pending.ReceiveBufferSize = 16 * 1024;
-            var burst = Enumerable.Range(0, 400).SelectMany(i => SocketHelpers.Frame(new string((char)('a' + (i % 26)), 1000))).ToArray();
+            var burst = Enumerable.Range(0, 400).SelectMany(i => Frames.Ascii(new string((char)('a' + (i % 26)), 1000))).ToArray();
             var sending = pending.SendAsync(burst.AsMemory(), SocketFlags.None).AsTask();
 
             // Connected, nothing sent, then RST.

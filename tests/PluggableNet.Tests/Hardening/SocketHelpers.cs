@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 
 namespace PluggableNet.Tests.Hardening;
 
@@ -61,9 +60,6 @@ internal static class SocketHelpers
             throw;
         }
     }
-
-    /// <summary>The frame for <paramref name="payload"/> with a 5-digit header.</summary>
-    public static byte[] Frame(string payload) => Encoding.ASCII.GetBytes($"{payload.Length:D5}{payload}");
 
     public static string Reverse(string text)
     {

@@ -30,21 +30,8 @@ internal sealed class FrameClient : IDisposable
         return new FrameClient(socket, headerDigits, binary);
     }
 
-    public byte[] Frame(ReadOnlySpan<byte> payload)
-    {
-        var frame = new byte[HeaderLength + payload.Length];
-        if (_binary)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
-        }
-        else
-        {
-            Encoding.ASCII.GetBytes(payload.Length.ToString(new string('0', _headerDigits), System.Globalization.CultureInfo.InvariantCulture)).CopyTo(frame, 0);
-        }
-
-        payload.CopyTo(frame.AsSpan(HeaderLength));
-        return frame;
-    }
+    /// <summary>The frame of <paramref name="payload"/> in this client's framing.</summary>
+    public byte[] Frame(ReadOnlySpan<byte> payload) => Frames.Encode(payload, _binary, _headerDigits);
 
     public Task SendRawAsync(ReadOnlyMemory<byte> bytes) => SendAllAsync(bytes);
 

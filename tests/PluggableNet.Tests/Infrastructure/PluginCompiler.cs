@@ -6,9 +6,11 @@ using Microsoft.Extensions.Logging;
 namespace PluggableNet.Tests.Infrastructure;
 
 /// <summary>
-/// Compiles plugin versions in memory with Roslyn, so hot-swap tests can write "v1" and "v2" of the same plugin
-/// over each other as a developer's rebuild would. References are the framework's own (the trusted platform
-/// assemblies of this process) plus the contract and the two abstractions a plugin's constructor may take.
+/// The one Roslyn compiler of the tests: builds plugins from C# source, in memory (hot-swap tests write "v1" and
+/// "v2" of the same plugin over each other as a developer's rebuild would) or straight into a plugins folder
+/// (plugins with a specific failure: throws, hangs, blocks, answers too much). References are the framework's own
+/// (the trusted platform assemblies of this process) plus the contract and the two abstractions a plugin's
+/// constructor may take.
 /// </summary>
 internal static class PluginCompiler
 {
@@ -31,6 +33,19 @@ internal static class PluginCompiler
         }
 
         return Emit(assemblyName, [attributes, source], references);
+    }
+
+    /// <summary>
+    /// Builds plugin <paramref name="name"/> from <paramref name="source"/> into
+    /// <c>&lt;directory&gt;/&lt;name&gt;/&lt;name&gt;.dll</c>, the layout the host loads; returns the DLL path.
+    /// </summary>
+    public static string Build(string directory, string name, string source, string version = "1.0.0")
+    {
+        var folder = Path.Combine(directory, name);
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, name + ".dll");
+        File.WriteAllBytes(path, Compile(name, source, version));
+        return path;
     }
 
     /// <summary>

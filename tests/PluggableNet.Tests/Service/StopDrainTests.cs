@@ -42,7 +42,7 @@ public sealed class StopDrainTests
         const int requests = 100;
         await using var sandbox = new ServiceSandbox();
         var plugins = Path.Combine(sandbox.Directory, "plugins");
-        TestPluginBuilder.Build(plugins, "Slow", SlowPlugin);
+        PluginCompiler.Build(plugins, "Slow", SlowPlugin);
         var start = await sandbox.RunAsync("start", $"--Logic:PluginsPath={plugins}", "--Logic:Plugin=Slow");
         Assert.True(start.ExitCode == 0, start.ToString());
         var pid = sandbox.ReadPid()!.Value;

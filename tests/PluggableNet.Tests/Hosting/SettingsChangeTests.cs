@@ -1,7 +1,7 @@
 using System.Reflection;
 using PluggableNet.Host.Hosting;
 
-namespace PluggableNet.Tests.Configuration;
+namespace PluggableNet.Tests.Hosting;
 
 public sealed class SettingsChangeTests
 {

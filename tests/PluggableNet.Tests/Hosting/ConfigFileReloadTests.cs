@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Tests.Infrastructure;
 
-namespace PluggableNet.Tests.Configuration;
+namespace PluggableNet.Tests.Hosting;
 
 public sealed class ConfigFileReloadTests
 {

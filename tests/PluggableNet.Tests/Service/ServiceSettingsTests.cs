@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Service;
 
-namespace PluggableNet.Tests.Configuration;
+namespace PluggableNet.Tests.Service;
 
 /// <summary>The service settings go through the same typed reader as the host settings: same messages, all at once.</summary>
 public sealed class ServiceSettingsTests

@@ -3,7 +3,7 @@ using PluggableNet.Host.Framing;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Transport;
 
-namespace PluggableNet.Tests.Configuration;
+namespace PluggableNet.Tests.Hosting;
 
 public sealed class HostSettingsTests
 {
