@@ -18,6 +18,9 @@ public enum CloseReason
     /// <summary>A started frame did not complete within <c>Limits:ReadTimeout</c> (slowloris).</summary>
     ReadTimeout,
 
+    /// <summary>A frame's payload arrived slower than <c>Limits:MinReceiveRate</c> after its grace period (a trickle).</summary>
+    ReceiveTooSlow,
+
     /// <summary>Answers were waiting and the peer read none of them within <c>Limits:WriteTimeout</c>.</summary>
     WriteTimeout,
 

@@ -34,12 +34,18 @@ internal struct ConnectionDeadlines(long now)
 
     public void OffloadStarted(long now) => _offloadStartedAt = now;
 
-    /// <summary>The timeout that has run out for a connection waiting for <paramref name="wait"/>, or None.</summary>
-    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now) => wait switch
+    /// <summary>
+    /// The limit that has run out for a connection waiting for <paramref name="wait"/>, or None.
+    /// <paramref name="frameBytes"/> is how much of the frame being received has arrived.
+    /// </summary>
+    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now, int frameBytes = 0) => wait switch
     {
         ConnectionWait.Plugin => Over(limits.ProcessTimeoutMs, _offloadStartedAt, now, CloseReason.ProcessTimeout),
         ConnectionWait.PeerToRead => Over(limits.WriteTimeoutMs, _lastWriteProgressAt, now, CloseReason.WriteTimeout),
-        ConnectionWait.RestOfFrame when _frameStartedAt != 0 => Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
+        ConnectionWait.RestOfHeader when _frameStartedAt != 0 => Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
+        ConnectionWait.RestOfPayload when _frameStartedAt != 0 && limits.MinReceiveBytesPerSecond == 0 =>
+            Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
+        ConnectionWait.RestOfPayload when _frameStartedAt != 0 => TooSlow(limits, now, frameBytes),
         ConnectionWait.NextRequest => Over(limits.IdleTimeoutMs, _lastRequestAt, now, CloseReason.IdleTimeout),
         _ => CloseReason.None,
     };
@@ -48,11 +54,20 @@ internal struct ConnectionDeadlines(long now)
     public readonly long Elapsed(CloseReason reason, long now) => reason switch
     {
         CloseReason.ProcessTimeout => now - _offloadStartedAt,
-        CloseReason.ReadTimeout => now - _frameStartedAt,
+        CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow => now - _frameStartedAt,
         CloseReason.IdleTimeout => now - _lastRequestAt,
         CloseReason.WriteTimeout => now - _lastWriteProgressAt,
         _ => 0,
     };
+
+    /// <summary>Past the grace period, the frame's average rate since its first byte is below the minimum.</summary>
+    private readonly CloseReason TooSlow(ConnectionLimits limits, long now, int frameBytes)
+    {
+        var elapsed = now - _frameStartedAt;
+        return elapsed > limits.MinReceiveRateGraceMs && frameBytes * 1000L < limits.MinReceiveBytesPerSecond * elapsed
+            ? CloseReason.ReceiveTooSlow
+            : CloseReason.None;
+    }
 
     private static CloseReason Over(long limitMs, long since, long now, CloseReason reason) =>
         limitMs > 0 && now - since >= limitMs ? reason : CloseReason.None;

@@ -81,6 +81,7 @@ internal sealed class ConnectionLifecycle
             var kind = reason switch
             {
                 CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
+                CloseReason.ReceiveTooSlow => ThrottledEvent.ReceiveTooSlow,
                 CloseReason.WriteTimeout => ThrottledEvent.WriteTimeout,
                 CloseReason.IdleTimeout => ThrottledEvent.IdleTimeout,
                 _ => ThrottledEvent.ProcessTimeout,

@@ -10,6 +10,12 @@ internal sealed record ConnectionLimits
 
     public required long ReadTimeoutMs { get; init; }
 
+    /// <summary>Bytes per second a frame's payload must average once its header is known; 0 = off (the read timeout covers the frame).</summary>
+    public required int MinReceiveBytesPerSecond { get; init; }
+
+    /// <summary>How long from a frame's first byte before <see cref="MinReceiveBytesPerSecond"/> is judged.</summary>
+    public required long MinReceiveRateGraceMs { get; init; }
+
     public required long WriteTimeoutMs { get; init; }
 
     public required long IdleTimeoutMs { get; init; }

@@ -12,8 +12,14 @@ internal enum ConnectionWait
     /// <summary>Answers wait for the peer to read them: <c>Limits:WriteTimeout</c>.</summary>
     PeerToRead,
 
-    /// <summary>A frame has started and not completed: <c>Limits:ReadTimeout</c>.</summary>
-    RestOfFrame,
+    /// <summary>A frame has started, its header is incomplete: <c>Limits:ReadTimeout</c>.</summary>
+    RestOfHeader,
+
+    /// <summary>
+    /// The header is known, the payload incomplete: <c>Limits:MinReceiveRate</c> after its grace period, or
+    /// <c>Limits:ReadTimeout</c> for the whole frame when the rate is off.
+    /// </summary>
+    RestOfPayload,
 
     /// <summary>Nothing buffered or pending: <c>Limits:IdleTimeout</c>, and a drain may close it.</summary>
     NextRequest,

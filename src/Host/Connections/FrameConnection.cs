@@ -219,7 +219,7 @@ internal sealed partial class FrameConnection
         }
 
         var wait = Waiting;
-        var expired = _deadlines.Expired(wait, _limits, now);
+        var expired = _deadlines.Expired(wait, _limits, now, _input.Length);
         return expired == CloseReason.None && wait == ConnectionWait.NextRequest && _context.Draining ? CloseReason.Shutdown : expired;
     }
 
@@ -256,6 +256,7 @@ internal sealed partial class FrameConnection
         _offload is not null ? ConnectionWait.Plugin
         : _waitingForOffloadSlot ? ConnectionWait.OffloadSlot
         : _output.Length > 0 ? ConnectionWait.PeerToRead
-        : !_input.IsEmpty ? ConnectionWait.RestOfFrame
+        : _expectedFrame > 0 ? ConnectionWait.RestOfPayload
+        : !_input.IsEmpty ? ConnectionWait.RestOfHeader
         : ConnectionWait.NextRequest;
 }

@@ -17,6 +17,8 @@ internal enum ThrottledEvent
 
     ReadTimeout,
 
+    ReceiveTooSlow,
+
     WriteTimeout,
 
     IdleTimeout,

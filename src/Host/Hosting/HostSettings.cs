@@ -58,8 +58,21 @@ public sealed record HostSettings
     /// <summary><c>Limits:MaxPendingWriteBytes</c>, default 4 MiB: unsent answers per connection before it stops being read.</summary>
     public int MaxPendingWriteBytes { get; init; } = 4 * 1024 * 1024;
 
-    /// <summary><c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame must complete within it.</summary>
+    /// <summary>
+    /// <c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame's header must complete within it, and, with
+    /// <see cref="MinReceiveRate"/> off, the whole frame.
+    /// </summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>Limits:MinReceiveRate</c>, default 240 bytes/s (Kestrel's MinRequestBodyDataRate; 0 = off): once a frame's
+    /// header is known, its payload must arrive at least this fast on average, after <see cref="MinReceiveRateGrace"/>.
+    /// A slow link with a large frame is not cut by the read timeout; a trickle is.
+    /// </summary>
+    public int MinReceiveRate { get; init; } = 240;
+
+    /// <summary><c>Limits:MinReceiveRateGrace</c>, default 5 s: how long a frame may start slowly before its rate counts.</summary>
+    public TimeSpan MinReceiveRateGrace { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary><c>Limits:WriteTimeout</c>, default 60 s (0 = off): pending answers must make progress within it (nginx's send_timeout).</summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -85,6 +98,8 @@ public sealed record HostSettings
     {
         MaxPendingWriteBytes = MaxPendingWriteBytes,
         ReadTimeoutMs = (long)ReadTimeout.TotalMilliseconds,
+        MinReceiveBytesPerSecond = MinReceiveRate,
+        MinReceiveRateGraceMs = (long)MinReceiveRateGrace.TotalMilliseconds,
         WriteTimeoutMs = (long)WriteTimeout.TotalMilliseconds,
         IdleTimeoutMs = (long)IdleTimeout.TotalMilliseconds,
         ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
@@ -116,6 +131,8 @@ public sealed record HostSettings
             MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
             MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
             ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
+            MinReceiveRate = reader.Int("Limits:MinReceiveRate", defaults.MinReceiveRate, 0, int.MaxValue),
+            MinReceiveRateGrace = reader.Duration("Limits:MinReceiveRateGrace", defaults.MinReceiveRateGrace),
             WriteTimeout = reader.Duration("Limits:WriteTimeout", defaults.WriteTimeout),
             IdleTimeout = reader.Duration("Limits:IdleTimeout", defaults.IdleTimeout),
             ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),

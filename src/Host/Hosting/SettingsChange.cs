@@ -32,6 +32,8 @@ internal static class SettingsChange
         ("Limits:MaxConnections", s => s.MaxConnections),
         ("Limits:MaxPendingWriteBytes", s => s.MaxPendingWriteBytes),
         ("Limits:ReadTimeout", s => s.ReadTimeout),
+        ("Limits:MinReceiveRate", s => s.MinReceiveRate),
+        ("Limits:MinReceiveRateGrace", s => s.MinReceiveRateGrace),
         ("Limits:WriteTimeout", s => s.WriteTimeout),
         ("Limits:IdleTimeout", s => s.IdleTimeout),
         ("Limits:ProcessTimeout", s => s.ProcessTimeout),

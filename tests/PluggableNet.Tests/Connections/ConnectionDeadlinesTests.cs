@@ -20,7 +20,7 @@ public sealed class ConnectionDeadlinesTests
         deadlines.FrameStarting(1000);
         deadlines.OffloadStarted(1000);
 
-        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 1100));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 1100));
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 1199));
         Assert.Equal(CloseReason.WriteTimeout, deadlines.Expired(ConnectionWait.PeerToRead, s_limits, 1200));
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.NextRequest, s_limits, 1299));
@@ -45,11 +45,11 @@ public sealed class ConnectionDeadlinesTests
         deadlines.FrameStarting(0);
 
         deadlines.FrameTaken(now: 500);
-        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 10_000));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 10_000));
 
         deadlines.FrameStarting(700);
-        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 799));
-        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 800));
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 799));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 800));
         Assert.Equal(100, deadlines.Elapsed(CloseReason.ReadTimeout, 800));
     }
 
@@ -60,7 +60,7 @@ public sealed class ConnectionDeadlinesTests
         deadlines.FrameStarting(10);
         deadlines.FrameStarting(90);
 
-        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfFrame, s_limits, 110));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 110));
     }
 
     [Fact]
@@ -89,5 +89,32 @@ public sealed class ConnectionDeadlinesTests
         {
             Assert.Equal(CloseReason.None, deadlines.Expired(wait, off, long.MaxValue / 2));
         }
+    }
+
+    [Fact]
+    public void APayloadIsJudgedByItsAverageRateAfterTheGracePeriod()
+    {
+        var limits = s_limits with { MinReceiveBytesPerSecond = 1000, MinReceiveRateGraceMs = 500, ReadTimeoutMs = 100 };
+        var deadlines = new ConnectionDeadlines(now: 1000);
+        deadlines.FrameStarting(1000);
+
+        // Within the grace period nothing counts, not even the read timeout: the header is known.
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1500, frameBytes: 10));
+
+        // After it, the average since the first byte: 2,000 bytes in 2 s is 1,000 B/s, enough; 1,999 is not.
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 3000, frameBytes: 2000));
+        Assert.Equal(CloseReason.ReceiveTooSlow, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 3000, frameBytes: 1999));
+        Assert.Equal(2000, deadlines.Elapsed(CloseReason.ReceiveTooSlow, 3000));
+    }
+
+    [Fact]
+    public void WithTheRateOffTheReadTimeoutCoversTheWholeFrame()
+    {
+        var limits = s_limits with { MinReceiveBytesPerSecond = 0 };
+        var deadlines = new ConnectionDeadlines(now: 1000);
+        deadlines.FrameStarting(1000);
+
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1099, frameBytes: 1_000_000));
+        Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1100, frameBytes: 1_000_000));
     }
 }
