@@ -13,24 +13,31 @@ internal static class HostAnswers
     }
 
     /// <summary>Asks again until the answer is <paramref name="expected"/>; a refused or closed connection counts as "not yet".</summary>
-    public static Task BecomesAsync(int port, string payload, string expected, TimeSpan? timeout = null)
+    public static async Task BecomesAsync(int port, string payload, string expected, TimeSpan? timeout = null)
     {
         var last = "(none)";
-        return Wait.UntilAsync(
-            async () =>
-            {
-                try
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
                 {
-                    last = await AskAsync(port, payload);
-                }
-                catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
-                {
-                    last = exception.Message;
-                }
+                    try
+                    {
+                        last = await AskAsync(port, payload);
+                    }
+                    catch (Exception exception) when (exception is IOException or System.Net.Sockets.SocketException or TimeoutException or OperationCanceledException)
+                    {
+                        last = exception.Message;
+                    }
 
-                return last == expected;
-            },
-            timeout ?? TimeSpan.FromSeconds(20),
-            $"the answer to '{payload}' becomes '{expected}' (last: {last})");
+                    return last == expected;
+                },
+                timeout ?? TimeSpan.FromSeconds(20),
+                $"the answer to '{payload}' becomes '{expected}'");
+        }
+        catch (TimeoutException exception)
+        {
+            throw new TimeoutException($"{exception.Message} (last answer: {last})", exception);
+        }
     }
 }
