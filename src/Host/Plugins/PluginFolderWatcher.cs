@@ -64,18 +64,6 @@ public sealed class PluginFolderWatcher : IDisposable
         FollowLink();
     }
 
-    /// <summary>The directory a symlinked plugin folder points to, also watched; null for a real folder.</summary>
-    public string? LinkTarget
-    {
-        get
-        {
-            lock (_linkLock)
-            {
-                return _linkTarget;
-            }
-        }
-    }
-
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
         if (Concerns(e.FullPath))
@@ -100,7 +88,7 @@ public sealed class PluginFolderWatcher : IDisposable
     /// <summary>Resolves the plugin folder; if it is a link, watches its final target (and nothing when it is not).</summary>
     private void FollowLink()
     {
-        var resolved = ResolveLink(Path.Combine(_root, Volatile.Read(ref _target)));
+        var resolved = ResolveLink(_root, Volatile.Read(ref _target));
         lock (_linkLock)
         {
             if (_disposed || string.Equals(resolved, _linkTarget, StringComparison.Ordinal))
@@ -138,16 +126,23 @@ public sealed class PluginFolderWatcher : IDisposable
         }
     }
 
-    private static string? ResolveLink(string folder)
+    /// <summary>The final target of plugin folder <paramref name="name"/> (matched case-insensitively, as loading does) if it is a link.</summary>
+    private static string? ResolveLink(string root, string name)
     {
         try
         {
+            var folder = Path.Combine(root, name);
+            if (!Path.Exists(folder))
+            {
+                folder = Directory.EnumerateFileSystemEntries(root).FirstOrDefault(e => string.Equals(Path.GetFileName(e), name, StringComparison.OrdinalIgnoreCase)) ?? folder;
+            }
+
             var info = new DirectoryInfo(folder);
             return info.LinkTarget is null ? null : info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } target ? target.FullName : null;
         }
-        catch (IOException)
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            // A link to nowhere, or one that loops: nothing to watch; the swap itself reports the folder.
+            // A link to nowhere, one that loops, a root we may not list: nothing to watch; the swap reports the folder.
             return null;
         }
     }
