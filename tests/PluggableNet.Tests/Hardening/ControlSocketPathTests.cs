@@ -33,7 +33,7 @@ public sealed class ControlSocketPathTests : IDisposable
         var (first, _) = await CliSandbox.StartForegroundAsync(Args);
         await using (first)
         {
-            Assert.Equal(first.Id, (await ControlChannel.QueryAsync(Socket, TimeSpan.FromSeconds(5)))?.Pid);
+            await AnswersStatusAsync(first.Id);
 
             var second = await HostProcess.RunAsync(Args, TimeSpan.FromSeconds(30));
 
@@ -55,9 +55,13 @@ public sealed class ControlSocketPathTests : IDisposable
         var (host, _) = await CliSandbox.StartForegroundAsync(Args);
         await using (host)
         {
-            Assert.Equal(host.Id, (await ControlChannel.QueryAsync(Socket, TimeSpan.FromSeconds(5)))?.Pid);
+            await AnswersStatusAsync(host.Id);
         }
     }
+
+    /// <summary>The control socket is bound just after the start-up line: wait for the host with <paramref name="pid"/> to answer on it.</summary>
+    private Task AnswersStatusAsync(int pid) =>
+        Wait.UntilAsync(async () => (await ControlChannel.QueryAsync(Socket, TimeSpan.FromSeconds(2)))?.Pid == pid, TimeSpan.FromSeconds(15), $"host {pid} answers status on {Socket}");
 
     public void Dispose()
     {

@@ -24,6 +24,7 @@ public sealed partial class DeletedConfigFileKeepsSettingsTests
             // Back, now naming Reverse: read again and applied, and this is the only swap there ever was.
             File.WriteAllText(sandbox.ConfigFile, text.Replace("\"Upper\"", "\"Reverse\"", StringComparison.Ordinal));
             await HostAnswers.BecomesAsync(line.Port, "abc", "cba");
+            await host.WaitForOutputAsync("Swapped plugin");
             Assert.Contains("is back; reading it", host.Output, StringComparison.Ordinal);
             var swaps = SwapLine().Matches(host.Output);
             Assert.True(swaps.Count == 1, $"expected one swap, Upper → Reverse; output: {host.Output}");

@@ -46,8 +46,21 @@ public sealed class PluginNameConfinementTests : IDisposable
         {
             Assert.Equal("cba", await HostAnswers.AskAsync(line.Port, "abc"));
 
-            File.WriteAllText(config, $$"""{ "Logic": { "Plugin": "{{Elsewhere}}" } }""");
-            await host.WaitForOutputAsync("Configuration change rejected as a whole", TimeSpan.FromSeconds(15));
+            // Saved again until seen: the start-up line comes before the configuration watch is in place.
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (true)
+            {
+                File.WriteAllText(config, $$"""{ "Logic": { "Plugin": "{{Elsewhere}}" } }""");
+                try
+                {
+                    await host.WaitForOutputAsync("Configuration change rejected as a whole", TimeSpan.FromSeconds(4));
+                    break;
+                }
+                catch (TimeoutException) when (DateTime.UtcNow < deadline)
+                {
+                    // Not read yet: save again.
+                }
+            }
 
             Assert.Contains($"Logic:Plugin: '{Elsewhere}' is not a plugin name", host.Output, StringComparison.Ordinal);
             Assert.Equal("cba", await HostAnswers.AskAsync(line.Port, "abc"));

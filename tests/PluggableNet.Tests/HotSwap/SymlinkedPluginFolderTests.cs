@@ -24,9 +24,9 @@ public sealed class SymlinkedPluginFolderTests : IDisposable
         {
             Assert.Equal("A:x", await HostAnswers.AskAsync(line.Port, "x"));
 
-            // A new build copied into the target, not through the link.
-            Deploy(first, HotSwapPlugins.V2);
-            await HostAnswers.BecomesAsync(line.Port, "x", "B:x");
+            // A new build copied into the target, not through the link. Repeated: the start-up line comes before
+            // the watchers are in place, so the first copy may land before anyone watches.
+            await DeployUntilAnsweredAsync(line.Port, first, HotSwapPlugins.V2, "B:x");
 
             // The link flipped atomically to another release; then a change inside that one.
             var second = Release("2", HotSwapPlugins.Tagged("C", "3.0.0"));
@@ -57,6 +57,24 @@ public sealed class SymlinkedPluginFolderTests : IDisposable
         var folder = Directory.CreateDirectory(Path.Combine(_directory, "releases", name)).FullName;
         File.WriteAllBytes(Path.Combine(folder, HotSwapPlugins.Name + ".dll"), dll);
         return folder;
+    }
+
+    private static async Task DeployUntilAnsweredAsync(int port, string folder, byte[] dll, string expected)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40);
+        while (true)
+        {
+            Deploy(folder, dll);
+            try
+            {
+                await HostAnswers.BecomesAsync(port, "x", expected, TimeSpan.FromSeconds(4));
+                return;
+            }
+            catch (TimeoutException) when (DateTime.UtcNow < deadline)
+            {
+                // Not swapped yet: deploy again.
+            }
+        }
     }
 
     /// <summary>rename(2) of a link over a link, as <c>mv -T</c> does (File.Move will not move a link to a directory).</summary>
