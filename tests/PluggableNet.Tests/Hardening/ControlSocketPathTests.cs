@@ -7,6 +7,7 @@ using PluggableNet.Tests.Service;
 namespace PluggableNet.Tests.Hardening;
 
 /// <summary>Issue 10, point 13: the control socket takes its path over only from a host that is gone.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class ControlSocketPathTests : IDisposable
 {
     private readonly string _directory = TestPaths.NewTempDirectory("pnet-ctl");
@@ -25,6 +26,21 @@ public sealed class ControlSocketPathTests : IDisposable
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains($"Control:Socket: {Socket} exists and is not a socket", result.All, StringComparison.Ordinal);
         Assert.Equal("precious\n", File.ReadAllText(Socket));
+    }
+
+    [LinuxFact]
+    public async Task ASocketInAWorldWritableDirectoryWithoutTheStickyBitIsRefused()
+    {
+        var shared = Directory.CreateDirectory(Path.Combine(_directory, "shared")).FullName;
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+        var socket = Path.Combine(shared, "ctl.sock");
+
+        var result = await HostProcess.RunAsync(["--Server:Address=127.0.0.1", "--Server:Port=0", $"--Control:Socket={socket}"], TimeSpan.FromSeconds(30));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("Control:Socket:", result.All, StringComparison.Ordinal);
+        Assert.Contains("no sticky bit", result.All, StringComparison.Ordinal);
+        Assert.False(File.Exists(socket));
     }
 
     [LinuxFact]

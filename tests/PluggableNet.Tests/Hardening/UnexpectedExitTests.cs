@@ -54,6 +54,25 @@ public sealed class UnexpectedExitTests : IDisposable
         Assert.Contains("boom on the plugin's own thread", result.Output, StringComparison.Ordinal);
     }
 
+    [LinuxFact]
+    public async Task TheDaemonsFatalLineReachesItsLogFile()
+    {
+        await using var sandbox = new ServiceSandbox();
+        var started = await sandbox.RunAsync("start", $"--Logic:PluginsPath={_plugins}", "--Logic:Plugin=Crash");
+        Assert.True(started.ExitCode == 0, started.ToString());
+        var pid = sandbox.ReadPid() ?? throw new InvalidOperationException("no pid after start");
+        var endPoint = await sandbox.EndPointAsync();
+
+        using (var client = FrameClient.Connect(endPoint))
+        {
+            await client.SendAsync("throw");
+            await Wait.UntilAsync(() => !ServiceSandbox.IsAlive(pid), TimeSpan.FromSeconds(20), "the daemon dies");
+        }
+
+        Assert.Contains("FTL] Unhandled exception on thread", sandbox.Log, StringComparison.Ordinal);
+        Assert.Contains("boom on the plugin's own thread", sandbox.Log, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try
