@@ -36,7 +36,8 @@ internal static class DaemonLauncher
             Console.WriteLine($"stale pidfile {service.PidFile} (pid {previous} is not running); replacing it");
         }
 
-        Directory.CreateDirectory(Path.GetDirectoryName(service.ConsoleFile)!);
+        // The log directory is private (0700), as the daemon that writes there would create it.
+        PrivatePaths.EnsureDirectory(Path.GetDirectoryName(service.ConsoleFile)!);
         ConsoleFileRotation.RotateIfOver(service.ConsoleFile, service.ConsoleFileSizeLimit);
         var consoleOffset = File.Exists(service.ConsoleFile) ? new FileInfo(service.ConsoleFile).Length : 0;
         InheritOnlyStandardStreams();

@@ -77,8 +77,13 @@ internal static class HostApp
         var target = daemon ? LogTarget.File : SystemdHelpers.IsSystemdService() ? LogTarget.Journal : LogTarget.Console;
         await using var logger = ServiceLogging.Create(configuration, target, service);
         using var logQueueWatcher = new LogQueueWatcher(logger);
+        using var unexpectedExit = new UnexpectedExitLog(logger);
         LastGoodJsonConfigurationSource.Rejected += (file, exception) =>
             logger.Error("Ignored the new contents of {File}: {Reason}; the last valid settings stay in force", file, exception.GetBaseException().Message);
+        LastGoodJsonConfigurationSource.Vanished += file =>
+            logger.Warning("Configuration file {File} is gone; its last valid settings stay in force until it is back", file);
+        LastGoodJsonConfigurationSource.Returned += file =>
+            logger.Information("Configuration file {File} is back; reading it", file);
         if (pidFile?.StalePid is { } stale)
         {
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
@@ -121,8 +126,16 @@ internal static class HostApp
         try
         {
             using var host = builder.Build();
+            host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(unexpectedExit.HostStopping);
             await host.RunAsync().ConfigureAwait(false);
             return ExitOk;
+        }
+        catch (ConfigurationException exception)
+        {
+            // Found only once the host starts, such as a Control:Socket path that is not ours to replace.
+            logger.Debug(exception, "Start failure in detail");
+            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
+            return ExitInvalidConfiguration;
         }
         catch (PluginLoadException exception)
         {

@@ -53,6 +53,10 @@ internal static class ServiceCommand
     {
         ConfigurationException => exception.Message,
         FileNotFoundException or InvalidDataException or FormatException => $"Invalid configuration: {exception.Message}",
+
+        // A file that exists but cannot be read (mode 000, a directory, an I/O error) is the operator's to fix, as
+        // a bad value is: one line and exit 2, which systemd's RestartPreventExitStatus does not retry.
+        UnauthorizedAccessException or IOException => $"Invalid configuration: cannot read a configuration file: {exception.Message}",
         _ => null,
     };
 }

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Hosting;
 
@@ -24,11 +25,8 @@ public sealed class ControlChannel : IAsyncDisposable
         _path = Path.GetFullPath(path);
         _status = status;
         _logger = logger;
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        if (File.Exists(_path))
-        {
-            File.Delete(_path);
-        }
+        PrivatePaths.EnsureDirectory(Path.GetDirectoryName(_path)!);
+        ClaimPath(_path);
 
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         _listener.Bind(new UnixDomainSocketEndPoint(_path));
@@ -39,6 +37,65 @@ public sealed class ControlChannel : IAsyncDisposable
 
         _listener.Listen(16);
         _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>
+    /// Frees <paramref name="path"/> for our socket only when nothing there is worth keeping, as nginx does: nothing at
+    /// all, or a stale socket (nobody listening: a host that died). A live socket is another host's (address in use);
+    /// any other file is not ours to delete. Either refuses to start.
+    /// </summary>
+    private static void ClaimPath(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
+            return;
+        }
+
+        if (PrivatePaths.SharedDirectoryProblem(path) is { } problem)
+        {
+            throw new ConfigurationException([$"Control:Socket: {problem}."]);
+        }
+
+        if (!Libc.TryLStat(path, out var mode, out _))
+        {
+            var errno = Libc.LastError;
+            if (errno == Libc.ENOENT)
+            {
+                return;
+            }
+
+            throw new ConfigurationException([$"Control:Socket: {path} cannot be checked: {Libc.Describe(errno)}."]);
+        }
+
+        if ((mode & Libc.S_IFMT) != Libc.S_IFSOCK)
+        {
+            throw new ConfigurationException([$"Control:Socket: {path} exists and is not a socket; refusing to replace it (remove it, or choose another path)."]);
+        }
+
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // Nobody listens: the socket of a host that is gone.
+                File.Delete(path);
+                return;
+            }
+            catch (SocketException exception)
+            {
+                throw new SocketException((int)SocketError.AddressAlreadyInUse, $"Control:Socket {path}: address already in use ({exception.Message})");
+            }
+        }
+
+        throw new SocketException((int)SocketError.AddressAlreadyInUse, $"Control:Socket {path}: address already in use (another process answers there)");
     }
 
     private async Task AcceptLoopAsync()

@@ -40,7 +40,7 @@ public sealed record HostSettings
     /// <summary><c>Framing:MaxFrameBytes</c>, default 1 MiB: the largest request payload; a larger header closes the connection before anything is allocated.</summary>
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
 
-    /// <summary><c>Logic:Plugin</c>, default <c>Reverse</c>: the plugin folder to serve.</summary>
+    /// <summary><c>Logic:Plugin</c>, default <c>Reverse</c>: the plugin folder to serve, a name inside <see cref="PluginsPath"/> (never a path).</summary>
     public string Plugin { get; init; } = "Reverse";
 
     /// <summary><c>Logic:PluginsPath</c>, default <c>plugins</c> beside the host: where plugin folders live.</summary>
@@ -124,7 +124,6 @@ public sealed record HostSettings
             FrameKind = reader.Enum("Framing:Kind", defaults.FrameKind),
             HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
             MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
-            Plugin = reader.Text("Logic:Plugin", defaults.Plugin),
             PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
             HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
             SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
@@ -140,6 +139,9 @@ public sealed record HostSettings
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
             ControlSocket = reader.OptionalText("Control:Socket"),
         };
+
+        // A name confined to the plugins folder: a path here would load and run code from anywhere.
+        settings = settings with { Plugin = reader.FolderName("Logic:Plugin", defaults.Plugin, "Logic:PluginsPath (" + settings.PluginsPath + ")") };
 
         if (settings.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
         {

@@ -72,6 +72,22 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return string.IsNullOrWhiteSpace(text) ? fallback : text.Trim();
     }
 
+    /// <summary>
+    /// A folder name, not a path: no separator, not <c>.</c> or <c>..</c>, nothing a file name cannot hold. Keeps a
+    /// value such as <c>Logic:Plugin</c> inside the folder it names an entry of, whatever path it was meant to be.
+    /// </summary>
+    public string FolderName(string key, string fallback, string within)
+    {
+        var text = Text(key, fallback);
+        if (text is "." or ".." || text.IndexOfAny(['/', '\\']) >= 0 || text.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Path.IsPathRooted(text))
+        {
+            Errors.Add($"{key}: '{text}' is not a plugin name: it must be the name of a folder in {within} (no '/', no '..', no absolute path).");
+            return fallback;
+        }
+
+        return text;
+    }
+
     /// <summary>The trimmed text, or null when the key is unset or blank.</summary>
     public string? OptionalText(string key) => string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key]!.Trim();
 

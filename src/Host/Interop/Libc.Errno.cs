@@ -3,6 +3,7 @@ namespace PluggableNet.Host.Interop;
 /// <summary>The errno values the host tells apart, all in one place.</summary>
 internal static partial class Libc
 {
+    public const int ENOENT = 2;
     public const int ESRCH = 3;
     public const int EINTR = 4;
     public const int EAGAIN = 11;
@@ -13,6 +14,10 @@ internal static partial class Libc
     public const int ENOMEM = 12;
     public const int ENFILE = 23;
     public const int EMFILE = 24;
+
+    /// <summary>A symbolic link met where <see cref="O_NOFOLLOW"/> refuses one.</summary>
+    public const int ELOOP = 40;
+
     public const int ECONNABORTED = 103;
     public const int ENOBUFS = 105;
 }

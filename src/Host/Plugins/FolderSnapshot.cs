@@ -29,12 +29,16 @@ internal sealed class FolderSnapshot : IEquatable<FolderSnapshot>
 
         try
         {
-            var entries = new DirectoryInfo(folder)
+            var directory = new DirectoryInfo(folder);
+            var entries = directory
                 .EnumerateFiles("*", SearchOption.AllDirectories)
                 .Select(f => $"{Path.GetRelativePath(folder, f.FullName)}|{f.Length}|{f.LastWriteTimeUtc.Ticks}")
                 .Order(StringComparer.Ordinal)
                 .ToList();
-            return new FolderSnapshot(true, entries.Count, string.Join('\n', entries));
+
+            // A symlinked folder pointed elsewhere is a new release even if its files look the same.
+            var target = directory.LinkTarget is null ? string.Empty : directory.ResolveLinkTarget(returnFinalTarget: true)?.FullName;
+            return new FolderSnapshot(true, entries.Count, target + "\n" + string.Join('\n', entries));
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {

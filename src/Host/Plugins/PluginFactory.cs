@@ -43,6 +43,12 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
     /// <summary>The folder of plugin <paramref name="name"/> (matched case-insensitively), or null.</summary>
     public string? FindFolder(string name)
     {
+        // A name, never a path (HostSettings refuses such values too): nothing outside PluginsPath is loaded.
+        if (name is "" or "." or ".." || name.IndexOfAny(['/', '\\']) >= 0 || Path.IsPathRooted(name))
+        {
+            return null;
+        }
+
         var exact = Path.Combine(PluginsPath, name);
         if (Directory.Exists(exact))
         {

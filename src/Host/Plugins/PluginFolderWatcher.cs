@@ -11,6 +11,9 @@ namespace PluggableNet.Host.Plugins;
 /// The watch is on the plugins root (with subfolders), filtered to the target plugin, rather than on the plugin
 /// folder itself: a deploy that replaces the whole folder (<c>mv Name.new Name</c>) would otherwise leave us
 /// watching a deleted directory. Retargeting after a switch of <c>Logic:Plugin</c> only changes the filter.
+/// inotify does not follow symbolic links, so a plugin folder that is a link (<c>Name → releases/1.4</c>) is also
+/// watched where it points: files replaced inside the target swap as they would in a real folder, and flipping
+/// the link (an event on the root) re-resolves it and moves that second watch to the new target.
 /// </remarks>
 public sealed class PluginFolderWatcher : IDisposable
 {
@@ -18,7 +21,11 @@ public sealed class PluginFolderWatcher : IDisposable
     private readonly Debouncer _debouncer;
     private readonly ILogger _logger;
     private readonly string _root;
+    private readonly Lock _linkLock = new();
     private string _target;
+    private FileSystemWatcher? _linkWatcher;
+    private string? _linkTarget;
+    private bool _disposed;
 
     /// <summary>Starts watching <paramref name="pluginsPath"/> for changes to plugin <paramref name="pluginName"/>.</summary>
     /// <param name="pluginsPath">The plugins root (<c>Logic:PluginsPath</c>).</param>
@@ -44,18 +51,24 @@ public sealed class PluginFolderWatcher : IDisposable
         _watcher.Renamed += OnRenamed;
         _watcher.Error += OnError;
         _watcher.EnableRaisingEvents = true;
+        FollowLink();
     }
 
     /// <summary>The plugin whose folder is watched.</summary>
     public string PluginName => Volatile.Read(ref _target);
 
     /// <summary>Watches plugin <paramref name="pluginName"/> from now on (after a switch of <c>Logic:Plugin</c>).</summary>
-    public void Retarget(string pluginName) => Volatile.Write(ref _target, pluginName);
+    public void Retarget(string pluginName)
+    {
+        Volatile.Write(ref _target, pluginName);
+        FollowLink();
+    }
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
         if (Concerns(e.FullPath))
         {
+            FollowLink();
             _debouncer.Signal();
         }
     }
@@ -64,7 +77,88 @@ public sealed class PluginFolderWatcher : IDisposable
     {
         if (Concerns(e.FullPath) || Concerns(e.OldFullPath))
         {
+            FollowLink();
             _debouncer.Signal();
+        }
+    }
+
+    /// <summary>Every change inside a symlinked plugin's target concerns the plugin.</summary>
+    private void OnLinkTargetChanged(object sender, FileSystemEventArgs e) => _debouncer.Signal();
+
+    /// <summary>Resolves the plugin folder; if it is a link, watches its final target (and nothing when it is not).</summary>
+    private void FollowLink()
+    {
+        var resolved = ResolveLink(_root, Volatile.Read(ref _target));
+        lock (_linkLock)
+        {
+            if (_disposed || string.Equals(resolved, _linkTarget, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            DisposeLinkWatcher();
+            _linkTarget = resolved;
+            if (resolved is null)
+            {
+                return;
+            }
+
+            try
+            {
+                var watcher = new FileSystemWatcher(resolved)
+                {
+                    IncludeSubdirectories = true,
+                    NotifyFilter = _watcher.NotifyFilter,
+                    InternalBufferSize = _watcher.InternalBufferSize,
+                };
+                watcher.Created += OnLinkTargetChanged;
+                watcher.Changed += OnLinkTargetChanged;
+                watcher.Deleted += OnLinkTargetChanged;
+                watcher.Renamed += OnLinkTargetChanged;
+                watcher.Error += OnError;
+                watcher.EnableRaisingEvents = true;
+                _linkWatcher = watcher;
+            }
+            catch (Exception exception) when (exception is ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                _logger.LogWarning("Cannot watch {Target}, where plugin folder {Plugin} points: {Reason}; swap with SIGHUP instead", resolved, PluginName, exception.Message);
+            }
+        }
+    }
+
+    /// <summary>The final target of plugin folder <paramref name="name"/> (matched case-insensitively, as loading does) if it is a link.</summary>
+    private static string? ResolveLink(string root, string name)
+    {
+        try
+        {
+            var folder = Path.Combine(root, name);
+            if (!Path.Exists(folder))
+            {
+                folder = Directory.EnumerateFileSystemEntries(root).FirstOrDefault(e => string.Equals(Path.GetFileName(e), name, StringComparison.OrdinalIgnoreCase)) ?? folder;
+            }
+
+            var info = new DirectoryInfo(folder);
+            return info.LinkTarget is null ? null : info.ResolveLinkTarget(returnFinalTarget: true) is { Exists: true } target ? target.FullName : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // A link to nowhere, one that loops, a root we may not list: nothing to watch; the swap reports the folder.
+            return null;
+        }
+    }
+
+    private void DisposeLinkWatcher()
+    {
+        if (_linkWatcher is { } watcher)
+        {
+            watcher.EnableRaisingEvents = false;
+            watcher.Created -= OnLinkTargetChanged;
+            watcher.Changed -= OnLinkTargetChanged;
+            watcher.Deleted -= OnLinkTargetChanged;
+            watcher.Renamed -= OnLinkTargetChanged;
+            watcher.Error -= OnError;
+            watcher.Dispose();
+            _linkWatcher = null;
         }
     }
 
@@ -86,6 +180,12 @@ public sealed class PluginFolderWatcher : IDisposable
 
     public void Dispose()
     {
+        lock (_linkLock)
+        {
+            _disposed = true;
+            DisposeLinkWatcher();
+        }
+
         _watcher.EnableRaisingEvents = false;
         _watcher.Created -= OnChanged;
         _watcher.Changed -= OnChanged;

@@ -1,3 +1,4 @@
+using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Service;
@@ -41,9 +42,10 @@ internal static class DaemonSession
         // Fails with EPERM only if we already lead a process group, which a freshly spawned child never does.
         _ = Libc.setsid();
 
-        Directory.CreateDirectory(Path.GetDirectoryName(consoleFile)!);
+        // The log directory: private, and the capture owner-only, as the log files beside it are.
+        PrivatePaths.EnsureDirectory(Path.GetDirectoryName(consoleFile)!);
         var devNull = Libc.open("/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
-        var output = Libc.open(consoleFile, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0b110_100_000);
+        var output = Libc.open(consoleFile, Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0b110_000_000);
         if (devNull < 0 || output < 0)
         {
             throw new IOException($"Cannot redirect the daemon's output to {consoleFile}: {Libc.Describe(Libc.LastError)}");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Service;
@@ -32,20 +33,24 @@ internal sealed class PidFile : IDisposable
     public static PidFile? TryAcquire(string path, out int? holder)
     {
         path = System.IO.Path.GetFullPath(path);
-        var directory = System.IO.Path.GetDirectoryName(path)!;
-        if (!OperatingSystem.IsWindows())
+        // Private to the owner when we create it (the pidfile itself stays world-readable, like nginx's).
+        PrivatePaths.EnsureDirectory(System.IO.Path.GetDirectoryName(path)!);
+        if (PrivatePaths.SharedDirectoryProblem(path) is { } problem)
         {
-            // Private to the owner when we create it (the pidfile itself stays world-readable, like nginx's).
-            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            throw new IOException($"Pidfile {problem}");
         }
 
         // A few rounds only for the unlink race described below; each round is a handful of syscalls.
         for (var attempt = 0; ; attempt++)
         {
-            var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0b110_100_100);
+            // O_NOFOLLOW: run as root, a link planted here would otherwise get its target truncated to our pid.
+            var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0b110_100_100);
             if (fd < 0)
             {
-                throw Failure("open", path);
+                var errno = Libc.LastError;
+                throw errno == Libc.ELOOP
+                    ? new IOException($"Pidfile {path} is a symbolic link; refusing to follow it (remove it, or choose another --pidfile)")
+                    : Failure("open", path, errno);
             }
 
             if (Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) != 0)
@@ -82,7 +87,7 @@ internal sealed class PidFile : IDisposable
     /// <remarks>Read through a raw fd: a .NET FileStream would try a shared flock and fail while the host holds its lock.</remarks>
     public static int? ReadPid(string path)
     {
-        var fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        var fd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
         if (fd < 0)
         {
             return null;
@@ -103,7 +108,7 @@ internal sealed class PidFile : IDisposable
     /// </summary>
     public static bool TryRemoveStale(string path)
     {
-        var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+        var fd = Libc.open(path, Libc.O_RDWR | Libc.O_CLOEXEC | Libc.O_NOFOLLOW, 0);
         if (fd < 0)
         {
             return true;

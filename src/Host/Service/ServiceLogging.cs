@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using PluggableNet.Host.Hosting;
 using Serilog;
 using Serilog.Configuration;
 using Serilog.Core;
@@ -30,6 +31,7 @@ internal static class ServiceLogging
         var culture = System.Globalization.CultureInfo.InvariantCulture;
         if (target == LogTarget.File)
         {
+            PrivatePaths.EnsureDirectory(Path.GetDirectoryName(service.LogFile)!);
             return Build(withoutConsole, sinks => sinks.File(
                 service.LogFile,
                 outputTemplate: service.LogOutputTemplate ?? consoleTemplate ?? DefaultFileTemplate,
@@ -37,7 +39,8 @@ internal static class ServiceLogging
                 fileSizeLimitBytes: service.LogFileSizeLimit,
                 rollingInterval: RollingInterval.Day,
                 rollOnFileSizeLimit: true,
-                retainedFileCountLimit: service.LogRetainedFiles));
+                retainedFileCountLimit: service.LogRetainedFiles,
+                hooks: new PrivateLogFiles()));
         }
 
         return Build(withoutConsole, sinks => sinks.Console(outputTemplate: JournalTemplate, formatProvider: culture), journal: true);

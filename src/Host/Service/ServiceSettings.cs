@@ -11,9 +11,10 @@ namespace PluggableNet.Host.Service;
 /// <remarks>
 /// Defaults, for an operator who sets nothing:
 /// <list type="bullet">
-/// <item>pidfile: <c>$XDG_RUNTIME_DIR/pluggablenet/pluggablenet.pid</c> when XDG_RUNTIME_DIR is set (a per-user
-/// tmpfs, cleared at logout and boot, so stale files do not outlive a reboot); else <c>/run/pluggablenet/</c> for
-/// root (matching the unit's RuntimeDirectory); else <c>~/.local/state/pluggablenet/</c>.</item>
+/// <item>pidfile: <c>/run/pluggablenet/pluggablenet.pid</c> for root (matching the unit's RuntimeDirectory), even
+/// when XDG_RUNTIME_DIR is set — <c>sudo</c> and login shells set it differently, and every verb must find the one
+/// root host; else <c>$XDG_RUNTIME_DIR/pluggablenet/pluggablenet.pid</c> when it is set (a per-user tmpfs, cleared
+/// at logout and boot, so stale files do not outlive a reboot); else <c>~/.local/state/pluggablenet/</c>.</item>
 /// <item>control socket: the pidfile with the extension <c>.sock</c>.</item>
 /// <item>log file: beside an explicitly configured pidfile; otherwise <c>/var/log/pluggablenet/</c> for root and
 /// <c>$XDG_STATE_HOME/pluggablenet/</c> (default <c>~/.local/state/pluggablenet/</c>) for other users — never the
@@ -59,14 +60,17 @@ internal sealed record ServiceSettings
     public string? LogOutputTemplate { get; init; }
 
     /// <summary>Resolves every path to an absolute one (relative paths are taken from the current directory).</summary>
-    public static ServiceSettings Read(IConfiguration configuration)
+    public static ServiceSettings Read(IConfiguration configuration) => Read(configuration, Environment.GetEnvironmentVariable, IsRoot);
+
+    /// <summary>As <see cref="Read(IConfiguration)"/>, with the environment and the user given (for tests).</summary>
+    internal static ServiceSettings Read(IConfiguration configuration, Func<string, string?> environment, bool isRoot)
     {
         var reader = new SettingsReader(configuration);
         var configuredPidFile = reader.OptionalText("Service:PidFile");
-        var pidFile = configuredPidFile is null ? DefaultPidFile() : Path.GetFullPath(configuredPidFile);
+        var pidFile = configuredPidFile is null ? DefaultPidFile(environment, isRoot) : Path.GetFullPath(configuredPidFile);
         var logFile = reader.OptionalText("Service:LogFile") is { } log
             ? Path.GetFullPath(log)
-            : Path.Combine(configuredPidFile is null ? DefaultLogDirectory() : Path.GetDirectoryName(pidFile)!, AppName + ".log");
+            : Path.Combine(configuredPidFile is null ? DefaultLogDirectory(environment, isRoot) : Path.GetDirectoryName(pidFile)!, AppName + ".log");
         var socket = reader.OptionalText("Control:Socket") is { } s ? Path.GetFullPath(s) : Path.ChangeExtension(pidFile, ".sock");
 
         var settings = new ServiceSettings
@@ -85,22 +89,23 @@ internal sealed record ServiceSettings
         return settings;
     }
 
-    private static string DefaultPidFile()
+    private static string DefaultPidFile(Func<string, string?> environment, bool isRoot)
     {
-        if (NonEmpty(Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR")) is { } runtime)
+        if (isRoot)
         {
-            return Path.Combine(runtime, AppName, AppName + ".pid");
+            return Path.Combine("/run", AppName, AppName + ".pid");
         }
 
-        return IsRoot
-            ? Path.Combine("/run", AppName, AppName + ".pid")
-            : Path.Combine(StateHome(), AppName, AppName + ".pid");
+        return NonEmpty(environment("XDG_RUNTIME_DIR")) is { } runtime
+            ? Path.Combine(runtime, AppName, AppName + ".pid")
+            : Path.Combine(StateHome(environment), AppName, AppName + ".pid");
     }
 
-    private static string DefaultLogDirectory() => IsRoot ? Path.Combine("/var/log", AppName) : Path.Combine(StateHome(), AppName);
+    private static string DefaultLogDirectory(Func<string, string?> environment, bool isRoot) =>
+        isRoot ? Path.Combine("/var/log", AppName) : Path.Combine(StateHome(environment), AppName);
 
-    private static string StateHome() =>
-        NonEmpty(Environment.GetEnvironmentVariable("XDG_STATE_HOME"))
+    private static string StateHome(Func<string, string?> environment) =>
+        NonEmpty(environment("XDG_STATE_HOME"))
         ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
 
     private static bool IsRoot => OperatingSystem.IsLinux() && Libc.geteuid() == 0;
