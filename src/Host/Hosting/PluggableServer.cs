@@ -42,7 +42,7 @@ public sealed class PluggableServer : IAsyncDisposable
             settings.ToCodec(),
             settings.ToLimits(),
             plugins,
-            new OffloadGate(settings.MaxConcurrentOffloads),
+            new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads),
             Metrics,
             loggerFactory.CreateLogger("PluggableNet.Connection"));
         _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
@@ -158,6 +158,13 @@ public sealed class PluggableServer : IAsyncDisposable
                     _stopped ? "when the stop reached Server:DrainTimeout" : $"after Logic:SwapDrainTimeout {Settings.SwapDrainTimeout}");
             }
 
+            if (previous.Abandoned is var abandoned and > 0)
+            {
+                _logger.LogWarning(
+                    "Plugin {Plugin} {Version} (generation {Generation}) keeps {Abandoned} abandoned call(s) running (their connections are gone; the swap did not wait for them); its code stays loaded until they end",
+                    previous.Name, previous.Version, previous.Number, abandoned);
+            }
+
             var elapsed = Stopwatch.GetElapsedTime(started);
             _logger.LogInformation(
                 "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms (load {LoadMs:F1} ms, drain {DrainMs:F1} ms)",
@@ -238,5 +245,7 @@ public sealed class PluggableServer : IAsyncDisposable
         Plugins.History.LastSwapAt,
         Plugins.History.LastTrigger,
         Plugins.History.LastError,
-        Plugins.Retired.StillLoaded);
+        Plugins.Retired.StillLoaded,
+        _lifecycle.Context.OffloadGate.Abandoned,
+        _lifecycle.Context.OffloadGate.AbandonedBytes);
 }

@@ -36,6 +36,7 @@ internal static class SettingsChange
         ("Limits:IdleTimeout", s => s.IdleTimeout),
         ("Limits:ProcessTimeout", s => s.ProcessTimeout),
         ("Limits:MaxConcurrentOffloads", s => s.MaxConcurrentOffloads),
+        ("Limits:MaxAbandonedOffloads", s => s.MaxAbandonedOffloads),
         ("Limits:PluginFault", s => s.PluginFault),
         ("Control:Socket", s => s.ControlSocket),
     ];
