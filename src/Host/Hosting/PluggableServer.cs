@@ -45,7 +45,9 @@ public sealed class PluggableServer : IAsyncDisposable
             new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads),
             Metrics,
             loggerFactory.CreateLogger("PluggableNet.Connection"));
-        _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
+        // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
+        DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
+        _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
         var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads);
         _transport = settings.Transport == TransportKind.Epoll
             ? new EpollTransport(options, _lifecycle)
@@ -53,6 +55,9 @@ public sealed class PluggableServer : IAsyncDisposable
     }
 
     public HostSettings Settings { get; }
+
+    /// <summary>Set when the open-files limit, not <c>Limits:MaxConnections</c>, caps the connections.</summary>
+    internal ConnectionBudget? DescriptorBudget { get; }
 
     public PluginFactory Factory { get; }
 
@@ -102,6 +107,13 @@ public sealed class PluggableServer : IAsyncDisposable
             server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
+        if (server.DescriptorBudget is { } budget)
+        {
+            server._logger.LogWarning(
+                "Connections capped at {Cap} by the open files limit {Limit} ({InUse} descriptors in use at start, {Reserve} kept for the runtime, logs and plugins), below Limits:MaxConnections {MaxConnections}; raise the limit (LimitNOFILE=, ulimit -n) to allow more",
+                budget.Connections, budget.Limit, budget.InUse, budget.Reserve, settings.MaxConnections);
+        }
+
         return server;
     }
 
