@@ -26,7 +26,7 @@ public sealed class AbandonedOffloadsAreBoundedTests
         }
 
         // Logic:SwapDrainTimeout is 30 s: the swap must not spend it on the three calls nobody wants any more.
-        host.Signal(RunningHost.Sighup);
+        await host.SignalAsync(RunningHost.Sighup);
         await host.Process.WaitForOutputAsync("Swapped plugin", TimeSpan.FromSeconds(5));
 
         var status = await host.StatusAsync(s => s.Generation == 2);

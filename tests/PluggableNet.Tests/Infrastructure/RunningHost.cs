@@ -65,7 +65,23 @@ internal sealed partial class RunningHost : IAsyncDisposable
 
     public FrameClient Connect() => FrameClient.Connect(EndPoint);
 
-    public void Signal(int signal) => Assert.Equal(0, kill(Process.Id, signal));
+    /// <summary>
+    /// Sends <paramref name="signal"/> once the host handles it: the listening line comes before the reload trigger
+    /// registers SIGHUP, whose default action would end the process.
+    /// </summary>
+    public async Task SignalAsync(int signal)
+    {
+        await Wait.UntilAsync(() => Catches(signal), TimeSpan.FromSeconds(10), $"the host handles signal {signal}");
+        Assert.Equal(0, kill(Process.Id, signal));
+    }
+
+    /// <summary>Whether the process has a handler for <paramref name="signal"/> (the SigCgt mask in /proc/PID/status).</summary>
+    private bool Catches(int signal)
+    {
+        var line = File.ReadLines($"/proc/{Process.Id}/status").First(l => l.StartsWith("SigCgt:", StringComparison.Ordinal));
+        var mask = ulong.Parse(line["SigCgt:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        return (mask & (1UL << (signal - 1))) != 0;
+    }
 
     /// <summary>Queries <c>status</c> until <paramref name="condition"/> holds.</summary>
     public async Task<HostStatus> StatusAsync(Func<HostStatus, bool> condition, TimeSpan? timeout = null)

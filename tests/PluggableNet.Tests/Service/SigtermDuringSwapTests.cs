@@ -31,7 +31,7 @@ public sealed class SigtermDuringSwapTests
         await StuckPlugin.StartStuckCallAsync(stuck);
 
         // The swap publishes generation 2, then waits (Logic:SwapDrainTimeout, 30 s) for the call pinning generation 1.
-        host.Signal(RunningHost.Sighup);
+        await host.SignalAsync(RunningHost.Sighup);
         await host.StatusAsync(s => s.Generation == 2);
         Assert.DoesNotContain("Swapped plugin", host.Process.Output, StringComparison.Ordinal);
         using (var during = host.Connect())
@@ -40,8 +40,8 @@ public sealed class SigtermDuringSwapTests
         }
 
         var signalled = Stopwatch.StartNew();
-        host.Signal(RunningHost.Sigterm);
-        await Wait.UntilAsync(() => Refused(host), s_refusedWithin + TimeSpan.FromSeconds(30), "new connections refused after SIGTERM");
+        await host.SignalAsync(RunningHost.Sigterm);
+        await Wait.UntilAsync(() => Refused(host), s_refusedWithin + TimeSpan.FromSeconds(30), $"new connections refused after SIGTERM; output: {host.Process.Output}{host.Process.Error}");
         var refusedAfter = signalled.Elapsed;
 
         var result = await host.Process.WaitAsync(s_drainTimeout + s_exitMargin + TimeSpan.FromSeconds(30));
