@@ -95,6 +95,12 @@ internal static class HostApp
             return ExitInvalidConfiguration;
         }
 
+        if (OpenFilesLimit.RaiseToHard() is { } files)
+        {
+            // Every connection is a descriptor: take the whole hard limit, as nginx and most servers do.
+            logger.Information("Open files limit {Soft} (hard {Hard}){Raised:l}", files.Soft, files.Hard, files.Before < files.Soft ? ", raised from " + files.Before.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
+        }
+
         if (pidFile is not null && settings.ControlSocket is null)
         {
             // Next to the pidfile, so `status` finds the host from the pidfile's location alone.

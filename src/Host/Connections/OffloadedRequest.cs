@@ -48,20 +48,31 @@ internal sealed class OffloadedRequest
     }
 
     /// <summary>
-    /// The connection is gone while the request runs: cancels it and frees its slot now, so a plugin that ignores
-    /// cancellation cannot wedge all offloaded work. The request buffer and the lease on the generation are
-    /// released only when it really ends, so the old code is never unloaded under it.
+    /// The connection is gone while the request runs: cancels it and stops counting it as wanted, both for the offload
+    /// gate (its slot frees, within <c>Limits:MaxAbandonedOffloads</c>) and for its generation (a swap does not wait
+    /// for it). The request buffer and the pin on the generation are released only when it really ends, so the old
+    /// code is never unloaded under it.
     /// </summary>
     public void Abandon()
     {
+        // Counted as abandoned before anything can end it, so the release below always finds the counts it undoes.
+        _gate.Abandon(_request.Length);
+        _lease.Abandon();
         _cancellation.Cancel();
-        _gate.Exit();
         _ = Task.ContinueWith(
-            static (_, state) => ((OffloadedRequest)state!).ReleaseResources(),
+            static (_, state) => ((OffloadedRequest)state!).ReleaseAbandoned(),
             this,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
+    }
+
+    private void ReleaseAbandoned()
+    {
+        _gate.AbandonedEnded(_request.Length);
+        _lease.DisposeAbandoned();
+        _cancellation.Dispose();
+        ArrayPool<byte>.Shared.Return(_request);
     }
 
     private void ReleaseResources()

@@ -86,6 +86,14 @@ public sealed record HostSettings
     /// <summary><c>Limits:MaxConcurrentOffloads</c>, default 64 per processor: offloaded requests running at once.</summary>
     public int MaxConcurrentOffloads { get; init; } = 64 * Environment.ProcessorCount;
 
+    /// <summary>
+    /// <c>Limits:MaxAbandonedOffloads</c>, default 16 per processor: offloaded calls whose connection is gone (cut by
+    /// <c>ProcessTimeout</c>, reset, shutdown) that may still run without an offload slot; each one beyond keeps its
+    /// slot until it ends. Bounds what plugins ignoring cancellation can hold: at most MaxConcurrentOffloads +
+    /// MaxAbandonedOffloads calls, each with its request buffer (≤ MaxFrameBytes).
+    /// </summary>
+    public int MaxAbandonedOffloads { get; init; } = 16 * Environment.ProcessorCount;
+
     /// <summary><c>Limits:PluginFault</c>, default <c>Close</c>: what a plugin exception does to its connection.</summary>
     public PluginFaultAction PluginFault { get; init; } = PluginFaultAction.Close;
 
@@ -136,6 +144,7 @@ public sealed record HostSettings
             IdleTimeout = reader.Duration("Limits:IdleTimeout", defaults.IdleTimeout),
             ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
             MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),
+            MaxAbandonedOffloads = reader.Int("Limits:MaxAbandonedOffloads", defaults.MaxAbandonedOffloads, 0, 1_000_000),
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
             ControlSocket = reader.OptionalText("Control:Socket"),
         };

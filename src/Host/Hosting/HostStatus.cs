@@ -7,6 +7,9 @@ namespace PluggableNet.Host.Hosting;
 /// The swap fields: <c>failedSwaps</c> counts attempts that kept the old version serving; <c>lastSwapError</c> is the
 /// reason of the latest failure and is cleared by the next successful swap; <c>retiredGenerationsLoaded</c> counts
 /// swapped-out versions whose code has not been collected yet (it should fall back to 0 after a few full GCs).
+/// <c>abandonedOffloads</c> counts offloaded calls still running after their connection went away (a plugin that
+/// ignores cancellation), and <c>abandonedOffloadBytes</c> the request bytes they hold; both bounded by
+/// <c>Limits:MaxAbandonedOffloads</c>.
 /// </remarks>
 public sealed record HostStatus(
     [property: JsonPropertyName("pid")] int Pid,
@@ -25,7 +28,9 @@ public sealed record HostStatus(
     [property: JsonPropertyName("lastSwapAt")] DateTimeOffset? LastSwapAt = null,
     [property: JsonPropertyName("lastSwapTrigger")] string? LastSwapTrigger = null,
     [property: JsonPropertyName("lastSwapError")] string? LastSwapError = null,
-    [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0);
+    [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0,
+    [property: JsonPropertyName("abandonedOffloads")] int AbandonedOffloads = 0,
+    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0);
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>
 [JsonSerializable(typeof(HostStatus))]

@@ -17,13 +17,19 @@ namespace PluggableNet.Host.Hosting;
 /// </summary>
 public sealed class PluggableServer : IAsyncDisposable
 {
+    /// <summary>How long a stop waits, after its deadline, for a swap whose drain it cut to dispose the old generation.</summary>
+    private static readonly TimeSpan s_swapEndGrace = TimeSpan.FromSeconds(1);
+
     private readonly ITransport _transport;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly ConnectionLifecycle _lifecycle;
+    private readonly CancellationTokenSource _swapDrainCut = new();
+    private readonly Lock _stopLock = new();
     private string _pluginName;
-    private bool _stopped;
+    private volatile bool _stopped;
+    private Task? _stop;
 
     private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory)
     {
@@ -36,10 +42,12 @@ public sealed class PluggableServer : IAsyncDisposable
             settings.ToCodec(),
             settings.ToLimits(),
             plugins,
-            new OffloadGate(settings.MaxConcurrentOffloads),
+            new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads),
             Metrics,
             loggerFactory.CreateLogger("PluggableNet.Connection"));
-        _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
+        // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
+        DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
+        _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
         var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads);
         _transport = settings.Transport == TransportKind.Epoll
             ? new EpollTransport(options, _lifecycle)
@@ -47,6 +55,9 @@ public sealed class PluggableServer : IAsyncDisposable
     }
 
     public HostSettings Settings { get; }
+
+    /// <summary>Set when the open-files limit, not <c>Limits:MaxConnections</c>, caps the connections.</summary>
+    internal ConnectionBudget? DescriptorBudget { get; }
 
     public PluginFactory Factory { get; }
 
@@ -96,6 +107,13 @@ public sealed class PluggableServer : IAsyncDisposable
             server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
+        if (server.DescriptorBudget is { } budget)
+        {
+            server._logger.LogWarning(
+                "Connections capped at {Cap} by the open files limit {Limit} ({InUse} descriptors in use at start, {Reserve} kept for the runtime, logs and plugins), below Limits:MaxConnections {MaxConnections}; raise the limit (LimitNOFILE=, ulimit -n) to allow more",
+                budget.Connections, budget.Limit, budget.InUse, budget.Reserve, settings.MaxConnections);
+        }
+
         return server;
     }
 
@@ -107,6 +125,7 @@ public sealed class PluggableServer : IAsyncDisposable
     /// Swaps are serialized, drain included, so at most two generations exist at any time (the current one and
     /// the one draining), as in Erlang's current/old code. <paramref name="cancellationToken"/> cancels only the
     /// wait for an earlier swap: once a new generation is published, the old one is always drained and disposed.
+    /// A stop cuts the swap's drain short at its own deadline, so a swap never holds a stop beyond <c>Server:DrainTimeout</c>.
     /// </remarks>
     /// <param name="trigger">What asked for the swap, for the log: <c>file</c>, <c>config</c>, <c>signal</c>, …</param>
     /// <param name="pluginName">The plugin to load; null reloads the current one.</param>
@@ -141,13 +160,21 @@ public sealed class PluggableServer : IAsyncDisposable
             }
 
             var loaded = Stopwatch.GetElapsedTime(started);
-            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, CancellationToken.None, trigger).ConfigureAwait(false);
+            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, _swapDrainCut.Token, trigger).ConfigureAwait(false);
             _pluginName = next.Name;
             if (!drained)
             {
                 _logger.LogWarning(
-                    "Plugin {Plugin} {Version} (generation {Generation}) still had calls running after Logic:SwapDrainTimeout {Timeout}; disposed anyway",
-                    previous.Name, previous.Version, previous.Number, Settings.SwapDrainTimeout);
+                    "Plugin {Plugin} {Version} (generation {Generation}) still had calls running {When}; disposed anyway",
+                    previous.Name, previous.Version, previous.Number,
+                    _stopped ? "when the stop reached Server:DrainTimeout" : $"after Logic:SwapDrainTimeout {Settings.SwapDrainTimeout}");
+            }
+
+            if (previous.Abandoned is var abandoned and > 0)
+            {
+                _logger.LogWarning(
+                    "Plugin {Plugin} {Version} (generation {Generation}) keeps {Abandoned} abandoned call(s) running (their connections are gone; the swap did not wait for them); its code stays loaded until they end",
+                    previous.Name, previous.Version, previous.Number, abandoned);
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
@@ -165,16 +192,20 @@ public sealed class PluggableServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// The graceful stop, the same for every transport: stop accepting, ask connections to finish what they have
-    /// received, wait up to <c>Server:DrainTimeout</c>, then cut what is left.
+    /// The graceful stop, the same for every transport and whatever else is going on (a swap draining included):
+    /// stop accepting at once, ask connections to finish what they have received, wait up to
+    /// <c>Server:DrainTimeout</c>, then cut what is left. Every caller gets the same stop.
     /// </summary>
-    public async Task StopAsync()
+    public Task StopAsync()
     {
-        if (_stopped)
+        lock (_stopLock)
         {
-            return;
+            return _stop ??= StopOnceAsync();
         }
+    }
 
+    private async Task StopOnceAsync()
+    {
         _stopped = true;
         await _transport.StopAcceptingAsync().ConfigureAwait(false);
         var open = _lifecycle.Open;
@@ -184,14 +215,28 @@ public sealed class PluggableServer : IAsyncDisposable
         await drained.WaitAsync(Settings.DrainTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var cut = await _transport.AbortAllAsync().ConfigureAwait(false);
         _logger.LogInformation("Stopped: {Drained} connection(s) drained, {Cut} cut at the deadline", Math.Max(open - cut, 0), cut);
-        await Plugins.Current.DisposeAsync().ConfigureAwait(false);
+
+        // A swap still waiting for calls on its old generation waits no longer: the stop's deadline is the last word.
+        await _swapDrainCut.CancelAsync().ConfigureAwait(false);
+        var swapEnded = await _swapLock.WaitAsync(s_swapEndGrace).ConfigureAwait(false);
+        try
+        {
+            await Plugins.Current.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (swapEnded)
+            {
+                _swapLock.Release();
+            }
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
-        _swapLock.Dispose();
+        _swapDrainCut.Dispose();
     }
 
     /// <summary>A point-in-time view for the status channel and tests.</summary>
@@ -212,5 +257,7 @@ public sealed class PluggableServer : IAsyncDisposable
         Plugins.History.LastSwapAt,
         Plugins.History.LastTrigger,
         Plugins.History.LastError,
-        Plugins.Retired.StillLoaded);
+        Plugins.Retired.StillLoaded,
+        _lifecycle.Context.OffloadGate.Abandoned,
+        _lifecycle.Context.OffloadGate.AbandonedBytes);
 }

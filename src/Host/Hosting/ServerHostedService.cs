@@ -8,7 +8,12 @@ namespace PluggableNet.Host.Hosting;
 /// Runs the <see cref="PluggableServer"/> inside the generic host: starts it (so systemd hears READY only once
 /// the listener accepts), stops it gracefully on SIGTERM/Ctrl+C, and owns the control socket.
 /// </summary>
-internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+/// <remarks>
+/// The stop starts in <see cref="StoppingAsync"/>, which the generic host calls before any service's
+/// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
+/// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
+/// </remarks>
+internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory) : IHostedLifecycleService, IAsyncDisposable
 {
     private ControlChannel? _control;
 
@@ -26,13 +31,16 @@ internal sealed class ServerHostedService(HostSettings settings, IConfiguration 
         return Task.CompletedTask;
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (Server is not null)
-        {
-            await Server.StopAsync().ConfigureAwait(false);
-        }
-    }
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+
+    /// <summary>The stop begun in <see cref="StoppingAsync"/> (one stop, whoever asks).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {

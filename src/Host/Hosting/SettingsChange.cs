@@ -38,6 +38,7 @@ internal static class SettingsChange
         ("Limits:IdleTimeout", s => s.IdleTimeout),
         ("Limits:ProcessTimeout", s => s.ProcessTimeout),
         ("Limits:MaxConcurrentOffloads", s => s.MaxConcurrentOffloads),
+        ("Limits:MaxAbandonedOffloads", s => s.MaxAbandonedOffloads),
         ("Limits:PluginFault", s => s.PluginFault),
         ("Control:Socket", s => s.ControlSocket),
     ];

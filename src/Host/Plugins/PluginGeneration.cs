@@ -9,9 +9,13 @@ namespace PluggableNet.Host.Plugins;
 /// </summary>
 public sealed class PluginGeneration : IAsyncDisposable
 {
+    private const long AbandonedOne = 1L << 32;
+
     private IAsyncDisposable? _services;
     private PluginLoader? _loader;
-    private int _inFlight;
+    // Low 32 bits: calls in flight; high 32 bits: how many of them the host has abandoned. One word, so a swap
+    // never reads one count updated and the other not.
+    private long _calls;
 
     internal PluginGeneration(string name, string version, int number, ILogicPlugin plugin, IAsyncDisposable? services, PluginLoader? loader, string? path)
     {
@@ -49,12 +53,31 @@ public sealed class PluginGeneration : IAsyncDisposable
 
     internal PluginExecution Execution { get; }
 
-    /// <summary>Calls (or reactor passes) currently running on this generation.</summary>
-    internal int InFlight => Volatile.Read(ref _inFlight);
+    /// <summary>Calls (or reactor passes) currently running on this generation, abandoned ones included.</summary>
+    internal int InFlight => (int)(Volatile.Read(ref _calls) & uint.MaxValue);
 
-    internal void Enter() => Interlocked.Increment(ref _inFlight);
+    /// <summary>Running calls whose connection is gone: they keep the generation loaded, but nobody waits for them.</summary>
+    internal int Abandoned => (int)(Volatile.Read(ref _calls) >> 32);
 
-    internal void Exit() => Interlocked.Decrement(ref _inFlight);
+    /// <summary>Running calls someone still waits for: what a swap drains.</summary>
+    internal int Wanted
+    {
+        get
+        {
+            var calls = Volatile.Read(ref _calls);
+            return (int)(calls & uint.MaxValue) - (int)(calls >> 32);
+        }
+    }
+
+    internal void Enter() => Interlocked.Increment(ref _calls);
+
+    internal void Exit() => Interlocked.Decrement(ref _calls);
+
+    /// <summary>One call in flight is no longer wanted; it stays in flight until <see cref="ExitAbandoned"/>.</summary>
+    internal void Abandon() => Interlocked.Add(ref _calls, AbandonedOne);
+
+    /// <summary>An abandoned call ended: both counts drop at once.</summary>
+    internal void ExitAbandoned() => Interlocked.Add(ref _calls, -AbandonedOne - 1);
 
     /// <summary>Disposes the plugin and its container, then unloads its load context.</summary>
     public async ValueTask DisposeAsync()

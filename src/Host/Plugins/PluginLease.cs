@@ -19,4 +19,13 @@ internal readonly struct PluginLease : IDisposable
     }
 
     public void Dispose() => Generation?.Exit();
+
+    /// <summary>
+    /// The holder's caller is gone but its call runs on: the pin stays (the code must stay loaded under it), a swap
+    /// stops waiting for it. End it with <see cref="DisposeAbandoned"/>, not <see cref="Dispose"/>.
+    /// </summary>
+    public void Abandon() => Generation.Abandon();
+
+    /// <summary>Releases a pin that was <see cref="Abandon"/>ed.</summary>
+    public void DisposeAbandoned() => Generation.ExitAbandoned();
 }

@@ -45,10 +45,11 @@ public sealed class PluginSwitch
     }
 
     /// <summary>
-    /// Publishes <paramref name="next"/>, waits (up to <paramref name="drainTimeout"/>) for calls on the previous
-    /// generation to end, then disposes it. Returns the previous generation and whether it drained in time.
+    /// Publishes <paramref name="next"/>, waits (up to <paramref name="drainTimeout"/>) for the calls still wanted on
+    /// the previous generation to end (not for abandoned ones), then disposes it. Returns the previous generation and whether it drained in time.
     /// </summary>
-    /// <remarks><paramref name="trigger"/> is recorded in <see cref="History"/> as the new generation is published, so a status read sees both together.</remarks>
+    /// <remarks>Cancelling <paramref name="cancellationToken"/> ends the wait early, as a timeout does (not drained).
+    /// <paramref name="trigger"/> is recorded in <see cref="History"/> as the new generation is published, so a status read sees both together.</remarks>
     public async Task<(PluginGeneration Previous, bool Drained)> SwapAsync(PluginGeneration next, TimeSpan drainTimeout, CancellationToken cancellationToken = default, string trigger = "swap")
     {
         var previous = Interlocked.Exchange(ref _current, next);
@@ -58,6 +59,10 @@ public sealed class PluginSwitch
         try
         {
             drained = await WaitUntilIdleAsync(previous, drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A stop cut the wait short: the previous generation is retired now, like after a timeout.
         }
         finally
         {
@@ -73,7 +78,9 @@ public sealed class PluginSwitch
     {
         var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         var delay = 1;
-        while (generation.InFlight > 0)
+        // Only calls still wanted: an abandoned call keeps its pin (so the code stays loaded under it) but its
+        // connection is gone, and a call that ignores cancellation must not hold every later swap for the timeout.
+        while (generation.Wanted > 0)
         {
             if (Environment.TickCount64 >= deadline)
             {

@@ -33,7 +33,7 @@ public sealed class UnexpectedExitTests : IDisposable
         }
         """;
 
-    private readonly string _plugins = BuildPlugins();
+    private readonly string _plugins = PluginCompiler.BuildInNewDirectory("Crash", Source);
 
     [LinuxFact]
     public async Task EnvironmentExitInAPluginIsLoggedAsFatalAndExitsNonZero()
@@ -96,12 +96,4 @@ public sealed class UnexpectedExitTests : IDisposable
             await client.SendAsync(request);
             return await host.WaitAsync(TimeSpan.FromSeconds(30));
         }
-    }
-
-    private static string BuildPlugins()
-    {
-        var directory = TestPaths.NewTempDirectory("pnet-hardening");
-        PluginCompiler.Build(directory, "Crash", Source);
-        return directory;
-    }
-}
+    }}

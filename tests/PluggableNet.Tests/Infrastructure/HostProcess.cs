@@ -17,6 +17,8 @@ internal sealed class HostProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     public string Output => _process.Output;
 
     public string Error => _process.Error;

@@ -48,6 +48,14 @@ internal static class PluginCompiler
         return path;
     }
 
+    /// <summary>A new temporary plugins directory holding plugin <paramref name="name"/>; the caller removes it.</summary>
+    public static string BuildInNewDirectory(string name, string source)
+    {
+        var directory = TestPaths.NewTempDirectory("pnet-plugins");
+        Build(directory, name, source);
+        return directory;
+    }
+
     /// <summary>
     /// A stand-in PluggableNet.Abstractions with assembly version <paramref name="version"/> and an
     /// <c>ILogicPlugin</c> of the same shape: what a plugin built against a future major contract would reference.

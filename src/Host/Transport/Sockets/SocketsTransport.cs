@@ -14,6 +14,8 @@ namespace PluggableNet.Host.Transport.Sockets;
 internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
 {
     private const int AbortWaitMs = 2000;
+    private const int MinAcceptPauseMs = 100;
+    private const int MaxAcceptPauseMs = 1000;
 
     private readonly ConcurrentDictionary<long, SocketConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -95,8 +97,12 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
         _stopping.Dispose();
     }
 
+    private static bool IsOutOfResources(Exception exception) =>
+        exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable };
+
     private async Task AcceptLoopAsync()
     {
+        var pause = MinAcceptPauseMs / 2;
         while (!_stopping.IsCancellationRequested)
         {
             Socket socket;
@@ -115,10 +121,23 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
                     return;
                 }
 
-                lifecycle.Context.Logger.LogError("Accept failed: {Error}", exception.Message);
-                await Task.Delay(100).ConfigureAwait(false);
+                // Out of descriptors or buffers: pause accepting (the kernel's backlog holds the rest) and back off
+                // while it lasts, as the epoll reactors do, instead of retrying into the same error.
+                pause = IsOutOfResources(exception) ? Math.Min(pause * 2, MaxAcceptPauseMs) : MinAcceptPauseMs;
+                lifecycle.Context.Logger.LogError("Accept failed: {Error}; accepting paused for {Pause} ms", exception.Message, pause);
+                try
+                {
+                    await Task.Delay(pause, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
+
+            pause = MinAcceptPauseMs / 2;
 
             var now = Environment.TickCount64;
             if (!lifecycle.TryAdmit(now))

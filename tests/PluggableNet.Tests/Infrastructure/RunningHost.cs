@@ -1,0 +1,116 @@
+using System.Net;
+using System.Runtime.InteropServices;
+using PluggableNet.Host.Hosting;
+
+namespace PluggableNet.Tests.Infrastructure;
+
+/// <summary>
+/// A real host process on 127.0.0.1 and a free port, with a control socket in its own temp folder, as an operator
+/// runs it: optionally under <c>prlimit</c>, signalled with real signals, its status read from the control socket.
+/// </summary>
+internal sealed partial class RunningHost : IAsyncDisposable
+{
+    public const int Sighup = 1;
+    public const int Sigterm = 15;
+
+    private readonly string _folder;
+
+    private RunningHost(HostProcess process, string folder, int port)
+    {
+        Process = process;
+        _folder = folder;
+        Port = port;
+    }
+
+    public HostProcess Process { get; }
+
+    public int Port { get; }
+
+    public IPEndPoint EndPoint => new(IPAddress.Loopback, Port);
+
+    public string ControlSocket => Path.Combine(_folder, "control.sock");
+
+    /// <summary>
+    /// Starts the host with <paramref name="arguments"/> on <paramref name="transport"/> and waits for its listening line.
+    /// <paramref name="openFiles"/> runs it as <c>prlimit --nofile=SOFT:HARD -- dotnet Host.dll …</c>.
+    /// </summary>
+    public static async Task<RunningHost> StartAsync(string transport, IEnumerable<string> arguments, (int Soft, int Hard)? openFiles = null)
+    {
+        var folder = TestPaths.NewTempDirectory("pnet-run");
+        List<string> all =
+        [
+            "--Server:Address=127.0.0.1",
+            "--Server:Port=0",
+            $"--Server:Transport={transport}",
+            "--Logic:HotReload=false",
+            $"--Control:Socket={Path.Combine(folder, "control.sock")}",
+            .. arguments,
+        ];
+        var process = openFiles is { } limit
+            ? HostProcess.Start(["--nofile=" + limit.Soft + ":" + limit.Hard, "--", "dotnet", TestPaths.HostDll, .. all], fileName: "prlimit")
+            : HostProcess.Start(all);
+        try
+        {
+            ListeningLine? line = null;
+            await Wait.UntilAsync(() => (line = ListeningLine.Find(process.Output)) is not null, TimeSpan.FromSeconds(20), $"listening line; got: {process.Output}{process.Error}");
+            return new RunningHost(process, folder, line!.Port);
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            Directory.Delete(folder, recursive: true);
+            throw;
+        }
+    }
+
+    public FrameClient Connect() => FrameClient.Connect(EndPoint);
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> once the host handles it: the listening line comes before the reload trigger
+    /// registers SIGHUP, whose default action would end the process.
+    /// </summary>
+    public async Task SignalAsync(int signal)
+    {
+        await Wait.UntilAsync(() => Catches(signal), TimeSpan.FromSeconds(10), $"the host handles signal {signal}");
+        Assert.Equal(0, kill(Process.Id, signal));
+    }
+
+    /// <summary>Whether the process has a handler for <paramref name="signal"/> (the SigCgt mask in /proc/PID/status).</summary>
+    private bool Catches(int signal)
+    {
+        var line = File.ReadLines($"/proc/{Process.Id}/status").First(l => l.StartsWith("SigCgt:", StringComparison.Ordinal));
+        var mask = ulong.Parse(line["SigCgt:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        return (mask & (1UL << (signal - 1))) != 0;
+    }
+
+    /// <summary>Queries <c>status</c> until <paramref name="condition"/> holds.</summary>
+    public async Task<HostStatus> StatusAsync(Func<HostStatus, bool> condition, TimeSpan? timeout = null)
+    {
+        HostStatus? status = null;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                status = await ControlChannel.QueryAsync(ControlSocket, TimeSpan.FromSeconds(1));
+                return status is not null && condition(status);
+            },
+            timeout ?? TimeSpan.FromSeconds(20),
+            $"host status; last: {status}; output: {Process.Output}{Process.Error}");
+        return status!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp folder left behind is harmless.
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
