@@ -38,17 +38,25 @@ internal struct ConnectionDeadlines(long now)
     /// The limit that has run out for a connection waiting for <paramref name="wait"/>, or None.
     /// <paramref name="frameBytes"/> is how much of the frame being received has arrived.
     /// </summary>
-    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now, int frameBytes = 0) => wait switch
+    /// <remarks>
+    /// The sockets transport asks from its timer thread while the connection's loop moves on, so the frame's start
+    /// is read once, and a payload wait with nothing buffered (a frame completing under our feet) is no verdict.
+    /// </remarks>
+    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now, int frameBytes = 0)
     {
-        ConnectionWait.Plugin => Over(limits.ProcessTimeoutMs, _offloadStartedAt, now, CloseReason.ProcessTimeout),
-        ConnectionWait.PeerToRead => Over(limits.WriteTimeoutMs, _lastWriteProgressAt, now, CloseReason.WriteTimeout),
-        ConnectionWait.RestOfHeader when _frameStartedAt != 0 => Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
-        ConnectionWait.RestOfPayload when _frameStartedAt != 0 && limits.MinReceiveBytesPerSecond == 0 =>
-            Over(limits.ReadTimeoutMs, _frameStartedAt, now, CloseReason.ReadTimeout),
-        ConnectionWait.RestOfPayload when _frameStartedAt != 0 => TooSlow(limits, now, frameBytes),
-        ConnectionWait.NextRequest => Over(limits.IdleTimeoutMs, _lastRequestAt, now, CloseReason.IdleTimeout),
-        _ => CloseReason.None,
-    };
+        var frameStartedAt = _frameStartedAt;
+        return wait switch
+        {
+            ConnectionWait.Plugin => Over(limits.ProcessTimeoutMs, _offloadStartedAt, now, CloseReason.ProcessTimeout),
+            ConnectionWait.PeerToRead => Over(limits.WriteTimeoutMs, _lastWriteProgressAt, now, CloseReason.WriteTimeout),
+            ConnectionWait.RestOfHeader when frameStartedAt != 0 => Over(limits.ReadTimeoutMs, frameStartedAt, now, CloseReason.ReadTimeout),
+            ConnectionWait.RestOfPayload when frameStartedAt == 0 || frameBytes == 0 => CloseReason.None,
+            ConnectionWait.RestOfPayload when limits.MinReceiveBytesPerSecond == 0 => Over(limits.ReadTimeoutMs, frameStartedAt, now, CloseReason.ReadTimeout),
+            ConnectionWait.RestOfPayload => TooSlow(limits, now - frameStartedAt, frameBytes),
+            ConnectionWait.NextRequest => Over(limits.IdleTimeoutMs, _lastRequestAt, now, CloseReason.IdleTimeout),
+            _ => CloseReason.None,
+        };
+    }
 
     /// <summary>How long the limit behind <paramref name="reason"/> has been running, for the log.</summary>
     public readonly long Elapsed(CloseReason reason, long now) => reason switch
@@ -61,13 +69,10 @@ internal struct ConnectionDeadlines(long now)
     };
 
     /// <summary>Past the grace period, the frame's average rate since its first byte is below the minimum.</summary>
-    private readonly CloseReason TooSlow(ConnectionLimits limits, long now, int frameBytes)
-    {
-        var elapsed = now - _frameStartedAt;
-        return elapsed > limits.MinReceiveRateGraceMs && frameBytes * 1000L < limits.MinReceiveBytesPerSecond * elapsed
+    private static CloseReason TooSlow(ConnectionLimits limits, long elapsed, int frameBytes) =>
+        elapsed > limits.MinReceiveRateGraceMs && frameBytes * 1000L < limits.MinReceiveBytesPerSecond * elapsed
             ? CloseReason.ReceiveTooSlow
             : CloseReason.None;
-    }
 
     private static CloseReason Over(long limitMs, long since, long now, CloseReason reason) =>
         limitMs > 0 && now - since >= limitMs ? reason : CloseReason.None;

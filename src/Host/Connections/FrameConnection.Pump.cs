@@ -64,9 +64,11 @@ internal sealed partial class FrameConnection
                 _unreportedRequests++;
             }
 
-            _input.Consume(frameLength);
-            _expectedFrame = 0;
+            // In this order, so a verdict read from another thread (DueClose) never pairs this frame's start with the
+            // next frame's bytes.
             _deadlines.FrameTaken(now);
+            _expectedFrame = 0;
+            _input.Consume(frameLength);
         }
 
         if (!_input.IsEmpty)

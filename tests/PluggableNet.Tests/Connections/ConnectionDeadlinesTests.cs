@@ -117,4 +117,19 @@ public sealed class ConnectionDeadlinesTests
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1099, frameBytes: 1_000_000));
         Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1100, frameBytes: 1_000_000));
     }
+
+    [Fact]
+    public void APayloadWaitWithNothingBufferedIsNoVerdict()
+    {
+        // What a timer thread can see while the connection's loop completes a frame: the wait not yet updated, the
+        // buffer already consumed. A stale start must not pass for a trickle.
+        var limits = s_limits with { MinReceiveBytesPerSecond = 1000, MinReceiveRateGraceMs = 500 };
+        var deadlines = new ConnectionDeadlines(now: 1000);
+        deadlines.FrameStarting(1000);
+
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1_000_000, frameBytes: 0));
+
+        deadlines.FrameTaken(2000);
+        Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 1_000_000, frameBytes: 10));
+    }
 }

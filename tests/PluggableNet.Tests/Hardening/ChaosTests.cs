@@ -19,7 +19,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
             // well-behaved client stalled by a busy test machine (other tests run in parallel) is not mistaken for one.
             ("Limits:ReadTimeout", "1.5"),
             ("Limits:IdleTimeout", "2"),
-            ("Limits:MaxPendingWriteBytes", "65536"));
+            ("Limits:MaxPendingWriteBytes", "65536"),
+            ("Limits:MinReceiveRateGrace", "1"));
         using var stop = new CancellationTokenSource(s_duration);
         var watch = Stopwatch.StartNew();
 
@@ -32,6 +33,9 @@ public sealed class ChaosTests(ITestOutputHelper output)
             RepeatAsync(stop.Token, () => NonReaderAsync(server)),
             RepeatAsync(stop.Token, () => ResetterAsync(server)),
             RepeatAsync(stop.Token, () => IdlerAsync(server)),
+            RepeatAsync(stop.Token, () => AnnouncerAsync(server)),
+            RepeatAsync(stop.Token, () => AnnouncerAsync(server)),
+            RepeatAsync(stop.Token, () => LogFlooderAsync(server)),
         };
 
         var answers = await Task.WhenAll(wellBehaved);
@@ -41,6 +45,30 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.All(answers, count => Assert.True(count > 0));
         await Wait.UntilAsync(() => server.Server.Metrics.OpenConnections == 0, because: "every connection to be released");
         Assert.DoesNotContain(server.Log.Events, e => e.Level >= Serilog.Events.LogEventLevel.Error);
+
+        // Thousands of bad headers, a handful of lines: one in full per second and kind, the rest summed up.
+        var badHeaderLines = server.Log.Events.Count(e => LogCapture.Render(e).Contains("invalid frame header", StringComparison.Ordinal));
+        Assert.True(badHeaderLines <= 3 * ((int)watch.Elapsed.TotalSeconds + 2), $"{badHeaderLines} bad-header lines for {server.Server.Metrics.ProtocolErrors} bad headers");
+    }
+
+    /// <summary>Announces the largest frame allowed, sends one byte of it, and holds on.</summary>
+    private static async Task AnnouncerAsync(TestServer server)
+    {
+        using var socket = await SocketHelpers.ConnectAsync(server.EndPoint);
+        if (await SendIgnoringResetAsync(socket, "99999x"u8.ToArray()))
+        {
+            await SocketHelpers.ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
+        }
+    }
+
+    /// <summary>Bad headers as fast as connections can be opened: every one of them is something to log.</summary>
+    private static async Task LogFlooderAsync(TestServer server)
+    {
+        using var socket = await SocketHelpers.ConnectAsync(server.EndPoint);
+        if (await SendIgnoringResetAsync(socket, "+0005hello"u8.ToArray()))
+        {
+            await SocketHelpers.ReadToEndAsync(socket, TimeSpan.FromSeconds(5));
+        }
     }
 
     /// <summary>Pipelines batches of requests and checks every answer; any error fails the test.</summary>
