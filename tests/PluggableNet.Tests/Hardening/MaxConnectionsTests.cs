@@ -5,7 +5,7 @@ namespace PluggableNet.Tests.Hardening;
 
 public sealed class MaxConnectionsTests
 {
-    private const string RejectedLog = "Limits:MaxConnections (5) reached";
+    private const string RejectedLog = "the connection limit (5) is reached (Limits:MaxConnections";
 
     [Theory]
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
