@@ -11,26 +11,50 @@ namespace PluggableNet.Host.Hosting;
 /// configuration (<c>Logic:Plugin</c> or the plugin's own section), and SIGHUP. The logic lives in
 /// <see cref="PluginReloader"/>; this only wires it into the generic host and the signal.
 /// </summary>
-internal sealed class ReloadCoordinator(ServerHostedService host, IConfiguration configuration, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
 {
+    private readonly ServerHostedService _host;
+    private readonly IConfiguration _configuration;
+    private readonly ILoggerFactory _loggerFactory;
     private PluginReloader? _reloader;
     private PosixSignalRegistration? _hangup;
+    private int _signalBeforeStart;
+
+    public ReloadCoordinator(ServerHostedService host, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        _host = host;
+        _configuration = configuration;
+        _loggerFactory = loggerFactory;
+
+        // Taken over as soon as the host builds its services, before the server starts: SIGHUP's default action ends
+        // the process, and a reload asked for while the listener opens must not kill it. It runs once we are ready.
+        if (!OperatingSystem.IsWindows())
+        {
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                if (Volatile.Read(ref _reloader) is { } reloader)
+                {
+                    _ = reloader.ReloadFromSignalAsync();
+                }
+                else
+                {
+                    Volatile.Write(ref _signalBeforeStart, 1);
+                }
+            });
+        }
+    }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Registered after ServerHostedService, so the server is listening by now.
-        var server = host.Server ?? throw new InvalidOperationException("The server must start before the reload triggers.");
-        _reloader = new PluginReloader(server, configuration, loggerFactory);
-        _reloader.Start();
-        if (!OperatingSystem.IsWindows())
+        var server = _host.Server ?? throw new InvalidOperationException("The server must start before the reload triggers.");
+        var reloader = new PluginReloader(server, _configuration, _loggerFactory);
+        reloader.Start();
+        Volatile.Write(ref _reloader, reloader);
+        if (Interlocked.Exchange(ref _signalBeforeStart, 0) == 1)
         {
-            var reloader = _reloader;
-            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
-            {
-                // SIGHUP's default action ends the process; here it means "reload", as for nginx.
-                context.Cancel = true;
-                _ = reloader.ReloadFromSignalAsync();
-            });
+            _ = reloader.ReloadFromSignalAsync();
         }
 
         return Task.CompletedTask;

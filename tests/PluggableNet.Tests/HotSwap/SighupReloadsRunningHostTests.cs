@@ -47,6 +47,35 @@ public sealed partial class SighupReloadsRunningHostTests
         Assert.Equal("B:y", await client.AskAsync("y"));
     }
 
+    [Fact]
+    public async Task ASighupAsSoonAsTheListenerOpensIsAReloadNotAnExit()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+
+        using var plugins = new HotSwapPluginFolder(HotSwapPlugins.V1);
+        var control = Path.Combine(plugins.PluginsPath, "control.sock");
+        await using var host = HostProcess.Start(
+        [
+            "--Server:Address=127.0.0.1",
+            "--Server:Port=0",
+            $"--Logic:PluginsPath={plugins.PluginsPath}",
+            $"--Logic:Plugin={HotSwapPlugins.Name}",
+            "--Logic:HotReload=false",
+            $"--Control:Socket={control}",
+        ]);
+
+        // The signal's default action ends a process: the host takes it over before it starts listening.
+        await host.WaitForOutputAsync("PluggableNet listening on", TimeSpan.FromSeconds(30));
+        Assert.Equal(0, kill(host.Id, Sighup));
+
+        var after = await StatusAsync(control, host, s => s?.Generation == 2);
+        Assert.Equal("signal", after.LastSwapTrigger);
+        Assert.False(host.HasExited);
+    }
+
     private static async Task<HostStatus> StatusAsync(string control, HostProcess host, Func<HostStatus?, bool> condition)
     {
         HostStatus? status = null;
