@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Framing;
 using PluggableNet.Host.Diagnostics;
+using PluggableNet.Host.Framing;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Connections;

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Framing;
 using PluggableNet.Host.Diagnostics;
+using PluggableNet.Host.Framing;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Connections;

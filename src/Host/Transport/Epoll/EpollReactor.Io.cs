@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Connections;
-using PluggableNet.Host.Interop;
 using PluggableNet.Host.Diagnostics;
+using PluggableNet.Host.Interop;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Transport.Epoll;
