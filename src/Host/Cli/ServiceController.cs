@@ -206,7 +206,11 @@ internal static class ServiceController
               plugin:       {status.Plugin} {status.PluginVersion} (generation {status.Generation}, {status.Swaps} swap(s) so far)
               uptime:       {(int)uptime.TotalDays}d {uptime:hh\:mm\:ss}
               connections:  {status.Connections} open, {status.Requests} request(s) served
-            """) + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty);
+            """)
+            + (status.AbandonedOffloads > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  abandoned:    {status.AbandonedOffloads} offloaded call(s) still running after their connection went, holding {status.AbandonedOffloadBytes} byte(s)")
+                : string.Empty)
+            + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty);
     }
 
     private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout)

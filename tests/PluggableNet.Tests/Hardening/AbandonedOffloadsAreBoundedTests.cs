@@ -33,6 +33,10 @@ public sealed class AbandonedOffloadsAreBoundedTests
         Assert.Equal(3, status.AbandonedOffloads);
         Assert.InRange(status.AbandonedOffloadBytes, 3, 3 * 1024 * 1024);
 
+        // What an operator types shows them too, not only `status --json`.
+        var typed = await HostProcess.RunAsync(["status", $"--Control:Socket={host.ControlSocket}"]);
+        Assert.Contains("abandoned:    3 offloaded call(s) still running", typed.Output, StringComparison.Ordinal);
+
         // Two abandoned calls give their slots back; the third keeps one, so one of the two slots is left.
         using (var good = host.Connect())
         {
