@@ -24,7 +24,7 @@ internal sealed partial class FrameConnection
     private readonly FrameCodec _codec;
     private readonly ConnectionLimits _limits;
     private readonly ReceiveBuffer _input;
-    private readonly OutputBuffer _output = new();
+    private readonly OutputBuffer _output;
     private ConnectionDeadlines _deadlines;
 
     // Header + payload of the frame being received once its header is known; 0 while no header is known.
@@ -42,6 +42,7 @@ internal sealed partial class FrameConnection
         _codec = context.Codec;
         _limits = context.Limits;
         _input = new ReceiveBuffer(_limits.ReceiveBufferBytes);
+        _output = new OutputBuffer(_limits.MaxPendingWriteBytes);
         _deadlines = new ConnectionDeadlines(now);
         Id = context.NextConnectionId();
         Peer = peer;

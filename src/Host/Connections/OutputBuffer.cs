@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
 namespace PluggableNet.Host.Connections;
@@ -12,16 +13,20 @@ namespace PluggableNet.Host.Connections;
 /// Positions handed out by <see cref="Position"/> are relative to the unsent data, so they stay valid while the
 /// buffer compacts or grows underneath a plugin's writes.
 /// </remarks>
-internal sealed class OutputBuffer : IBufferWriter<byte>
+internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWriter<byte>
 {
     private const int MinimumSize = 4096;
 
     private byte[]? _buffer;
+    private bool _pooled;
     private int _start;
     private int _end;
 
     /// <summary>Bytes written and not yet sent.</summary>
     public int Length => _end - _start;
+
+    /// <summary>Bytes of the array held, 0 when none is.</summary>
+    public int Capacity => _buffer?.Length ?? 0;
 
     /// <summary>A position to come back to (a reserved header, a point to truncate to).</summary>
     public int Position => _end - _start;
@@ -82,7 +87,7 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         _buffer = null;
         _start = 0;
         _end = 0;
-        if (buffer is not null)
+        if (buffer is not null && _pooled)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
@@ -102,16 +107,22 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         }
     }
 
+    /// <remarks>
+    /// Up to <c>pendingLimit</c> (<c>Limits:MaxPendingWriteBytes</c>) the buffer doubles, in pooled arrays. Past it,
+    /// it holds the limit plus the answer being written, and grows only by what that answer needs (an eighth more,
+    /// so a plugin writing in small pieces is not quadratic), in an array of its own that is dropped, not pooled,
+    /// once sent: a peer that stops reading holds the limit plus one answer, never the next doubling.
+    /// </remarks>
     private void Grow(int sizeHint)
     {
         var length = _end - _start;
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(sizeHint, MinimumSize));
+            Allocate(Math.Max(sizeHint, MinimumSize));
             return;
         }
 
-        var needed = length + sizeHint;
+        var needed = (long)length + sizeHint;
         if (needed <= _buffer.Length)
         {
             // Enough room once the sent prefix is dropped.
@@ -119,13 +130,25 @@ internal sealed class OutputBuffer : IBufferWriter<byte>
         }
         else
         {
-            var larger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, (long)_buffer.Length * 2)));
-            _buffer.AsSpan(_start, length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
+            var size = needed <= pendingLimit ? Math.Min(Math.Max(needed, 2L * _buffer.Length), pendingLimit) : needed + (needed / 8);
+            var previous = _buffer;
+            var pooled = _pooled;
+            Allocate((int)Math.Min(Array.MaxLength, size));
+            previous.AsSpan(_start, length).CopyTo(_buffer);
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(previous);
+            }
         }
 
         _start = 0;
         _end = length;
+    }
+
+    [MemberNotNull(nameof(_buffer))]
+    private void Allocate(int size)
+    {
+        _pooled = size <= Math.Max(pendingLimit, MinimumSize);
+        _buffer = _pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
     }
 }

@@ -55,8 +55,12 @@ public sealed record HostSettings
     /// <summary><c>Limits:MaxConnections</c>, default 10,000: connections beyond it are accepted and closed at once.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
-    /// <summary><c>Limits:MaxPendingWriteBytes</c>, default 4 MiB: unsent answers per connection before it stops being read.</summary>
-    public int MaxPendingWriteBytes { get; init; } = 4 * 1024 * 1024;
+    /// <summary>
+    /// <c>Limits:MaxPendingWriteBytes</c>, default 64 KiB (Kestrel's response buffer): unsent answers per connection
+    /// before it stops being read. A peer that stops reading holds this plus one answer; 10,000 of them at 4 MiB each
+    /// would be 40 GiB.
+    /// </summary>
+    public int MaxPendingWriteBytes { get; init; } = 64 * 1024;
 
     /// <summary>
     /// <c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame's header must complete within it, and, with
