@@ -1,7 +1,5 @@
 using System.Buffers.Binary;
-using System.Net;
 using System.Net.Sockets;
-using PluggableNet.Host.Hosting;
 using PluggableNet.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -20,23 +18,15 @@ public sealed class AnnouncedLengthTests(ITestOutputHelper output)
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task HeadersAnnouncingAMegabyteCostOnlyWhatArrived(string transport)
     {
-        var directory = TestPaths.NewTempDirectory();
-        var control = Path.Combine(directory, "control.sock");
-        await using var host = HostProcess.Start(
-        [
-            "run", "--Server:Address=127.0.0.1", "--Server:Port=0", $"--Server:Transport={transport}", $"--Control:Socket={control}",
-            "--Logic:HotReload=false", "--Framing:Kind=UInt32BigEndian", $"--Framing:MaxFrameBytes={Announced}",
-            "--Serilog:MinimumLevel:Default=Warning",
-        ]);
+        await using var host = await RunningHost.StartAsync(
+            transport,
+            ["--Framing:Kind=UInt32BigEndian", $"--Framing:MaxFrameBytes={Announced}"]);
         var attackers = new List<Socket>();
         try
         {
-            HostStatus? status = null;
-            await Wait.UntilAsync(async () => (status = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(1))) is not null, TimeSpan.FromSeconds(30), host.ToString());
-            var endPoint = new IPEndPoint(IPAddress.Loopback, status!.Port);
-            using var good = FrameClient.Connect(endPoint, binary: true);
+            using var good = FrameClient.Connect(host.EndPoint, binary: true);
             Assert.Equal("cba", await good.AskAsync("abc"));
-            var before = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(5));
+            var before = await host.StatusAsync(_ => true);
 
             var header = new byte[4];
             BinaryPrimitives.WriteUInt32BigEndian(header, Announced);
@@ -44,7 +34,7 @@ public sealed class AnnouncedLengthTests(ITestOutputHelper output)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
                 attackers.Add(socket);
-                await socket.ConnectAsync(endPoint);
+                await socket.ConnectAsync(host.EndPoint);
                 await socket.SendAsync(header, SocketFlags.None);
             }
 
@@ -58,8 +48,8 @@ public sealed class AnnouncedLengthTests(ITestOutputHelper output)
 
             // Every attacker is held open: the good client still gets its answer after all of them.
             Assert.Equal("ihg", await good.AskAsync("ghi"));
-            var after = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(5));
-            var allocated = after!.AllocatedBytes - before!.AllocatedBytes;
+            var after = await host.StatusAsync(_ => true);
+            var allocated = after.AllocatedBytes - before.AllocatedBytes;
             output.WriteLine($"{transport}: {Attackers} connections announcing {Announced} bytes, 5 bytes sent each: {allocated / 1024.0 / 1024.0:F1} MiB allocated");
 
             // Renting the announced size would allocate at least Attackers × 1 MiB (400 MiB); a receive buffer each is ~6 MiB.
@@ -71,9 +61,6 @@ public sealed class AnnouncedLengthTests(ITestOutputHelper output)
             {
                 socket.Dispose();
             }
-
-            host.Kill();
-            Directory.Delete(directory, recursive: true);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using PluggableNet.Host.Hosting;
 using PluggableNet.Testing;
 using PluggableNet.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -21,25 +20,19 @@ public sealed class NonReaderMemoryTests(ITestOutputHelper output)
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task NonReadersHoldTheLimitPlusOneAnswer(string transport)
     {
-        var directory = TestPaths.NewTempDirectory();
-        var control = Path.Combine(directory, "control.sock");
-        await using var host = HostProcess.Start(
-        [
-            "run", "--Server:Address=127.0.0.1", "--Server:Port=0", $"--Server:Transport={transport}", $"--Control:Socket={control}",
-            "--Logic:HotReload=false", $"--Limits:MaxPendingWriteBytes={Limit}", "--Serilog:MinimumLevel:Default=Warning",
-        ]);
+        await using var host = await RunningHost.StartAsync(
+            transport,
+            [$"--Limits:MaxPendingWriteBytes={Limit}"]);
+        var endPoint = host.EndPoint;
         var sockets = new List<Socket>();
         try
         {
-            HostStatus? status = null;
-            await Wait.UntilAsync(async () => (status = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(1))) is not null, TimeSpan.FromSeconds(30), host.ToString());
-            var endPoint = new IPEndPoint(IPAddress.Loopback, status!.Port);
             using (var warm = FrameClient.Connect(endPoint))
             {
                 Assert.Equal("cba", await warm.AskAsync("abc"));
             }
 
-            var before = ResidentBytes(host.Id);
+            var before = ResidentBytes(host.Process.Id);
             var frame = Frames.Ascii(new string('n', Payload));
             var burst = Enumerable.Range(0, 80).SelectMany(_ => frame).ToArray();
             var senders = new List<Task>();
@@ -60,7 +53,7 @@ public sealed class NonReaderMemoryTests(ITestOutputHelper output)
                 {
                     var previous = settled;
                     await Task.Delay(300);
-                    settled = ResidentBytes(host.Id);
+                    settled = ResidentBytes(host.Process.Id);
                     stable = Math.Abs(settled - previous) < 1024 * 1024 ? stable + 1 : 0;
                     return stable >= 4;
                 },
@@ -87,9 +80,6 @@ public sealed class NonReaderMemoryTests(ITestOutputHelper output)
             {
                 socket.Dispose();
             }
-
-            host.Kill();
-            Directory.Delete(directory, recursive: true);
         }
     }
 

@@ -18,15 +18,7 @@ public sealed partial class SighupReloadsRunningHostTests
 
         using var plugins = new HotSwapPluginFolder(HotSwapPlugins.V1);
         var control = Path.Combine(plugins.PluginsPath, "control.sock");
-        await using var host = HostProcess.Start(
-        [
-            "--Server:Address=127.0.0.1",
-            "--Server:Port=0",
-            $"--Logic:PluginsPath={plugins.PluginsPath}",
-            $"--Logic:Plugin={HotSwapPlugins.Name}",
-            "--Logic:HotReload=false",
-            $"--Control:Socket={control}",
-        ]);
+        await using var host = StartHost(plugins, control);
 
         var before = await StatusAsync(control, host, s => s is not null);
         Assert.Equal((1, "1.0.0"), (before.Generation, before.PluginVersion));
@@ -57,15 +49,7 @@ public sealed partial class SighupReloadsRunningHostTests
 
         using var plugins = new HotSwapPluginFolder(HotSwapPlugins.V1);
         var control = Path.Combine(plugins.PluginsPath, "control.sock");
-        await using var host = HostProcess.Start(
-        [
-            "--Server:Address=127.0.0.1",
-            "--Server:Port=0",
-            $"--Logic:PluginsPath={plugins.PluginsPath}",
-            $"--Logic:Plugin={HotSwapPlugins.Name}",
-            "--Logic:HotReload=false",
-            $"--Control:Socket={control}",
-        ]);
+        await using var host = StartHost(plugins, control);
 
         // The signal's default action ends a process: the host takes it over before it starts listening.
         await host.WaitForOutputAsync("PluggableNet listening on", TimeSpan.FromSeconds(30));
@@ -75,6 +59,17 @@ public sealed partial class SighupReloadsRunningHostTests
         Assert.Equal("signal", after.LastSwapTrigger);
         Assert.False(host.HasExited);
     }
+
+    /// <summary>The host on a free port, serving the test plugin, swapped only by signals.</summary>
+    private static HostProcess StartHost(HotSwapPluginFolder plugins, string control) => HostProcess.Start(
+    [
+        "--Server:Address=127.0.0.1",
+        "--Server:Port=0",
+        $"--Logic:PluginsPath={plugins.PluginsPath}",
+        $"--Logic:Plugin={HotSwapPlugins.Name}",
+        "--Logic:HotReload=false",
+        $"--Control:Socket={control}",
+    ]);
 
     private static async Task<HostStatus> StatusAsync(string control, HostProcess host, Func<HostStatus?, bool> condition)
     {
