@@ -108,12 +108,13 @@ internal sealed class ConnectionLifecycle
     /// <summary>The transport closed <paramref name="connection"/>'s socket: release its buffers, count it, log it.</summary>
     public void Closed(FrameConnection connection)
     {
-        var state = connection.State;
-        connection.Release();
         if (Context.Logger.IsEnabled(LogLevel.Debug))
         {
-            ConnectionLog.Closed(Context.Logger, connection.Id, connection.Peer, connection.CloseReason.ToString(), state.ToString(), connection.Requests);
+            // The state it closed in, read before its buffers go.
+            ConnectionLog.Closed(Context.Logger, connection.Id, connection.Peer, connection.CloseReason.ToString(), connection.State.ToString(), connection.Requests);
         }
+
+        connection.Release();
 
         CountClosed();
     }
