@@ -1,5 +1,12 @@
+using System.Runtime.InteropServices;
 using PluggableNet.Host.Cli;
 using PluggableNet.Host.Service;
+
+// SIGHUP asks for a reload, and before the configuration is read there is nothing to reload: its default action
+// (ending the process) must not apply while the host starts. From the server's start on, ReloadCoordinator acts on it.
+using var hangupWhileStarting = OperatingSystem.IsWindows()
+    ? null
+    : PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
 
 // A daemon launched by `start` leaves the terminal before anything touches the console.
 DaemonSession.DetachIfDaemon(args);
