@@ -124,7 +124,7 @@ internal sealed partial class FrameConnection
 
     private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
     {
-        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload);
+        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes);
         if (_offload is null)
         {
             if (!_waitingForOffloadSlot && _context.Logger.IsEnabled(LogLevel.Debug))
@@ -148,17 +148,22 @@ internal sealed partial class FrameConnection
         {
             // Never send a header that lies: drop this answer, send the ones before it, close.
             _output.Truncate(headerAt);
-            if (_context.Throttled.ShouldLog(ThrottledEvent.AnswerTooLarge, Environment.TickCount64))
-            {
-                ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
-            }
-
-            _context.Metrics.PluginFault();
-            RequestGracefulClose(CloseReason.AnswerTooLarge);
+            RejectOversizedAnswer(generation, length);
             return;
         }
 
         _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), length);
+    }
+
+    private void RejectOversizedAnswer(PluginGeneration generation, long length)
+    {
+        if (_context.Throttled.ShouldLog(ThrottledEvent.AnswerTooLarge, Environment.TickCount64))
+        {
+            ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
+        }
+
+        _context.Metrics.PluginFault();
+        RequestGracefulClose(CloseReason.AnswerTooLarge);
     }
 
     private void OnPluginFault(PluginGeneration generation, Exception exception)

@@ -167,10 +167,14 @@ internal sealed partial class FrameConnection
         _offload = null;
         if (CloseReason == CloseReason.None)
         {
-            if (offload.Task.IsCompletedSuccessfully)
+            if (offload.Task.IsCompletedSuccessfully && offload.Answer.Overflowed)
+            {
+                RejectOversizedAnswer(offload.Generation, offload.Answer.Length);
+            }
+            else if (offload.Task.IsCompletedSuccessfully)
             {
                 var headerAt = _output.Reserve(_codec.HeaderLength);
-                _output.Write(offload.Answer.WrittenSpan);
+                _output.Write(offload.Answer.Written);
                 FinishAnswer(offload.Generation, headerAt);
             }
             else

@@ -5,7 +5,8 @@ namespace PluggableNet.Host.Connections;
 
 /// <summary>
 /// One request running on the thread pool (<see cref="PluginExecution.Offloaded"/>): its copy of the payload, its
-/// answer, its cancellation, its offload slot and its lease on the plugin generation, from start to release.
+/// answer (bounded by the largest frame), its cancellation, its offload slot and its lease on the plugin generation,
+/// from start to release.
 /// </summary>
 internal sealed class OffloadedRequest
 {
@@ -13,10 +14,12 @@ internal sealed class OffloadedRequest
     private readonly PluginLease _lease;
     private readonly byte[] _request;
     private readonly CancellationTokenSource _cancellation = new();
+    private int _abandonedBytes;
 
-    private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload)
+    private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes)
     {
         _gate = gate;
+        Answer = new OffloadedAnswer(maxAnswerBytes);
 
         // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
         _lease = PluginLease.Pin(generation);
@@ -32,13 +35,13 @@ internal sealed class OffloadedRequest
     public Task Task { get; }
 
     /// <summary>The plugin's answer payload; valid once <see cref="Task"/> completed successfully.</summary>
-    public ArrayBufferWriter<byte> Answer { get; } = new();
+    public OffloadedAnswer Answer { get; }
 
     public PluginGeneration Generation => _lease.Generation;
 
     /// <summary>Starts <paramref name="payload"/> on <paramref name="generation"/> if an offload slot is free.</summary>
-    public static OffloadedRequest? TryStart(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload) =>
-        gate.TryEnter() ? new OffloadedRequest(gate, generation, payload) : null;
+    public static OffloadedRequest? TryStart(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes) =>
+        gate.TryEnter() ? new OffloadedRequest(gate, generation, payload, maxAnswerBytes) : null;
 
     /// <summary>After <see cref="Task"/> ended and its answer was taken: frees the slot, the buffer and the lease.</summary>
     public void Release()
@@ -55,8 +58,10 @@ internal sealed class OffloadedRequest
     /// </summary>
     public void Abandon()
     {
-        // Counted as abandoned before anything can end it, so the release below always finds the counts it undoes.
-        _gate.Abandon(_request.Length);
+        // Counted as abandoned before anything can end it, so the release below always finds the counts it undoes. What
+        // it holds now: its request and the answer so far, which can grow on to the largest frame, no further.
+        _abandonedBytes = _request.Length + Answer.Capacity;
+        _gate.Abandon(_abandonedBytes);
         _lease.Abandon();
         _cancellation.Cancel();
         _ = Task.ContinueWith(
@@ -69,9 +74,10 @@ internal sealed class OffloadedRequest
 
     private void ReleaseAbandoned()
     {
-        _gate.AbandonedEnded(_request.Length);
+        _gate.AbandonedEnded(_abandonedBytes);
         _lease.DisposeAbandoned();
         _cancellation.Dispose();
+        Answer.Release();
         ArrayPool<byte>.Shared.Return(_request);
     }
 
@@ -79,6 +85,7 @@ internal sealed class OffloadedRequest
     {
         _lease.Dispose();
         _cancellation.Dispose();
+        Answer.Release();
         ArrayPool<byte>.Shared.Return(_request);
     }
 }

@@ -29,7 +29,7 @@ internal static partial class ConnectionLog
     public static partial void PluginFault(ILogger logger, Exception exception, string plugin, string version, long connectionId, EndPoint? peer, string action);
 
     [LoggerMessage(1006, LogLevel.Error, "Plugin {Plugin} {Version} answered {Length} bytes on connection {ConnectionId} from {Peer}; the framing allows at most {Max}; connection closed")]
-    public static partial void AnswerTooLarge(ILogger logger, string plugin, string version, int length, long connectionId, EndPoint? peer, int max);
+    public static partial void AnswerTooLarge(ILogger logger, string plugin, string version, long length, long connectionId, EndPoint? peer, int max);
 
     [LoggerMessage(1007, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: the connection limit ({Max}) is reached (Limits:MaxConnections, lowered to fit the open-files limit if that is smaller)")]
     public static partial void Rejected(ILogger logger, long count, int max);

@@ -8,7 +8,7 @@ namespace PluggableNet.Host.Hosting;
 /// reason of the latest failure and is cleared by the next successful swap; <c>retiredGenerationsLoaded</c> counts
 /// swapped-out versions whose code has not been collected yet (it should fall back to 0 after a few full GCs).
 /// <c>abandonedOffloads</c> counts offloaded calls still running after their connection went away (a plugin that
-/// ignores cancellation), and <c>abandonedOffloadBytes</c> the request bytes they hold; both bounded by
+/// ignores cancellation), and <c>abandonedOffloadBytes</c> the request and answer bytes they held when abandoned; both bounded by
 /// <c>Limits:MaxAbandonedOffloads</c>.
 /// </remarks>
 public sealed record HostStatus(

@@ -25,4 +25,22 @@ public sealed class AnswerTooLargeTests
         using var other = server.Connect();
         Assert.Equal("enif", await other.AskAsync("fine"));
     }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task AnOffloadedAnswerAboveTheLargestFrameIsCountedNotKeptAndClosesTheConnection(string transport)
+    {
+        await using var server = HardeningPlugins.Start(transport, HardeningPlugins.Slow);
+        using var client = server.Connect();
+
+        await client.SendRawAsync("00002ab00005flood00002cd");
+        var (bytes, _) = await SocketHelpers.ReadToEndAsync(client.Socket, TimeSpan.FromSeconds(5));
+
+        Assert.Equal("00002ba", Encoding.ASCII.GetString(bytes));
+        await server.Log.WaitForAsync("answered 4194304 bytes", LogEventLevel.Error);
+        await Wait.UntilAsync(() => server.Server.Metrics.OpenConnections == 0, because: "the connection to close");
+
+        using var other = server.Connect();
+        Assert.Equal("enif", await other.AskAsync("fine"));
+    }
 }

@@ -58,7 +58,8 @@ internal static class HardeningPlugins
         """;
 
     /// <summary>
-    /// Offloaded. <c>hang</c> never completes until cancelled; <c>deaf:MS</c> ignores cancellation for MS milliseconds; <c>sleep:MS</c> waits MS milliseconds and answers
+    /// Offloaded. <c>hang</c> never completes until cancelled; <c>flood</c> answers 4 MiB in 64 KiB writes (far above
+    /// the largest frame); <c>deaf:MS</c> ignores cancellation for MS milliseconds; <c>sleep:MS</c> waits MS milliseconds and answers
     /// with the largest number of requests it ever saw running at once (so a test can read the concurrency).
     /// </summary>
     private const string SlowSource = """
@@ -85,6 +86,18 @@ internal static class HardeningPlugins
                 if (text == "hang")
                 {
                     await Task.Delay(Timeout.Infinite, cancellationToken);
+                    return;
+                }
+
+                if (text == "flood")
+                {
+                    for (var i = 0; i < 64; i++)
+                    {
+                        var span = answer.GetSpan(65_536);
+                        span[..65_536].Fill((byte)'f');
+                        answer.Advance(65_536);
+                    }
+
                     return;
                 }
 

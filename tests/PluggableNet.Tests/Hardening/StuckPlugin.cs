@@ -3,8 +3,8 @@ using PluggableNet.Tests.Infrastructure;
 namespace PluggableNet.Tests.Hardening;
 
 /// <summary>
-/// An offloaded plugin, compiled once per test run, whose <c>stuck:PATH</c> request creates PATH (so a test knows the
-/// call is running) and then never completes, cancellation or not. Any other payload is answered reversed.
+/// An offloaded plugin, compiled once per test run, whose <c>stuck:PATH</c> request writes 50,000 bytes of its answer,
+/// creates PATH (so a test knows the call is running) and then never completes, cancellation or not. Any other payload is answered reversed.
 /// </summary>
 internal static class StuckPlugin
 {
@@ -31,6 +31,8 @@ internal static class StuckPlugin
                 var text = Encoding.ASCII.GetString(request.Span);
                 if (text.StartsWith("stuck:", StringComparison.Ordinal))
                 {
+                    answer.GetSpan(50_000)[..50_000].Fill((byte)'s');
+                    answer.Advance(50_000);
                     File.WriteAllText(text.Substring(6), "running");
                     await Task.Delay(Timeout.Infinite, CancellationToken.None);
                 }
@@ -42,6 +44,9 @@ internal static class StuckPlugin
             }
         }
         """;
+
+    /// <summary>The answer bytes a stuck call holds.</summary>
+    public const int StuckAnswerBytes = 50_000;
 
     private static readonly Lazy<string> s_directory = new(() => PluginCompiler.BuildInNewDirectory(Name, Source));
 

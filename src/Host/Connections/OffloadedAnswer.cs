@@ -1,0 +1,103 @@
+using System.Buffers;
+
+namespace PluggableNet.Host.Connections;
+
+/// <summary>
+/// The answer an offloaded plugin call writes on the thread pool: pooled, and bounded by the largest answer a frame
+/// can carry, so a call the host abandoned (or a runaway plugin) holds at most that much whatever it writes. Past the
+/// bound the array is returned at once and further writes land in a small reused scratch array, only counted: the
+/// connection then closes with <see cref="CloseReason.AnswerTooLarge"/>, as it does for an inline answer.
+/// </summary>
+internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
+{
+    private const int MinimumSize = 256;
+
+    private byte[] _buffer = [];
+    private byte[] _scratch = [];
+    private int _written;
+    private bool _scratchHandedOut;
+
+    /// <summary>Every byte the plugin wrote, kept or not.</summary>
+    public long Length { get; private set; }
+
+    /// <summary>The answer outgrew the largest frame: <see cref="Written"/> is not the whole of it.</summary>
+    public bool Overflowed { get; private set; }
+
+    /// <summary>The answer; complete unless <see cref="Overflowed"/>.</summary>
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _written);
+
+    /// <summary>Bytes of the arrays held.</summary>
+    public int Capacity => _buffer.Length + _scratch.Length;
+
+    public void Advance(int count)
+    {
+        var room = _scratchHandedOut ? _scratch.Length : _buffer.Length - _written;
+        if ((uint)count > (uint)room)
+        {
+            ThrowHelper.ThrowAdvancedTooFar();
+        }
+
+        Length += count;
+        if (!_scratchHandedOut)
+        {
+            _written += count;
+        }
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0) => Reserve(sizeHint);
+
+    public Span<byte> GetSpan(int sizeHint = 0) => Reserve(sizeHint).Span;
+
+    /// <summary>Gives the arrays back; after the call has ended, never while the plugin may still write.</summary>
+    public void Release()
+    {
+        Return(ref _buffer);
+        Return(ref _scratch);
+        _written = 0;
+    }
+
+    private Memory<byte> Reserve(int sizeHint)
+    {
+        var needed = Math.Max(sizeHint, 1);
+        if (!Overflowed && (long)_written + needed > maxBytes)
+        {
+            // No frame can carry it: keep nothing more of it.
+            Overflowed = true;
+            Return(ref _buffer);
+            _written = 0;
+        }
+
+        _scratchHandedOut = Overflowed;
+        if (Overflowed)
+        {
+            if (_scratch.Length < needed)
+            {
+                Return(ref _scratch);
+                _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumSize));
+            }
+
+            return _scratch;
+        }
+
+        if (_buffer.Length - _written < needed)
+        {
+            var size = (int)Math.Min(maxBytes, Math.Max((long)_written + needed, Math.Max(2L * _buffer.Length, MinimumSize)));
+            var larger = ArrayPool<byte>.Shared.Rent(size);
+            Written.CopyTo(larger);
+            Return(ref _buffer);
+            _buffer = larger;
+        }
+
+        return _buffer.AsMemory(_written);
+    }
+
+    private static void Return(ref byte[] array)
+    {
+        if (array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        array = [];
+    }
+}
