@@ -95,11 +95,15 @@ internal sealed class ConnectionLifecycle
         return reason;
     }
 
-    /// <summary>Once per scan, whatever the connections: sums up the throttled log lines whose second is over.</summary>
+    /// <summary>
+    /// Once per scan, whatever the connections: sums up the throttled log lines whose second is over, and gives back the
+    /// memory of large buffers nobody uses any more.
+    /// </summary>
     public void OnScan(long now)
     {
         _rejections.Flush(now);
         Context.Throttled.Flush(now);
+        ConnectionBuffers.ReturnIdleMemory(now);
     }
 
     /// <summary>A socket admitted by <see cref="TryAdmit"/> closed before it got a state machine.</summary>

@@ -73,7 +73,7 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
             if (_scratch.Length < needed)
             {
                 Return(ref _scratch);
-                _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(needed, MinimumSize));
+                _scratch = ConnectionBuffers.Rent(Math.Max(needed, MinimumSize));
             }
 
             return _scratch;
@@ -82,7 +82,7 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         if (_buffer.Length - _written < needed)
         {
             var size = (int)Math.Min(maxBytes, Math.Max((long)_written + needed, Math.Max(2L * _buffer.Length, MinimumSize)));
-            var larger = ArrayPool<byte>.Shared.Rent(size);
+            var larger = ConnectionBuffers.Rent(size);
             Written.CopyTo(larger);
             Return(ref _buffer);
             _buffer = larger;
@@ -95,7 +95,7 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
     {
         if (array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            ConnectionBuffers.Return(array);
         }
 
         array = [];

@@ -1,4 +1,3 @@
-using System.Buffers;
 using PluggableNet.Host.Plugins;
 
 namespace PluggableNet.Host.Connections;
@@ -23,7 +22,7 @@ internal sealed class OffloadedRequest
 
         // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
         _lease = PluginLease.Pin(generation);
-        _request = ArrayPool<byte>.Shared.Rent(payload.Length);
+        _request = ConnectionBuffers.Rent(payload.Length);
         payload.CopyTo(_request);
         var plugin = generation.Plugin;
         var memory = new ReadOnlyMemory<byte>(_request, 0, payload.Length);
@@ -78,7 +77,7 @@ internal sealed class OffloadedRequest
         _lease.DisposeAbandoned();
         _cancellation.Dispose();
         Answer.Release();
-        ArrayPool<byte>.Shared.Return(_request);
+        ConnectionBuffers.Return(_request);
     }
 
     private void ReleaseResources()
@@ -86,6 +85,6 @@ internal sealed class OffloadedRequest
         _lease.Dispose();
         _cancellation.Dispose();
         Answer.Release();
-        ArrayPool<byte>.Shared.Return(_request);
+        ConnectionBuffers.Return(_request);
     }
 }

@@ -89,7 +89,7 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
         _end = 0;
         if (buffer is not null && _pooled)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ConnectionBuffers.Return(buffer);
         }
     }
 
@@ -137,7 +137,7 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
             previous.AsSpan(_start, length).CopyTo(_buffer);
             if (pooled)
             {
-                ArrayPool<byte>.Shared.Return(previous);
+                ConnectionBuffers.Return(previous);
             }
         }
 
@@ -149,6 +149,6 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     private void Allocate(int size)
     {
         _pooled = size <= Math.Max(pendingLimit, MinimumSize);
-        _buffer = _pooled ? ArrayPool<byte>.Shared.Rent(size) : GC.AllocateUninitializedArray<byte>(size);
+        _buffer = _pooled ? ConnectionBuffers.Rent(size) : ConnectionBuffers.AllocateUnpooled(size);
     }
 }

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace PluggableNet.Host.Connections;
 
 /// <summary>
@@ -68,7 +66,7 @@ internal sealed class ReceiveBuffer(int initialSize)
         _end = 0;
         if (buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ConnectionBuffers.Return(buffer);
         }
     }
 
@@ -80,7 +78,7 @@ internal sealed class ReceiveBuffer(int initialSize)
     {
         if (_buffer is null)
         {
-            _buffer = ArrayPool<byte>.Shared.Rent(initialSize);
+            _buffer = ConnectionBuffers.Rent(initialSize);
             return;
         }
 
@@ -99,9 +97,9 @@ internal sealed class ReceiveBuffer(int initialSize)
         else
         {
             var size = (int)Math.Min(Math.Max(frameLength, length + 1), (long)_buffer.Length * 2);
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, length + 1));
+            var larger = ConnectionBuffers.Rent(Math.Max(size, length + 1));
             _buffer.AsSpan(_start, length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ConnectionBuffers.Return(_buffer);
             _buffer = larger;
         }
 

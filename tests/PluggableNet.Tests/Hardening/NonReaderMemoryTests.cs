@@ -73,6 +73,23 @@ public sealed class NonReaderMemoryTests(ITestOutputHelper output)
 
             using var good = FrameClient.Connect(endPoint);
             Assert.Equal("fed", await good.AskAsync("def"));
+
+            // Once they are gone, so is their memory, even on a host with nothing else to do (no allocation that would
+            // bring a GC about): what it held returns to the system within seconds.
+            foreach (var socket in sockets)
+            {
+                socket.Dispose();
+            }
+
+            var held = settled - before;
+            var after = settled;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await Wait.UntilAsync(
+                () => (after = ResidentBytes(host.Process.Id)) < before + Math.Max(held / 4, 8 * 1024 * 1024),
+                TimeSpan.FromSeconds(20),
+                $"the memory of closed non-readers to return (held {held / 1024 / 1024} MiB)");
+            output.WriteLine($"{transport}: after they closed, {(after - before) / 1024.0 / 1024.0:F1} MiB above the start within {watch.ElapsedMilliseconds} ms (held {held / 1024.0 / 1024.0:F1} MiB)");
+            Assert.Equal("fed", await good.AskAsync("def"));
         }
         finally
         {
