@@ -29,8 +29,9 @@ internal static class SocketActivation
         Environment.SetEnvironmentVariable(ListenFds, null);
         Environment.SetEnvironmentVariable(ListenPid, null);
         Environment.SetEnvironmentVariable(ListenFdNames, null);
-        if (fds is null && pid is null)
+        if (fds is null)
         {
+            // As sd_listen_fds: no LISTEN_FDS, no activation (a stray LISTEN_PID alone means nothing).
             return null;
         }
 
