@@ -16,7 +16,7 @@ namespace PluggableNet.Tests.Infrastructure;
 /// </summary>
 internal sealed partial class SupervisedHost : IAsyncDisposable
 {
-    // Restart=always for the host; the pid goes to a file (for shell scripts) and to stdout (for the test).
+    // Restart=always for the host (unless held); the pid goes to a file (for shell scripts) and to stdout (for the test).
     private const string Loop = """
         pidfile="$1"; shift
         while :; do
@@ -27,6 +27,7 @@ internal sealed partial class SupervisedHost : IAsyncDisposable
             wait "$host"; rc=$?
             echo "supervisor: host pid $host exited $rc"
             [ "$rc" -eq 0 ] || [ "$rc" -eq 143 ] || sleep 0.2
+            while [ -e "$pidfile.hold" ]; do sleep 0.05; done
         done
         """;
 
@@ -131,6 +132,20 @@ internal sealed partial class SupervisedHost : IAsyncDisposable
     /// <summary>Waits until <paramref name="count"/> hosts in all have printed their listening line.</summary>
     public Task WaitForStartsAsync(int count, TimeSpan? timeout = null) =>
         Wait.UntilAsync(() => Starts >= count, timeout ?? TimeSpan.FromSeconds(30), $"{count} host start(s); output: {Output}");
+
+    /// <summary>While held, a host that ends is not started again (a crashed service that systemd has not restarted yet).</summary>
+    public void Hold(bool held)
+    {
+        var path = PidFile + ".hold";
+        if (held)
+        {
+            File.WriteAllText(path, string.Empty);
+        }
+        else
+        {
+            File.Delete(path);
+        }
+    }
 
     /// <summary>Sends <paramref name="signal"/> to the current host (not to the supervisor).</summary>
     public void Signal(int signal) => Assert.Equal(0, kill(CurrentPid, signal));
