@@ -25,8 +25,10 @@ command -v haproxy >/dev/null && command -v socat >/dev/null || { echo "needs ha
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
     || echo $((20000 + RANDOM % 20000)); }
 
-dotnet build -c Release -v q -nologo src/Host >/dev/null
-dotnet build -c Release -v q -nologo bench/LoadGen >/dev/null
+for project in src/Host bench/LoadGen; do
+    dotnet build -c Release -v q -nologo "$project" >"${TMPDIR:-/tmp}/fleet-bench-build.log" 2>&1 \
+        || { cat "${TMPDIR:-/tmp}/fleet-bench-build.log"; echo "build of $project failed" >&2; exit 1; }
+done
 host_dll=src/Host/bin/Release/net10.0/PluggableNet.Host.dll
 loadgen_dll=bench/LoadGen/bin/Release/net10.0/PluggableNet.LoadGen.dll
 
