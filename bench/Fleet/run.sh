@@ -53,7 +53,7 @@ haproxy -db -f "$work/haproxy.cfg" >"$work/haproxy.log" 2>&1 &
 pids+=($!)
 
 for _ in $(seq 200); do
-    state="$(echo "show servers state pluggablenet" | socat stdio "unix-connect:$work/haproxy.sock" 2>/dev/null | awk '$4 == "host1" { print $6 }')"
+    state="$(echo "show servers state pluggablenet" | socat stdio "unix-connect:$work/haproxy.sock" 2>/dev/null | awk '$4 == "host1" { print $6 }' || true)"
     [[ $state == 2 ]] && break
     sleep 0.1
 done
