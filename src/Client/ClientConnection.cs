@@ -110,7 +110,8 @@ internal sealed class ClientConnection
     /// <summary>
     /// Fails requests whose deadline has passed (their answers will be dropped) and gives up a connection that has
     /// stopped answering: once its oldest request has timed out it takes no new ones, and it is closed when it has
-    /// caught up or when that request has been overdue for its timeout once more.
+    /// caught up, or when no request on it is still awaited and the oldest has been overdue for its timeout once more
+    /// (at least a second): the client never cuts a request someone still waits for.
     /// </summary>
     public void Scan(long now)
     {
@@ -123,6 +124,7 @@ internal sealed class ClientConnection
                 return;
             }
 
+            var anyWaiting = false;
             foreach (var request in _inFlight)
             {
                 if (now >= request.Deadline && !request.IsCompleted)
@@ -130,6 +132,8 @@ internal sealed class ClientConnection
                     request.TrySetException(new TimeoutException(
                         $"No answer from {Endpoint.Name} within {request.Timeout}; the request may have been processed. Its answer, if it comes, is dropped."));
                 }
+
+                anyWaiting |= !request.IsCompleted;
             }
 
             if (_inFlight.TryPeek(out var oldest) && now >= oldest.Deadline)
@@ -140,8 +144,9 @@ internal sealed class ClientConnection
                     _retiredAt = now;
                     retire = true;
                 }
-                else if (now - _retiredAt >= Math.Max(oldest.Timeout.TotalMilliseconds, 1000))
+                else if (!anyWaiting && now - _retiredAt >= Math.Max(oldest.Timeout.TotalMilliseconds, 1000))
                 {
+                    // Nobody waits for anything on it any more: stop holding the server's resources.
                     abort = true;
                 }
             }

@@ -40,6 +40,7 @@ public sealed class PluggableNetClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly Timer _scanTimer;
     private uint _next;
+    private int _scanning;
     private volatile bool _disposed;
 
     /// <summary>Creates a client; nothing connects until the first request.</summary>
@@ -449,18 +450,30 @@ public sealed class PluggableNetClient : IAsyncDisposable
 
     private void Scan()
     {
-        var now = Environment.TickCount64;
-        lock (_connections)
+        // Timer callbacks may overlap on a busy machine; one scan at a time is enough.
+        if (Interlocked.Exchange(ref _scanning, 1) != 0)
         {
-            _scanned.AddRange(_connections);
+            return;
         }
 
-        // Outside the lock: closing a stalled connection may end it on this thread, which takes the lock.
-        foreach (var connection in _scanned)
+        try
         {
-            connection.Scan(now);
-        }
+            var now = Environment.TickCount64;
+            lock (_connections)
+            {
+                _scanned.AddRange(_connections);
+            }
 
-        _scanned.Clear();
+            // Outside the lock: closing a stalled connection may end it on this thread, which takes the lock.
+            foreach (var connection in _scanned)
+            {
+                connection.Scan(now);
+            }
+        }
+        finally
+        {
+            _scanned.Clear();
+            Volatile.Write(ref _scanning, 0);
+        }
     }
 }
