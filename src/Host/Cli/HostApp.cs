@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting.Systemd;
 using PluggableNet.Host.Hosting;
 using PluggableNet.Host.Plugins;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Transport;
 using Serilog;
 
 namespace PluggableNet.Host.Cli;
@@ -95,6 +96,18 @@ internal static class HostApp
             return ExitInvalidConfiguration;
         }
 
+        // Read (and removed from the environment) before anything could start a child process.
+        InheritedListener? inherited;
+        try
+        {
+            inherited = SocketActivation.Take();
+        }
+        catch (ConfigurationException exception)
+        {
+            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Errors[0]}").ConfigureAwait(false);
+            return ExitInvalidConfiguration;
+        }
+
         if (OpenFilesLimit.RaiseToHard() is { } files)
         {
             // Every connection is a descriptor: take the whole hard limit, as nginx and most servers do.
@@ -123,6 +136,11 @@ internal static class HostApp
 
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(settings);
+        if (inherited is not null)
+        {
+            builder.Services.AddSingleton(inherited);
+        }
+
         builder.Services.AddSingleton<IConfiguration>(configuration);
         builder.Services.AddSingleton<ServerHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());

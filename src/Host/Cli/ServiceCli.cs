@@ -5,7 +5,7 @@ namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// The command line: <c>run</c> (the default), <c>start</c>, <c>stop</c>, <c>restart</c>, <c>status</c>,
-/// <c>reload</c>. Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
+/// <c>reload</c>, and <c>send</c> (a client, <see cref="SendCommand"/>). Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
 /// overrides (<c>--Server:Port=19090</c>) or rejects them naming the token; each verb gets that record.
 /// </summary>
 internal static class ServiceCli
@@ -17,7 +17,10 @@ internal static class ServiceCli
     {
         // System.CommandLine must not install its own SIGTERM handling with a 2 s kill, which would cut the host's
         // graceful drain short.
-        return Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        var parseResult = Parse(args);
+        return SendCommand.RejectsUsage(parseResult)
+            ? Task.FromResult(HostApp.ExitInvalidConfiguration)
+            : parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
     /// <summary>Parses <paramref name="args"/> as the host does; "@file" is a configuration value, not a response file.</summary>
@@ -77,6 +80,8 @@ internal static class ServiceCli
         {
             root.Subcommands.Add(verb);
         }
+
+        root.Subcommands.Add(SendCommand.Create());
 
         return root;
     }

@@ -31,7 +31,7 @@ public sealed class PluggableServer : IAsyncDisposable
     private volatile bool _stopped;
     private Task? _stop;
 
-    private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory)
+    private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, InheritedListener? inherited)
     {
         Settings = settings;
         Factory = factory;
@@ -48,7 +48,7 @@ public sealed class PluggableServer : IAsyncDisposable
         // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
         DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
         _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
-        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads);
+        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, inherited);
         _transport = settings.Transport == TransportKind.Epoll
             ? new EpollTransport(options, _lifecycle)
             : new SocketsTransport(options, _lifecycle);
@@ -71,7 +71,11 @@ public sealed class PluggableServer : IAsyncDisposable
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_startedAt);
 
     /// <summary>Loads the configured plugin and starts listening. Throws <see cref="PluginLoadException"/> or a socket error.</summary>
-    public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory)
+    public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory) =>
+        Start(settings, configuration, loggerFactory, inherited: null);
+
+    /// <summary>As <see cref="Start(HostSettings, IConfiguration, ILoggerFactory)"/>, serving on <paramref name="inherited"/> when given.</summary>
+    internal static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, InheritedListener? inherited)
     {
         var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
         PluginGeneration initial;
@@ -86,7 +90,7 @@ public sealed class PluggableServer : IAsyncDisposable
             throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message} Available plugins: {factory.DescribeAvailable()}.", exception);
         }
 
-        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory);
+        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory, inherited);
         try
         {
             server._transport.Start();
@@ -107,6 +111,13 @@ public sealed class PluggableServer : IAsyncDisposable
             server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
+        if (inherited is not null)
+        {
+            server._logger.LogInformation(
+                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, socket activation); Server:Address, Server:Port and Server:Backlog are the socket unit's",
+                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port);
+        }
+
         if (server.DescriptorBudget is { } budget)
         {
             server._logger.LogWarning(

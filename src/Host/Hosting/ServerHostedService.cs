@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Transport;
 
 namespace PluggableNet.Host.Hosting;
 
@@ -13,7 +14,7 @@ namespace PluggableNet.Host.Hosting;
 /// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
 /// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
 /// </remarks>
-internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory) : IHostedLifecycleService, IAsyncDisposable
+internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, InheritedListener? inherited = null) : IHostedLifecycleService, IAsyncDisposable
 {
     private ControlChannel? _control;
 
@@ -21,7 +22,7 @@ internal sealed class ServerHostedService(HostSettings settings, IConfiguration 
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Server = PluggableServer.Start(settings, configuration, loggerFactory);
+        Server = PluggableServer.Start(settings, configuration, loggerFactory, inherited);
         if (settings.ControlSocket is { } path)
         {
             var server = Server;

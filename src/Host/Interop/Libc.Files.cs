@@ -13,6 +13,7 @@ internal static unsafe partial class Libc
     public const int O_RDWR = 2;
     public const int O_CREAT = 0x40;
     public const int O_APPEND = 0x400;
+    public const int O_NONBLOCK = 0x800;
     public const int O_CLOEXEC = 0x80000;
 
     public const int LOCK_EX = 2;
@@ -21,6 +22,8 @@ internal static unsafe partial class Libc
     public const int F_GETFD = 1;
     public const int F_SETFD = 2;
     public const int FD_CLOEXEC = 1;
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
 
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags, int mode);

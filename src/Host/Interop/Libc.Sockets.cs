@@ -12,6 +12,9 @@ internal static unsafe partial class Libc
     public const int SOCK_CLOEXEC = 0x80000;
     public const int SOL_SOCKET = 1;
     public const int SO_REUSEADDR = 2;
+    public const int SO_TYPE = 3;
+    public const int SO_ACCEPTCONN = 30;
+    public const int SO_DOMAIN = 39;
     public const int IPPROTO_TCP = 6;
     public const int TCP_NODELAY = 1;
     public const int IPPROTO_IPV6 = 41;
@@ -25,6 +28,9 @@ internal static unsafe partial class Libc
 
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int setsockopt(int sockfd, int level, int optname, void* optval, uint optlen);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    public static partial int getsockopt(int sockfd, int level, int optname, void* optval, uint* optlen);
 
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int bind(int sockfd, void* addr, uint addrlen);

@@ -28,8 +28,17 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
             throw new PlatformNotSupportedException("Server:Transport=Epoll needs Linux; use Server:Transport=Sockets on this system.");
         }
 
-        _listenFd = NativeListener.Open(options.EndPoint, options.Backlog, out var bound);
-        LocalEndPoint = bound;
+        if (options.Inherited is { } inherited)
+        {
+            _listenFd = NativeListener.Adopt(inherited);
+            LocalEndPoint = inherited.EndPoint;
+        }
+        else
+        {
+            _listenFd = NativeListener.Open(options.EndPoint, options.Backlog, out var bound);
+            LocalEndPoint = bound;
+        }
+
         try
         {
             for (var i = 0; i < options.ReactorThreads; i++)

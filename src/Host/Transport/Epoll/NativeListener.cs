@@ -53,6 +53,23 @@ internal static unsafe class NativeListener
         }
     }
 
+    /// <summary>
+    /// Takes over an inherited listening socket: non-blocking, as the reactors need, and close-on-exec, so no child
+    /// process keeps the port. Closing it later leaves the supervisor's copy, and the kernel's queue, open.
+    /// </summary>
+    public static int Adopt(InheritedListener inherited)
+    {
+        var fd = inherited.Fd;
+        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        if (flags < 0 || Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK) != 0)
+        {
+            throw Error("fcntl(O_NONBLOCK)", Libc.LastError, inherited.EndPoint);
+        }
+
+        Libc.fcntl(fd, Libc.F_SETFD, Libc.FD_CLOEXEC);
+        return fd;
+    }
+
     private static SocketException Error(string call, int errno, IPEndPoint endPoint) =>
         new(errno == 98 ? (int)SocketError.AddressAlreadyInUse : (int)SocketError.SocketError,
             $"Cannot listen on {endPoint}: {call} failed: {Libc.Describe(errno)}");

@@ -27,6 +27,23 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
 
     public void Start()
     {
+        var listener = options.Inherited is { } inherited ? Adopt(inherited) : Bind();
+        _listener = listener;
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _scanTimer = new Timer(_ => Scan(), null, lifecycle.ScanIntervalMs, Timeout.Infinite);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>
+    /// Serves on an inherited listening socket. It is left without close-on-exec on purpose: .NET's close
+    /// disconnects a close-on-exec TCP socket to unblock a pending accept, which on a listening socket shared with
+    /// the supervisor would stop the listener for every process, the next host included.
+    /// </summary>
+    private static Socket Adopt(InheritedListener inherited) =>
+        new(new SafeSocketHandle(inherited.Fd, ownsHandle: true)) { NoDelay = true };
+
+    private Socket Bind()
+    {
         var listener = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -45,10 +62,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
             throw;
         }
 
-        _listener = listener;
-        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
-        _scanTimer = new Timer(_ => Scan(), null, lifecycle.ScanIntervalMs, Timeout.Infinite);
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        return listener;
     }
 
     public async Task StopAcceptingAsync()

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Net;
+
+namespace PluggableNet.Client;
+
+/// <summary>
+/// Settings of a <see cref="PluggableNetClient"/>, read once when it is created and validated then (an invalid value
+/// throws <see cref="ArgumentException"/> naming the option). Framing must match the host's <c>Framing:*</c> keys.
+/// </summary>
+public sealed class PluggableNetClientOptions
+{
+    /// <summary>
+    /// The hosts to send to: <see cref="IPEndPoint"/> or <see cref="DnsEndPoint"/>, at least one, at most 64
+    /// (<see cref="ParseEndpoint"/> reads <c>127.0.0.1:9090</c>, <c>[::1]:9090</c>, <c>localhost:9090</c>).
+    /// </summary>
+    public IList<EndPoint> Endpoints { get; } = [];
+
+    /// <summary>The framing; default <see cref="FrameFormat.AsciiDecimal"/>, as the host's.</summary>
+    public FrameFormat Framing { get; set; } = FrameFormat.AsciiDecimal;
+
+    /// <summary>The ASCII header width, 1 to 10; default 5, as the host's <c>Framing:HeaderDigits</c>. Ignored for binary framing.</summary>
+    public int HeaderDigits { get; set; } = 5;
+
+    /// <summary>
+    /// The largest answer accepted; default 16 MiB. A header announcing more closes the connection as a protocol
+    /// error, so a confused or hostile peer cannot make the client allocate without bound.
+    /// </summary>
+    public int MaxAnswerBytes { get; set; } = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// Persistent connections per endpoint, opened as load needs them; default 2. Requests are pipelined on each
+    /// (answers come back in order), so a few connections carry many concurrent callers.
+    /// </summary>
+    public int ConnectionsPerEndpoint { get; set; } = 2;
+
+    /// <summary>How long a connection attempt may take before the endpoint counts as failing; default 5 s.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a request waits for its answer, from the call; default 30 s, <see cref="Timeout.InfiniteTimeSpan"/>
+    /// for none. A timed-out request fails with <see cref="TimeoutException"/>; its answer, if it comes, is read and
+    /// dropped, and the connection gets no new requests until it has caught up.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How a request picks among endpoints that are up; default <see cref="EndpointSelection.LeastPending"/>.</summary>
+    public EndpointSelection Selection { get; set; } = EndpointSelection.LeastPending;
+
+    /// <summary>
+    /// Whether requests are safe to process twice; default false. When true, a request whose connection dies after
+    /// it was sent is sent once more on another connection instead of failing. <see cref="RequestOptions.Idempotent"/>
+    /// overrides it per request.
+    /// </summary>
+    public bool Idempotent { get; set; }
+
+    /// <summary>
+    /// How long an endpoint that failed (refused or timed-out connect, connection reset or cut mid-answer) is left out
+    /// before it is tried again; doubles on each failure in a row up to <see cref="MaxEndpointDownTime"/>. Default 1 s.
+    /// </summary>
+    public TimeSpan EndpointDownTime { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest an endpoint is left out after failures in a row; default 30 s.</summary>
+    public TimeSpan MaxEndpointDownTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many times a request is resent after the server closed its connection gracefully (at a frame boundary, as
+    /// a draining or restarting host does) without answering it; default 3. The bound exists because a host also closes
+    /// that way after a plugin fault or a request it rejects, and resending those forever would loop.
+    /// </summary>
+    public int MaxResendsOnGracefulClose { get; set; } = 3;
+
+    /// <summary>
+    /// Reads <c>host:port</c>: an IPv4 address, a bracketed IPv6 address (<c>[::1]:9090</c>) or a host name
+    /// (resolved at connect time).
+    /// </summary>
+    /// <exception cref="FormatException">The text is not <c>host:port</c> with a port from 1 to 65535.</exception>
+    public static EndPoint ParseEndpoint(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var colon = text.LastIndexOf(':');
+        if (colon <= 0 || colon == text.Length - 1
+            || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            throw new FormatException($"'{text}' is not host:port (such as 127.0.0.1:9090, [::1]:9090 or localhost:9090).");
+        }
+
+        var host = text[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+
+        if (IPAddress.TryParse(host, out var address))
+        {
+            return new IPEndPoint(address, port);
+        }
+
+        if (host.Length == 0 || host.Contains(':', StringComparison.Ordinal) || Uri.CheckHostName(host) == UriHostNameType.Unknown)
+        {
+            throw new FormatException($"'{text}' is not host:port: '{host}' is not a host name or address.");
+        }
+
+        return new DnsEndPoint(host, port);
+    }
+
+    internal void Validate()
+    {
+        if (Endpoints.Count is 0 or > 64)
+        {
+            throw new ArgumentException($"{nameof(Endpoints)}: give 1 to 64 endpoints (got {Endpoints.Count}).", nameof(Endpoints));
+        }
+
+        if (Endpoints.Any(e => e is null))
+        {
+            throw new ArgumentException($"{nameof(Endpoints)}: an endpoint is null.", nameof(Endpoints));
+        }
+
+        if (!Enum.IsDefined(Framing))
+        {
+            throw new ArgumentException($"{nameof(Framing)}: '{Framing}' is not a frame format.", nameof(Framing));
+        }
+
+        if (Framing == FrameFormat.AsciiDecimal && HeaderDigits is < 1 or > 10)
+        {
+            throw new ArgumentException($"{nameof(HeaderDigits)}: '{HeaderDigits}' is not from 1 to 10.", nameof(HeaderDigits));
+        }
+
+        Positive(MaxAnswerBytes, nameof(MaxAnswerBytes));
+        Positive(ConnectionsPerEndpoint, nameof(ConnectionsPerEndpoint));
+        if (MaxResendsOnGracefulClose < 0)
+        {
+            throw new ArgumentException($"{nameof(MaxResendsOnGracefulClose)}: '{MaxResendsOnGracefulClose}' is negative.", nameof(MaxResendsOnGracefulClose));
+        }
+
+        if (!Enum.IsDefined(Selection))
+        {
+            throw new ArgumentException($"{nameof(Selection)}: '{Selection}' is not a selection.", nameof(Selection));
+        }
+
+        Duration(ConnectTimeout, nameof(ConnectTimeout), allowInfinite: false);
+        Duration(RequestTimeout, nameof(RequestTimeout), allowInfinite: true);
+        Duration(EndpointDownTime, nameof(EndpointDownTime), allowInfinite: false);
+        Duration(MaxEndpointDownTime, nameof(MaxEndpointDownTime), allowInfinite: false);
+        if (MaxEndpointDownTime < EndpointDownTime)
+        {
+            throw new ArgumentException($"{nameof(MaxEndpointDownTime)}: '{MaxEndpointDownTime}' is below {nameof(EndpointDownTime)} '{EndpointDownTime}'.", nameof(MaxEndpointDownTime));
+        }
+    }
+
+    private static void Positive(int value, string name)
+    {
+        if (value < 1)
+        {
+            throw new ArgumentException($"{name}: '{value}' is not a positive number.", name);
+        }
+    }
+
+    private static void Duration(TimeSpan value, string name, bool allowInfinite)
+    {
+        if (allowInfinite && value == Timeout.InfiniteTimeSpan)
+        {
+            return;
+        }
+
+        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentException($"{name}: '{value}' is not a positive duration{(allowInfinite ? " or Timeout.InfiniteTimeSpan" : string.Empty)}.", name);
+        }
+    }
+}
