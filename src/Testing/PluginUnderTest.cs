@@ -40,6 +40,7 @@ public sealed class PluginUnderTest : IAsyncDisposable
         Name = generation.Name;
         Version = generation.Version;
         Execution = generation.Execution;
+        LoadContext = generation.LoadContext;
         _references = ReferencedAssemblies(generation);
     }
 
@@ -51,6 +52,9 @@ public sealed class PluginUnderTest : IAsyncDisposable
 
     /// <summary>How the host calls it: inline on a reactor thread, or offloaded to the thread pool.</summary>
     public PluginExecution Execution { get; }
+
+    /// <summary>A weak handle on the plugin's collectible load context: alive until the plugin is unloaded and collected.</summary>
+    public WeakReference LoadContext { get; }
 
     /// <summary>Everything the plugin logged so far, one line each: <c>Level Category: message</c>.</summary>
     public IReadOnlyList<string> Logs => _logs.Lines;
