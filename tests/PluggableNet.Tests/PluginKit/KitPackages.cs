@@ -31,6 +31,12 @@ public sealed class KitPackages : IAsyncLifetime
 
     private string Hive => Path.Combine(Root, "template-hive");
 
+    /// <summary>
+    /// A folder outside <see cref="Root"/> whose NuGet.config sees PluggableNet.Abstractions packed at its released
+    /// version (what the README names) and nothing cached: no package from an earlier build can stand in for it.
+    /// </summary>
+    public string ReleasedFeedFolder { get; } = TestPaths.NewTempDirectory("pnet-kit-released");
+
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Feed);
@@ -55,18 +61,39 @@ public sealed class KitPackages : IAsyncLifetime
               </packageSources>
             </configuration>
             """);
+        var released = Path.Combine(ReleasedFeedFolder, "feed");
+        await RunAsync(TestPaths.RepoRoot, ["pack", Path.Combine(TestPaths.RepoRoot, s_packed[0]), "-c", TestPaths.Configuration, "--no-build", "-o", released]);
+        File.WriteAllText(Path.Combine(ReleasedFeedFolder, "NuGet.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <config>
+                <add key="globalPackagesFolder" value="{Path.Combine(ReleasedFeedFolder, "packages")}" />
+              </config>
+              <fallbackPackageFolders>
+                <clear />
+              </fallbackPackageFolders>
+              <packageSources>
+                <clear />
+                <add key="pluggablenet" value="{released}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
+              </packageSources>
+            </configuration>
+            """);
         await RunAsync(Root, ["new", "install", Path.Combine(Feed, $"PluggableNet.Templates.{Version}.nupkg"), "--debug:custom-hive", Hive]);
     }
 
     public Task DisposeAsync()
     {
-        try
+        foreach (var folder in new[] { Root, ReleasedFeedFolder })
         {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a temp folder left behind is harmless.
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: a temp folder left behind is harmless.
+            }
         }
 
         return Task.CompletedTask;

@@ -17,7 +17,7 @@ public sealed partial class ReadmeSnippetTests(KitPackages kit)
         var snippets = Snippets();
         Assert.Contains("Shout/Shout.csproj", snippets.Keys);
         Assert.Contains("Shout/ShoutPlugin.cs", snippets.Keys);
-        var folder = kit.NewFolder("readme");
+        var folder = Path.Combine(kit.ReleasedFeedFolder, "readme");
         foreach (var (path, text) in snippets)
         {
             var file = Path.Combine(folder, path);
