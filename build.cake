@@ -1,4 +1,4 @@
-// PluggableNet build script: `dotnet tool restore && dotnet cake [--target=Build|Test|Bench|Default]`.
+// PluggableNet build script: `dotnet tool restore && dotnet cake [--target=Build|Test|Bench|Pack|Default]`.
 
 ///////////////////////////////////////////////////////////////////////////////
 // Arguments
@@ -13,6 +13,14 @@ var benchArgs = Argument("bench-args", "");
 var solution = File("./PluggableNet.sln");
 var artifacts = Directory("./artifacts");
 var benchResults = Directory("./bench/results");
+var packages = artifacts + Directory("packages");
+// What plugin authors consume: the contract with its build logic, the test kit, the `dotnet new` template.
+var packableProjects = new[]
+{
+    File("./src/Abstractions/PluggableNet.Abstractions.csproj"),
+    File("./src/Testing/PluggableNet.Testing.csproj"),
+    File("./templates/PluggableNet.Templates.csproj"),
+};
 
 ///////////////////////////////////////////////////////////////////////////////
 // Tasks
@@ -63,6 +71,22 @@ Task("Bench")
     if (exit != 0)
     {
         throw new CakeException($"The benchmark driver failed (exit code {exit}).");
+    }
+});
+
+Task("Pack")
+    .IsDependentOn("Build")
+    .Does(() =>
+{
+    // Versioned .nupkg (+ .snupkg) files in artifacts/packages, restorable offline from there.
+    foreach (var project in packableProjects)
+    {
+        DotNetPack(project, new DotNetPackSettings
+        {
+            Configuration = configuration,
+            NoBuild = true,
+            OutputDirectory = packages,
+        });
     }
 });
 
