@@ -19,6 +19,7 @@ var packableProjects = new[]
 {
     File("./src/Abstractions/PluggableNet.Abstractions.csproj"),
     File("./src/Testing/PluggableNet.Testing.csproj"),
+    File("./src/Client/PluggableNet.Client.csproj"),
     File("./templates/PluggableNet.Templates.csproj"),
 };
 
