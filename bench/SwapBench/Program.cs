@@ -106,9 +106,17 @@ try
     var swapRate = swapRequests / swapSeconds;
     Console.WriteLine(FormattableString.Invariant(
         $"(b) {options.Connections} connections × depth {options.Depth}: no swaps {quietRate:F0} req/s, swap every second {swapRate:F0} req/s ({swapsDuring} swaps), ratio {swapRate / quietRate:F3}; wrong answers {load.WrongAnswers}, connection errors {load.Errors}"));
-    // (c) Config switch: Logic:Plugin flips between Rev and Up in the --config file.
+    // (c) Config switch: Logic:Plugin flips between Rev and Up in the --config file (a first, untimed switch to Up
+    // makes every timed one a real change of answers).
     using (var probe = new FramedConnection(host.Port))
     {
+        var first = await host.SwapsAsync();
+        await TimeSwapAsync(probe, versions[1], _ =>
+        {
+            WriteConfig(configFile, "Up");
+            return Stopwatch.StartNew();
+        });
+        await WaitForAsync(async () => await host.SwapsAsync() > first, "the first switch to finish draining");
         var latencies = new List<double>();
         for (var r = 1; r <= options.Repetitions; r++)
         {

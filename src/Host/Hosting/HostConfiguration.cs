@@ -21,7 +21,7 @@ public static class HostConfiguration
     /// <remarks>
     /// A changed file is read 50 ms after its change event (the stock provider waits 250 ms): a save caught half-way
     /// is rejected and keeps the last valid contents, and the writer's next event reads it again, so the wait only
-    /// has to cover the common case. Together with the reloader's 100 ms debounce, a switch of <c>Logic:Plugin</c>
+    /// has to cover the common case. Together with the reloader's 50 ms debounce, a switch of <c>Logic:Plugin</c>
     /// reaches new requests well within 300 ms.
     /// </remarks>
     public static IConfigurationRoot Build(string? configFile, IEnumerable<KeyValuePair<string, string>> overrides)

@@ -20,6 +20,9 @@ namespace PluggableNet.Host.Plugins;
 /// </remarks>
 public sealed class PluginFolderWatcher : IDisposable
 {
+    /// <summary>How recent staging activity must be for a plugin folder that appears (Created) to count as renamed into place.</summary>
+    private const long DeployActivityWindowMs = 10_000;
+
     private readonly FileSystemWatcher _watcher;
     private readonly Debouncer _debouncer;
     private readonly Action<PluginFolderChange> _changed;
@@ -31,6 +34,7 @@ public sealed class PluginFolderWatcher : IDisposable
     private string? _linkTarget;
     private bool _disposed;
     private int _burstWrote;
+    private long _deployActivityAt = long.MinValue;
 
     /// <summary>Starts watching <paramref name="pluginsPath"/> for changes to plugin <paramref name="pluginName"/>.</summary>
     /// <param name="pluginsPath">The plugins root (<c>Logic:PluginsPath</c>).</param>
@@ -79,6 +83,21 @@ public sealed class PluginFolderWatcher : IDisposable
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
+        if (IsDeployName(e.FullPath))
+        {
+            Volatile.Write(ref _deployActivityAt, Environment.TickCount64);
+            return;
+        }
+
+        if (e.ChangeType == WatcherChangeTypes.Created && IsPluginFolder(e.FullPath) && Directory.Exists(e.FullPath)
+            && Environment.TickCount64 - Volatile.Read(ref _deployActivityAt) < DeployActivityWindowMs)
+        {
+            // The rename into place of a deploy whose two halves inotify delivered apart (seen as Created): the
+            // staged folder was complete before it was renamed, as in OnRenamed.
+            Replaced();
+            return;
+        }
+
         if (Concerns(e.FullPath))
         {
             FollowLink();
@@ -91,14 +110,12 @@ public sealed class PluginFolderWatcher : IDisposable
         if (IsPluginFolder(e.FullPath) && Directory.Exists(e.FullPath))
         {
             // A whole folder renamed into place is complete by construction (the atomic deploy): no quiet period,
-            // no stability check. Whatever was pending is covered by this load.
-            FollowLink();
-            _debouncer.Cancel();
-            Interlocked.Exchange(ref _burstWrote, 0);
-            _changed(new PluginFolderChange(Volatile.Read(ref _target), Replaced: true, Written: false));
+            // no stability check.
+            Replaced();
         }
         else if (IsPluginFolder(e.OldFullPath) && Path.GetFileName(e.FullPath).StartsWith('.'))
         {
+            Volatile.Write(ref _deployActivityAt, Environment.TickCount64);
             // The live folder retired under a dot name: its successor is renamed in next. Until then the version
             // loaded keeps serving, as it would anyway.
         }
@@ -107,6 +124,25 @@ public sealed class PluginFolderWatcher : IDisposable
             FollowLink();
             Signal(WatcherChangeTypes.Renamed);
         }
+    }
+
+    /// <summary>A complete folder is in place: load it now; whatever was pending is covered by this load.</summary>
+    private void Replaced()
+    {
+        FollowLink();
+        _debouncer.Cancel();
+        Interlocked.Exchange(ref _burstWrote, 0);
+        _changed(new PluginFolderChange(Volatile.Read(ref _target), Replaced: true, Written: false));
+    }
+
+    /// <summary>Whether <paramref name="path"/> lies in the deploy contract's staging or retired folder of the target plugin.</summary>
+    private bool IsDeployName(string path)
+    {
+        var relative = Path.GetRelativePath(_root, path);
+        var separator = relative.IndexOfAny(['/', '\\']);
+        var top = separator < 0 ? relative : relative[..separator];
+        var name = Volatile.Read(ref _target);
+        return top.StartsWith($".{name}.deploying-", StringComparison.OrdinalIgnoreCase) || top.StartsWith($".{name}.retired-", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Every change inside a symlinked plugin's target concerns the plugin.</summary>

@@ -20,8 +20,9 @@ public sealed record PluginReloadTimings
     public TimeSpan MaxStabilityWait { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Default 100 ms: configuration must be quiet this long after a reload token fires (one save often fires
-    /// twice). The file provider waits its own 50 ms before reading (see HostConfiguration).
+    /// Default 50 ms: configuration must be quiet this long after a reload token fires (one save often fires
+    /// twice). The file provider waits its own 50 ms before reading (see HostConfiguration); a settle that finds
+    /// nothing changed for the plugin does nothing, so a second one is harmless.
     /// </summary>
-    public TimeSpan ConfigurationDebounce { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan ConfigurationDebounce { get; init; } = TimeSpan.FromMilliseconds(50);
 }
