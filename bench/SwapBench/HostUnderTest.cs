@@ -24,15 +24,17 @@ internal sealed class HostUnderTest : IDisposable
 
     public int Port { get; }
 
-    public static async Task<HostUnderTest> StartAsync(string hostDll, string pluginsPath, string controlSocket)
+    /// <summary>Starts the host with <paramref name="configFile"/> (which names the plugin, so a config switch can change it).</summary>
+    public static async Task<HostUnderTest> StartAsync(string hostDll, string pluginsPath, string controlSocket, string configFile)
     {
         var process = ChildProcess.StartDotnet(
             hostDll,
             [
+                "--config",
+                configFile,
                 "--Server:Address=127.0.0.1",
                 "--Server:Port=0",
                 $"--Logic:PluginsPath={pluginsPath}",
-                "--Logic:Plugin=Bench",
                 "--Logic:HotReload=true",
                 $"--Control:Socket={controlSocket}",
                 "--Serilog:MinimumLevel:Default=Warning",

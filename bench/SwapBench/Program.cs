@@ -2,8 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using PluggableNet.Bench.SwapBench;
 
-// Measures hot swap on the real host: (a) time from a plugin DLL renamed over the active one to the first answer
-// from the new version, (b) requests/s while a new version is deployed every second vs. with no deploys.
+// Measures hot swap on the real host, default timings:
+// (a) from the end of a deploy to the first answer from the new code, for the three ways plugins arrive:
+//     the atomic folder deploy of PluggableNet.Abstractions' build logic (stage, retire, rename into place),
+//     an `mv` of a DLL over the active one, and a copy over it (written in place);
+// (b) requests/s while a new version is deployed every second vs. with no deploys;
+// (c) from the end of a config-file save switching Logic:Plugin to the first answer from that plugin.
 var options = SwapBenchOptions.Parse(args);
 var hostDll = options.HostDll ?? FindHost();
 var bundled = Path.Combine(Path.GetDirectoryName(hostDll)!, "plugins");
@@ -18,27 +22,44 @@ var pluginsPath = Path.Combine(work, "plugins");
 var target = Path.Combine(pluginsPath, "Bench", "Bench.dll");
 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
 File.WriteAllBytes(target, versions[0].Dll);
+foreach (var (folder, version) in new[] { ("Rev", versions[0]), ("Up", versions[1]) })
+{
+    Directory.CreateDirectory(Path.Combine(pluginsPath, folder));
+    File.WriteAllBytes(Path.Combine(pluginsPath, folder, folder + ".dll"), version.Dll);
+}
+
+var configFile = Path.Combine(work, "host.json");
+WriteConfig(configFile, "Bench");
 
 try
 {
-    using var host = await HostUnderTest.StartAsync(hostDll, pluginsPath, Path.Combine(work, "control.sock"));
-    Console.WriteLine($"Host {hostDll} on port {host.Port}; {Environment.ProcessorCount} cores; default debounce (300 ms) + stability check (250 ms)");
+    using var host = await HostUnderTest.StartAsync(hostDll, pluginsPath, Path.Combine(work, "control.sock"), configFile);
+    Console.WriteLine($"Host {hostDll} on port {host.Port}; {Environment.ProcessorCount} cores; default timings");
 
-    // (a) File change → first answer from the new version, on one open connection.
+    // (a) Deploy → first answer from the new version, on one open connection.
+    var swaps = 0;
     using (var probe = new FramedConnection(host.Port))
     {
-        var latencies = new List<double>();
-        for (var r = 1; r <= options.Repetitions; r++)
+        foreach (var (label, deploy) in new (string, Func<byte[], Stopwatch>)[]
         {
-            var next = versions[r % 2];
-            var elapsed = await TimeSwapAsync(probe, next, pluginsPath, target);
-            latencies.Add(elapsed.TotalMilliseconds);
-            await WaitForAsync(async () => await host.SwapsAsync() >= r, "the swap to finish draining");
-        }
+            ("atomic folder deploy", dll => DeployFolder(dll, pluginsPath)),
+            ("mv of the DLL", dll => MoveDll(dll, pluginsPath, target)),
+            ("copy over the DLL", dll => CopyDll(dll, target)),
+        })
+        {
+            var latencies = new List<double>();
+            for (var r = 1; r <= options.Repetitions; r++)
+            {
+                var next = versions[(swaps + 1) % 2];
+                latencies.Add((await TimeSwapAsync(probe, next, deploy)).TotalMilliseconds);
+                swaps++;
+                await WaitForAsync(async () => await host.SwapsAsync() >= swaps, "the swap to finish draining");
+            }
 
-        latencies.Sort();
-        Console.WriteLine(FormattableString.Invariant(
-            $"(a) file change → first new answer, {latencies.Count} swaps: median {Percentile(latencies, 0.5):F0} ms, p90 {Percentile(latencies, 0.9):F0} ms, min {latencies[0]:F0} ms, max {latencies[^1]:F0} ms"));
+            latencies.Sort();
+            Console.WriteLine(FormattableString.Invariant(
+                $"(a) {label} → first new answer, {latencies.Count} swaps: median {Percentile(latencies, 0.5):F1} ms, p90 {Percentile(latencies, 0.9):F1} ms, min {latencies[0]:F1} ms, max {latencies[^1]:F1} ms"));
+        }
     }
 
     // (b) Throughput with and without a deploy every second, interleaved in one run: none, swapping, none, swapping.
@@ -57,7 +78,7 @@ try
         {
             if (swapping)
             {
-                Deploy(versions[++deployed % 2 == 0 ? 0 : 1].Dll, pluginsPath, target);
+                DeployFolder(versions[++deployed % 2 == 0 ? 0 : 1].Dll, pluginsPath);
             }
 
             await Task.Delay(1000);
@@ -85,6 +106,35 @@ try
     var swapRate = swapRequests / swapSeconds;
     Console.WriteLine(FormattableString.Invariant(
         $"(b) {options.Connections} connections × depth {options.Depth}: no swaps {quietRate:F0} req/s, swap every second {swapRate:F0} req/s ({swapsDuring} swaps), ratio {swapRate / quietRate:F3}; wrong answers {load.WrongAnswers}, connection errors {load.Errors}"));
+    // (c) Config switch: Logic:Plugin flips between Rev and Up in the --config file (a first, untimed switch to Up
+    // makes every timed one a real change of answers).
+    using (var probe = new FramedConnection(host.Port))
+    {
+        var first = await host.SwapsAsync();
+        await TimeSwapAsync(probe, versions[1], _ =>
+        {
+            WriteConfig(configFile, "Up");
+            return Stopwatch.StartNew();
+        });
+        await WaitForAsync(async () => await host.SwapsAsync() > first, "the first switch to finish draining");
+        var latencies = new List<double>();
+        for (var r = 1; r <= options.Repetitions; r++)
+        {
+            var (plugin, version) = r % 2 == 1 ? ("Rev", versions[0]) : ("Up", versions[1]);
+            var before = await host.SwapsAsync();
+            latencies.Add((await TimeSwapAsync(probe, version, _ =>
+            {
+                WriteConfig(configFile, plugin);
+                return Stopwatch.StartNew();
+            })).TotalMilliseconds);
+            await WaitForAsync(async () => await host.SwapsAsync() > before, "the switch to finish draining");
+        }
+
+        latencies.Sort();
+        Console.WriteLine(FormattableString.Invariant(
+            $"(c) config switch of Logic:Plugin → first answer from it, {latencies.Count} switches: median {Percentile(latencies, 0.5):F1} ms, p90 {Percentile(latencies, 0.9):F1} ms, min {latencies[0]:F1} ms, max {latencies[^1]:F1} ms"));
+    }
+
     return load.WrongAnswers == 0 && load.Errors == 0 ? 0 : 1;
 }
 finally
@@ -99,12 +149,12 @@ finally
     }
 }
 
-static async Task<TimeSpan> TimeSwapAsync(FramedConnection probe, PluginVersion next, string pluginsPath, string target)
+static async Task<TimeSpan> TimeSwapAsync(FramedConnection probe, PluginVersion next, Func<byte[], Stopwatch> deploy)
 {
     const string Payload = "abcdef";
     var expected = next.Answer(Payload);
     using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-    var clock = Deploy(next.Dll, pluginsPath, target);
+    var clock = deploy(next.Dll);
     while (await probe.AskAsync(Payload, cancellation.Token) != expected)
     {
         await Task.Delay(1, cancellation.Token);
@@ -113,15 +163,43 @@ static async Task<TimeSpan> TimeSwapAsync(FramedConnection probe, PluginVersion 
     return clock.Elapsed;
 }
 
-// Writes the new DLL beside the folder, then renames it over the active one (an atomic deploy); the clock starts at the rename.
-static Stopwatch Deploy(byte[] dll, string pluginsPath, string target)
+// The deploy contract of the build logic: the whole plugin staged in a dot-prefixed folder, the live folder retired
+// under a dot-prefixed name, the staged one renamed into place, the retired one deleted. The clock starts at the
+// rename into place (deleting the retired folder is counted in the latency).
+static Stopwatch DeployFolder(byte[] dll, string pluginsPath)
+{
+    var unique = Guid.NewGuid().ToString("N");
+    var live = Path.Combine(pluginsPath, "Bench");
+    var staging = Path.Combine(pluginsPath, $".Bench.deploying-{unique}");
+    var retired = Path.Combine(pluginsPath, $".Bench.retired-{unique}");
+    Directory.CreateDirectory(staging);
+    File.WriteAllBytes(Path.Combine(staging, "Bench.dll"), dll);
+    Directory.Move(live, retired);
+    Directory.Move(staging, live);
+    var clock = Stopwatch.StartNew();
+    Directory.Delete(retired, recursive: true);
+    return clock;
+}
+
+// Writes the new DLL beside the folder, then renames it over the active one; the clock starts at the rename.
+static Stopwatch MoveDll(byte[] dll, string pluginsPath, string target)
 {
     var staging = Path.Combine(pluginsPath, $".staging-{Guid.NewGuid():N}.dll");
     File.WriteAllBytes(staging, dll);
-    var clock = Stopwatch.StartNew();
     File.Move(staging, target, overwrite: true);
-    return clock;
+    return Stopwatch.StartNew();
 }
+
+// Writes over the active DLL in place, as `cp` does; the clock starts when the copy is complete.
+static Stopwatch CopyDll(byte[] dll, string target)
+{
+    File.WriteAllBytes(target, dll);
+    return Stopwatch.StartNew();
+}
+
+// Rewrites the --config file in place, as an editor saving it does.
+static void WriteConfig(string path, string plugin) =>
+    File.WriteAllText(path, $$"""{ "Logic": { "Plugin": "{{plugin}}" } }""");
 
 static async Task WaitForAsync(Func<Task<bool>> condition, string what)
 {

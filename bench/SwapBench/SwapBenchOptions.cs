@@ -9,7 +9,7 @@ internal sealed record SwapBenchOptions
     public string? HostDll { get; init; }
 
     /// <summary>Swaps timed for the file-change-to-first-answer latency.</summary>
-    public int Repetitions { get; init; } = 20;
+    public int Repetitions { get; init; } = 24;
 
     /// <summary>Length of each throughput phase; four phases run (none, swapping, none, swapping).</summary>
     public int PhaseSeconds { get; init; } = 5;

@@ -20,6 +20,9 @@ public sealed class PluggableServer : IAsyncDisposable
     /// <summary>How long a stop waits, after its deadline, for a swap whose drain it cut to dispose the old generation.</summary>
     private static readonly TimeSpan s_swapEndGrace = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a reload waits for a plugin folder that a deploy is renaming into place.</summary>
+    private static readonly TimeSpan s_deployGap = TimeSpan.FromSeconds(2);
+
     private readonly ITransport _transport;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
@@ -85,9 +88,9 @@ public sealed class PluggableServer : IAsyncDisposable
         }
         catch (PluginLoadException exception) when (factory.FindFolder(settings.Plugin) is not null)
         {
-            // The folder exists but its plugin is unusable: at startup the operator needs the alternatives too
-            // (a missing folder's message already lists them).
-            throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message} Available plugins: {factory.DescribeAvailable()}.", exception);
+            // Found but unusable: the reason is the message; a list of other plugins would only bury it (a missing
+            // folder's message lists them).
+            throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message}", exception);
         }
 
         var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory, inherited);
@@ -154,6 +157,7 @@ public sealed class PluggableServer : IAsyncDisposable
             }
 
             var started = Stopwatch.GetTimestamp();
+            await WaitOutDeployRenamesAsync(name, cancellationToken).ConfigureAwait(false);
             PluginGeneration next;
             try
             {
@@ -193,12 +197,25 @@ public sealed class PluggableServer : IAsyncDisposable
                 "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms (load {LoadMs:F1} ms, drain {DrainMs:F1} ms)",
                 previous.Name, previous.Version, previous.Number, next.Name, next.Version, next.Number, trigger,
                 elapsed.TotalMilliseconds, loaded.TotalMilliseconds, (elapsed - loaded).TotalMilliseconds);
-            Plugins.Retired.Check(_logger);
+            Plugins.Retired.Verify(_logger);
             return new SwapResult(true, next, null, previous.LoadContext, drained, elapsed);
         }
         finally
         {
             _swapLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A deploy renames the live folder away, then its staged successor into place: a reload asked for between the
+    /// two renames waits for the new folder (bounded) instead of failing with "not found".
+    /// </summary>
+    private async Task WaitOutDeployRenamesAsync(string name, CancellationToken cancellationToken)
+    {
+        var deadline = Environment.TickCount64 + (long)s_deployGap.TotalMilliseconds;
+        while (Factory.FindFolder(name) is null && Factory.IsBeingReplaced(name) && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
         }
     }
 

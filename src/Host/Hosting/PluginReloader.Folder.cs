@@ -6,8 +6,9 @@ namespace PluggableNet.Host.Hosting;
 /// <summary>The folder trigger: a settled, stable change of the active plugin's folder reloads it.</summary>
 public sealed partial class PluginReloader
 {
-    private Task<SwapResult?> OnFolderSettledAsync(string plugin) => SerializedAsync(async cancellationToken =>
+    private Task<SwapResult?> OnFolderChangedAsync(PluginFolderChange change) => SerializedAsync(async cancellationToken =>
     {
+        var plugin = change.Plugin;
         var current = _server.Plugins.Current;
         if (!string.Equals(plugin, current.Name, StringComparison.OrdinalIgnoreCase))
         {
@@ -22,7 +23,11 @@ public sealed partial class PluginReloader
             return null;
         }
 
-        var snapshot = await FolderSnapshot.WaitUntilStableAsync(folder, _timings.StabilityInterval, _timings.MaxStabilityWait, cancellationToken).ConfigureAwait(false);
+        // A folder renamed into place, or files moved in whole, are complete: one look is enough. Only writes
+        // (a copy, an editor saving in place) need two equal looks apart to tell a finished copy from one under way.
+        var snapshot = change.Written
+            ? await FolderSnapshot.WaitUntilStableAsync(folder, _timings.StabilityInterval, _timings.MaxStabilityWait, cancellationToken).ConfigureAwait(false)
+            : FolderSnapshot.Take(folder);
         if (snapshot is null)
         {
             _logger.LogWarning(
@@ -81,7 +86,7 @@ public sealed partial class PluginReloader
                 _server.Factory.PluginsPath,
                 plugin,
                 _timings.FileDebounce,
-                settled => Track(OnFolderSettledAsync(settled)),
+                change => Track(OnFolderChangedAsync(change)),
                 _loggerFactory.CreateLogger("PluggableNet.Reload"));
             Interlocked.Exchange(ref _folderWatcher, watcher)?.Dispose();
             if (_server.Factory.FindFolder(plugin) is { } folder)

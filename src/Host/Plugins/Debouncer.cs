@@ -34,6 +34,22 @@ internal sealed class Debouncer : IDisposable
         }
     }
 
+    /// <summary>Forgets a pending quiet period: what it would have run was done another way.</summary>
+    public void Cancel()
+    {
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            try
+            {
+                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Raced with Dispose.
+            }
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)

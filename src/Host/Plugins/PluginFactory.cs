@@ -30,21 +30,46 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
         typeof(ActivatorUtilitiesConstructorAttribute),
     ];
 
+    /// <summary>The shared assemblies by simple name, with the version this host has: a plugin must not bring its own.</summary>
+    private static readonly Dictionary<string, Version> s_sharedAssemblies = s_sharedTypes
+        .Select(t => t.Assembly.GetName())
+        .DistinctBy(n => n.Name)
+        .ToDictionary(n => n.Name!, n => n.Version!, StringComparer.OrdinalIgnoreCase);
+
     private static readonly Version s_contractVersion = typeof(ILogicPlugin).Assembly.GetName().Version!;
     private int _generations;
 
     public string PluginsPath { get; } = Path.GetFullPath(pluginsPath);
 
     /// <summary>The plugin folders present now.</summary>
+    /// <remarks>Dot-prefixed folders are never plugins: a deploy stages and retires versions under such names
+    /// (<c>.Name.deploying-…</c>, <c>.Name.retired-…</c>) next to the live folder.</remarks>
     public IReadOnlyList<string> Available() => Directory.Exists(PluginsPath)
-        ? Directory.GetDirectories(PluginsPath).Select(Path.GetFileName).OfType<string>().Order(StringComparer.OrdinalIgnoreCase).ToList()
+        ? Directory.GetDirectories(PluginsPath).Select(Path.GetFileName).OfType<string>().Where(n => !n.StartsWith('.')).Order(StringComparer.OrdinalIgnoreCase).ToList()
         : [];
+
+    /// <summary>Whether a deploy of <paramref name="name"/> is between its two renames (the folder is briefly absent).</summary>
+    public bool IsBeingReplaced(string name)
+    {
+        try
+        {
+            return Directory.Exists(PluginsPath) && Directory.EnumerateDirectories(PluginsPath, $".{name}.*").Any(d =>
+            {
+                var entry = Path.GetFileName(d);
+                return entry.StartsWith($".{name}.deploying-", StringComparison.OrdinalIgnoreCase) || entry.StartsWith($".{name}.retired-", StringComparison.OrdinalIgnoreCase);
+            });
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The folder of plugin <paramref name="name"/> (matched case-insensitively), or null.</summary>
     public string? FindFolder(string name)
     {
         // A name, never a path (HostSettings refuses such values too): nothing outside PluginsPath is loaded.
-        if (name is "" or "." or ".." || name.IndexOfAny(['/', '\\']) >= 0 || Path.IsPathRooted(name))
+        if (name is "" || name.StartsWith('.') || name.IndexOfAny(['/', '\\']) >= 0 || Path.IsPathRooted(name))
         {
             return null;
         }
@@ -78,13 +103,26 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
     }
 
     /// <summary>Loads plugin <paramref name="name"/> as a new generation. Throws <see cref="PluginLoadException"/> with the reason.</summary>
+    /// <remarks>A failure names the build that failed (file time and hash), since rebuilds rarely change the version.</remarks>
     public PluginGeneration Load(string name)
     {
         var folder = FindFolder(name) ?? throw new PluginLoadException(
             $"Logic:Plugin '{name}' was not found in {PluginsPath}. Available plugins: {Describe(Available())}.");
-        var path = FindMainAssembly(folder) ?? throw new PluginLoadException(
-            $"Plugin folder {folder} has no plugin assembly (expected {Path.GetFileName(folder)}.dll or a single DLL).");
+        var path = FindMainAssembly(folder) ?? throw new PluginLoadException(DescribeMissingAssembly(folder));
+        var build = BuildStamp.Of(path);
+        try
+        {
+            return Load(folder, path, build);
+        }
+        catch (PluginLoadException exception)
+        {
+            throw new PluginLoadException($"{exception.Message} ({Path.GetFileName(path)} {build})", exception.InnerException);
+        }
+    }
 
+    private PluginGeneration Load(string folder, string path, string build)
+    {
+        PluginPreflight.Check(path, s_sharedAssemblies);
         var loader = PluginLoader.CreateFromAssemblyFile(path, isUnloadable: true, sharedTypes: s_sharedTypes, configure: config =>
         {
             config.LoadInMemory = true;
@@ -122,7 +160,10 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
             }
             catch (Exception exception)
             {
-                throw new PluginLoadException($"Creating {type.FullName} from {path} failed: {exception.GetBaseException().Message}", exception);
+                throw new PluginLoadException(
+                    PluginLoadDiagnosis.ExplainMissingDependency(exception, path)
+                        ?? $"Creating {type.FullName} from {path} failed: {exception.GetBaseException().Message}",
+                    exception);
             }
 
             var version = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
@@ -137,6 +178,7 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
             return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path)
             {
                 SettingsSignature = signature,
+                Build = build,
             };
         }
         catch
@@ -145,6 +187,17 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
             loader.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Why a folder has no plugin assembly, with what it does hold: usually a build that failed or went elsewhere.</summary>
+    private static string DescribeMissingAssembly(string folder)
+    {
+        var name = Path.GetFileName(folder);
+        var dlls = Directory.GetFiles(folder, "*.dll").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var holds = dlls.Count == 0
+            ? "it holds no DLL at all (did the build fail, or write its output elsewhere?)"
+            : $"it holds {string.Join(", ", dlls)}, none named so and not exactly one with a .deps.json";
+        return $"Plugin folder {folder} has no plugin assembly: expected {name}.dll, PluggableNet.Plugins.{name}.dll, or a single DLL; {holds}.";
     }
 
     /// <summary>
@@ -185,7 +238,9 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
             }
             catch (Exception exception) when (exception is InvalidProgramException or BadImageFormatException or TypeLoadException or FileNotFoundException or FileLoadException or MissingMethodException)
             {
-                throw new PluginLoadException($"{path}: {type.FullName}.{method.Name} cannot be compiled: {exception.Message}", exception);
+                throw new PluginLoadException(
+                    PluginLoadDiagnosis.ExplainMissingDependency(exception, path) ?? $"{path}: {type.FullName}.{method.Name} cannot be compiled: {exception.Message}",
+                    exception);
             }
         }
     }
@@ -214,7 +269,9 @@ public sealed class PluginFactory(string pluginsPath, IConfiguration configurati
         }
         catch (Exception exception) when (exception is ReflectionTypeLoadException or TypeLoadException or FileNotFoundException)
         {
-            throw new PluginLoadException($"{path}: its types cannot be loaded: {exception.Message}", exception);
+            throw new PluginLoadException(
+                PluginLoadDiagnosis.ExplainMissingDependency(exception, path) ?? $"{path}: its types cannot be loaded: {exception.Message}",
+                exception);
         }
 
         var candidates = types.Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ILogicPlugin).IsAssignableFrom(t)).ToArray();

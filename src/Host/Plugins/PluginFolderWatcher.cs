@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace PluggableNet.Host.Plugins;
 
 /// <summary>
-/// Watches the active plugin's folder and reports, once a burst of changes has gone quiet, that it may hold a
-/// new version. Every kind of change counts (created, changed, renamed, deleted, any file): a copy raises
+/// Watches the active plugin's folder and reports at once when a complete new folder is renamed into place (the
+/// atomic deploy), and otherwise, once a burst of changes has gone quiet, that it may hold a new version. Every kind of change counts (created, changed, renamed, deleted, any file): a copy raises
 /// <c>Changed</c>, an atomic <c>mv</c> deploy raises <c>Renamed</c> or <c>Created</c>, a clean rebuild <c>Deleted</c> first.
 /// </summary>
 /// <remarks>
@@ -14,11 +14,18 @@ namespace PluggableNet.Host.Plugins;
 /// inotify does not follow symbolic links, so a plugin folder that is a link (<c>Name → releases/1.4</c>) is also
 /// watched where it points: files replaced inside the target swap as they would in a real folder, and flipping
 /// the link (an event on the root) re-resolves it and moves that second watch to the new target.
+/// Dot-prefixed entries of the plugins root are never plugins (a deploy stages <c>.Name.deploying-…</c> and
+/// retires <c>.Name.retired-…</c>): nothing inside them is watched for, and renaming the live folder to such a
+/// name is the first half of a deploy, not a removal.
 /// </remarks>
 public sealed class PluginFolderWatcher : IDisposable
 {
+    /// <summary>How recent staging activity must be for a plugin folder that appears (Created) to count as renamed into place.</summary>
+    private const long DeployActivityWindowMs = 10_000;
+
     private readonly FileSystemWatcher _watcher;
     private readonly Debouncer _debouncer;
+    private readonly Action<PluginFolderChange> _changed;
     private readonly ILogger _logger;
     private readonly string _root;
     private readonly Lock _linkLock = new();
@@ -26,19 +33,29 @@ public sealed class PluginFolderWatcher : IDisposable
     private FileSystemWatcher? _linkWatcher;
     private string? _linkTarget;
     private bool _disposed;
+    private int _burstWrote;
+    private long _deployActivityAt = long.MinValue;
 
     /// <summary>Starts watching <paramref name="pluginsPath"/> for changes to plugin <paramref name="pluginName"/>.</summary>
     /// <param name="pluginsPath">The plugins root (<c>Logic:PluginsPath</c>).</param>
     /// <param name="pluginName">The folder name of the plugin to watch, matched case-insensitively.</param>
     /// <param name="debounce">How long the folder must stay quiet before <paramref name="settled"/> runs.</param>
-    /// <param name="settled">Called with the watched plugin's name once a burst of changes is over.</param>
+    /// <param name="settled">Called with the watched plugin's name once a burst of changes is over, or a new folder was renamed into place.</param>
     /// <param name="logger">Where watcher errors go.</param>
     public PluginFolderWatcher(string pluginsPath, string pluginName, TimeSpan debounce, Action<string> settled, ILogger logger)
+        : this(pluginsPath, pluginName, debounce, change => settled(change.Plugin), logger)
+    {
+    }
+
+    /// <summary>Starts watching, reporting each change with what is known of it (see <see cref="PluginFolderChange"/>).</summary>
+    public PluginFolderWatcher(string pluginsPath, string pluginName, TimeSpan debounce, Action<PluginFolderChange> changed, ILogger logger)
     {
         _root = Path.GetFullPath(pluginsPath);
         _target = pluginName;
         _logger = logger;
-        _debouncer = new Debouncer(debounce, () => settled(Volatile.Read(ref _target)));
+        _changed = changed;
+        _debouncer = new Debouncer(debounce, () =>
+            _changed(new PluginFolderChange(Volatile.Read(ref _target), Replaced: false, Written: Interlocked.Exchange(ref _burstWrote, 0) != 0)));
         _watcher = new FileSystemWatcher(_root)
         {
             IncludeSubdirectories = true,
@@ -66,24 +83,89 @@ public sealed class PluginFolderWatcher : IDisposable
 
     private void OnChanged(object sender, FileSystemEventArgs e)
     {
+        if (IsDeployName(e.FullPath))
+        {
+            Volatile.Write(ref _deployActivityAt, Environment.TickCount64);
+            return;
+        }
+
+        if (e.ChangeType == WatcherChangeTypes.Created && IsPluginFolder(e.FullPath) && Directory.Exists(e.FullPath)
+            && Environment.TickCount64 - Volatile.Read(ref _deployActivityAt) < DeployActivityWindowMs)
+        {
+            // The rename into place of a deploy whose two halves inotify delivered apart (seen as Created): the
+            // staged folder was complete before it was renamed, as in OnRenamed.
+            Replaced();
+            return;
+        }
+
         if (Concerns(e.FullPath))
         {
             FollowLink();
-            _debouncer.Signal();
+            Signal(e.ChangeType);
         }
     }
 
     private void OnRenamed(object sender, RenamedEventArgs e)
     {
-        if (Concerns(e.FullPath) || Concerns(e.OldFullPath))
+        if (IsPluginFolder(e.FullPath) && Directory.Exists(e.FullPath))
+        {
+            // A whole folder renamed into place is complete by construction (the atomic deploy): no quiet period,
+            // no stability check.
+            Replaced();
+        }
+        else if (IsPluginFolder(e.OldFullPath) && Path.GetFileName(e.FullPath).StartsWith('.'))
+        {
+            Volatile.Write(ref _deployActivityAt, Environment.TickCount64);
+            // The live folder retired under a dot name: its successor is renamed in next. Until then the version
+            // loaded keeps serving, as it would anyway.
+        }
+        else if (Concerns(e.FullPath) || Concerns(e.OldFullPath))
         {
             FollowLink();
-            _debouncer.Signal();
+            Signal(WatcherChangeTypes.Renamed);
         }
     }
 
+    /// <summary>A complete folder is in place: load it now; whatever was pending is covered by this load.</summary>
+    private void Replaced()
+    {
+        FollowLink();
+        _debouncer.Cancel();
+        Interlocked.Exchange(ref _burstWrote, 0);
+        _changed(new PluginFolderChange(Volatile.Read(ref _target), Replaced: true, Written: false));
+    }
+
+    /// <summary>Whether <paramref name="path"/> lies in the deploy contract's staging or retired folder of the target plugin.</summary>
+    private bool IsDeployName(string path)
+    {
+        var relative = Path.GetRelativePath(_root, path);
+        var separator = relative.IndexOfAny(['/', '\\']);
+        var top = separator < 0 ? relative : relative[..separator];
+        var name = Volatile.Read(ref _target);
+        return top.StartsWith($".{name}.deploying-", StringComparison.OrdinalIgnoreCase) || top.StartsWith($".{name}.retired-", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <summary>Every change inside a symlinked plugin's target concerns the plugin.</summary>
-    private void OnLinkTargetChanged(object sender, FileSystemEventArgs e) => _debouncer.Signal();
+    private void OnLinkTargetChanged(object sender, FileSystemEventArgs e) => Signal(e.ChangeType);
+
+    /// <summary>
+    /// (Re)starts the quiet period. A burst of renames, creations and deletions only (files moved in whole) needs
+    /// no stability check; one with a write (a copy, an editor saving in place) does.
+    /// </summary>
+    private void Signal(WatcherChangeTypes change)
+    {
+        if (change == WatcherChangeTypes.Changed)
+        {
+            Volatile.Write(ref _burstWrote, 1);
+        }
+
+        _debouncer.Signal();
+    }
+
+    /// <summary>Whether <paramref name="path"/> is the target plugin's folder itself (top level of the root).</summary>
+    private bool IsPluginFolder(string path) =>
+        string.Equals(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(path)), _root, StringComparison.Ordinal)
+        && string.Equals(Path.GetFileName(Path.TrimEndingDirectorySeparator(path)), Volatile.Read(ref _target), StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Resolves the plugin folder; if it is a link, watches its final target (and nothing when it is not).</summary>
     private void FollowLink()
@@ -166,7 +248,7 @@ public sealed class PluginFolderWatcher : IDisposable
     {
         // An overflowed event buffer loses events; assume ours was among them and let the stability check decide.
         _logger.LogWarning("Watching {PluginsPath} failed: {Error}; checking plugin {Plugin} for changes", _root, e.GetException().Message, PluginName);
-        _debouncer.Signal();
+        Signal(WatcherChangeTypes.Changed);
     }
 
     /// <summary>Whether <paramref name="path"/> is the target plugin's folder or lies inside it.</summary>

@@ -46,6 +46,12 @@ public sealed class PluginGeneration : IAsyncDisposable
     /// <summary>A weak handle on the collectible load context, to prove it was collected after unload.</summary>
     public WeakReference LoadContext { get; }
 
+    /// <summary>Which build this is: "built 2026-12-01 12:00:01Z, sha256 1a2b3c4d" (rebuilds seldom change the version).</summary>
+    public string Build { get; init; } = string.Empty;
+
+    /// <summary>Libraries this generation used that keep per-type caches, known to pin a plugin: named when it does not unload.</summary>
+    internal IReadOnlyList<string> CachingLibraries { get; private set; } = [];
+
     /// <summary>The <c>Plugins:&lt;Name&gt;</c> settings this generation was built with, to detect a changed section.</summary>
     internal string SettingsSignature { get; init; } = string.Empty;
 
@@ -102,10 +108,34 @@ public sealed class PluginGeneration : IAsyncDisposable
             await services.DisposeAsync().ConfigureAwait(false);
         }
 
-        Interlocked.Exchange(ref _loader, null)?.Dispose();
+        var loader = Interlocked.Exchange(ref _loader, null);
+        if (loader is not null)
+        {
+            ForgetInSharedCaches();
+            loader.Dispose();
+        }
     }
 
     public override string ToString() => $"{Name} {Version} (generation {Number})";
+
+    /// <summary>"Shout 1.0.0 (generation 3, built 2026-12-01 12:00:01Z, sha256 1a2b3c4d)": for messages that must say which build.</summary>
+    public string Describe() => Build.Length == 0 ? ToString() : $"{Name} {Version} (generation {Number}, {Build})";
+
+    /// <summary>
+    /// Once nothing runs its code: clears shared caches of its types, and remembers which caching libraries it
+    /// used, for the warning if it stays loaded. A separate frame, so no reference to the context outlives it.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ForgetInSharedCaches()
+    {
+        if (LoadContext.Target is not AssemblyLoadContext context)
+        {
+            return;
+        }
+
+        CachingLibraries = UnloadCauses.CachingLibrariesUsedBy(context);
+        SharedCaches.Forget(context);
+    }
 
     /// <summary>Stands in for a disposed plugin so no reference into its load context survives.</summary>
     private sealed class DisposedPlugin : ILogicPlugin

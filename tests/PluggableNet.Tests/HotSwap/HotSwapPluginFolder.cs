@@ -29,6 +29,33 @@ internal sealed class HotSwapPluginFolder : IDisposable
         File.Move(staging, DllPath, overwrite: true);
     }
 
+    /// <summary>
+    /// The deploy contract of PluggableNet.Abstractions' build logic: the whole plugin copied into a dot-prefixed
+    /// staging folder, the live folder renamed to a dot-prefixed retired name, the staged one renamed into place, the
+    /// retired one deleted. <paramref name="betweenRenames"/> runs while the live folder is absent.
+    /// </summary>
+    public async Task DeployFolderAsync(byte[] dll, Func<Task>? betweenRenames = null)
+    {
+        var unique = Guid.NewGuid().ToString("N");
+        var staging = Path.Combine(PluginsPath, $".{HotSwapPlugins.Name}.deploying-{unique}");
+        var retired = Path.Combine(PluginsPath, $".{HotSwapPlugins.Name}.retired-{unique}");
+        Directory.CreateDirectory(staging);
+        foreach (var file in Directory.GetFiles(Folder))
+        {
+            File.Copy(file, Path.Combine(staging, Path.GetFileName(file)));
+        }
+
+        File.WriteAllBytes(Path.Combine(staging, HotSwapPlugins.Name + ".dll"), dll);
+        Directory.Move(Folder, retired);
+        if (betweenRenames is not null)
+        {
+            await betweenRenames();
+        }
+
+        Directory.Move(staging, Folder);
+        Directory.Delete(retired, recursive: true);
+    }
+
     /// <summary>Settings that point a test server at this plugins root and plugin.</summary>
     public (string Key, string Value)[] Settings(params (string Key, string Value)[] more) =>
     [

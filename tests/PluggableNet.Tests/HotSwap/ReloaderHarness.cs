@@ -32,11 +32,11 @@ internal sealed class ReloaderHarness : IAsyncDisposable
 
     public PluginReloader Reloader { get; }
 
-    public static ReloaderHarness Start(TestServer server, IConfiguration? configuration = null)
+    public static ReloaderHarness Start(TestServer server, IConfiguration? configuration = null, PluginReloadTimings? timings = null)
     {
         var logger = new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Debug).WriteTo.Sink(server.Log).CreateLogger();
         var loggerFactory = new SerilogLoggerFactory(logger, dispose: true);
-        var reloader = new PluginReloader(server.Server, configuration ?? server.Configuration, loggerFactory, Fast);
+        var reloader = new PluginReloader(server.Server, configuration ?? server.Configuration, loggerFactory, timings ?? Fast);
         reloader.Start();
         return new ReloaderHarness(reloader, loggerFactory);
     }

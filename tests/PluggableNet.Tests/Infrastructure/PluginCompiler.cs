@@ -23,16 +23,25 @@ internal static class PluginCompiler
     /// PluggableNet.Abstractions (to build against a fake, incompatible one); <paramref name="withContract"/> false
     /// builds a plain library that references no contract at all.
     /// </summary>
-    public static byte[] Compile(string assemblyName, string source, string version = "1.0.0", MetadataReference? contract = null, bool withContract = true)
+    /// <paramref name="references"/> are added (a plugin's own dependencies, such as Newtonsoft.Json);
+    /// <paramref name="attributes"/> are more assembly attributes (a target framework, an assembly version).
+    public static byte[] Compile(
+        string assemblyName,
+        string source,
+        string version = "1.0.0",
+        MetadataReference? contract = null,
+        bool withContract = true,
+        IEnumerable<MetadataReference>? references = null,
+        string attributes = "")
     {
-        var attributes = $"[assembly: System.Reflection.AssemblyInformationalVersion(\"{version}\")]";
-        IEnumerable<MetadataReference> references = s_framework.Value;
+        var assemblyAttributes = $"[assembly: System.Reflection.AssemblyInformationalVersion(\"{version}\")]{attributes}";
+        IEnumerable<MetadataReference> all = s_framework.Value.Concat(references ?? []);
         if (withContract)
         {
-            references = references.Append(contract ?? s_contract.Value);
+            all = all.Append(contract ?? s_contract.Value);
         }
 
-        return Emit(assemblyName, [attributes, source], references);
+        return Emit(assemblyName, [assemblyAttributes, source], all);
     }
 
     /// <summary>
@@ -77,6 +86,13 @@ internal static class PluginCompiler
         var attributes = $"[assembly: System.Reflection.AssemblyVersion(\"{version}\")]";
         return MetadataReference.CreateFromImage(Emit("PluggableNet.Abstractions", [attributes, Source], s_framework.Value));
     }
+
+    /// <summary>Newtonsoft.Json as restored for the tests (in their output folder, never loaded by them): a plugin's own dependency.</summary>
+    public static string NewtonsoftDll => Path.Combine(AppContext.BaseDirectory, "Newtonsoft.Json.dll");
+
+    /// <summary>A plain library (no contract) named <paramref name="assemblyName"/>, for a plugin to depend on.</summary>
+    public static byte[] CompileLibrary(string assemblyName, string source, string attributes = "") =>
+        Emit(assemblyName, [attributes, source], s_framework.Value);
 
     /// <summary>Compiles <paramref name="sources"/> (one syntax tree each, so assembly attributes stay apart from file-scoped namespaces).</summary>
     private static byte[] Emit(string assemblyName, string[] sources, IEnumerable<MetadataReference> references)

@@ -1,0 +1,14 @@
+using PluggableNet.Host.Plugins;
+
+namespace PluggableNet.Tests.Plugins;
+
+public sealed class PluginPreflightTests
+{
+    [Theory]
+    [InlineData(".NETCoreApp,Version=v10.0", "10.0")]
+    [InlineData(".NETCoreApp,Version=v8.0", "8.0")]
+    [InlineData(".NETStandard,Version=v2.0", null)]
+    [InlineData("garbage", null)]
+    public void TheTargetFrameworkNameGivesTheNetVersion(string framework, string? expected) =>
+        Assert.Equal(expected is null ? null : Version.Parse(expected), PluginPreflight.ParseNetCoreVersion(framework));
+}
