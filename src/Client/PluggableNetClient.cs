@@ -255,7 +255,7 @@ public sealed class PluggableNetClient : IAsyncDisposable
             }
         }
 
-        _ = DispatchSlowAsync(request, avoid, waitForEndpoint);
+        _ = DispatchSlowAsync(request, endpoint, avoid, waitForEndpoint);
     }
 
     private void OpenInBackground(EndpointState endpoint, int slot) =>
@@ -265,15 +265,17 @@ public sealed class PluggableNetClient : IAsyncDisposable
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
-    private async Task DispatchSlowAsync(PendingRequest request, EndpointState? avoid, bool waitForEndpoint)
+    /// <summary>Connects where needed; tries <paramref name="first"/> (the fast path's choice) first, then every other endpoint once.</summary>
+    private async Task DispatchSlowAsync(PendingRequest request, EndpointState? first, EndpointState? avoid, bool waitForEndpoint)
     {
         Exception? lastError = null;
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
         {
             ulong tried = 0;
-            EndpointState? endpoint;
-            while ((endpoint = PickEndpoint(tried, avoid)) is not null)
+            var endpoint = first ?? PickEndpoint(tried, avoid);
+            first = null;
+            for (; endpoint is not null; endpoint = PickEndpoint(tried, avoid))
             {
                 if (request.IsCompleted)
                 {
