@@ -90,7 +90,7 @@ internal static class SendCommand
     /// </summary>
     public static bool RejectsUsage(ParseResult parseResult)
     {
-        if (parseResult.Errors.Count == 0 || parseResult.CommandResult.Command.Name != Name)
+        if (parseResult.CommandResult.Command.Name != Name || (parseResult.Errors.Count == 0 && parseResult.UnmatchedTokens.Count == 0))
         {
             return false;
         }
@@ -98,6 +98,12 @@ internal static class SendCommand
         foreach (var error in parseResult.Errors)
         {
             Console.Error.WriteLine(error.Message);
+        }
+
+        // The root lets unknown tokens through as configuration overrides; send has none, so they are mistakes.
+        foreach (var token in parseResult.UnmatchedTokens)
+        {
+            Console.Error.WriteLine($"Unrecognized option or argument '{token}'.");
         }
 
         Console.Error.WriteLine("See 'send --help'.");
