@@ -111,4 +111,20 @@ public sealed class TimeoutAndCancellationTests
         Assert.True(cancelledCount > 0, "some requests were cancelled before their answer");
         Assert.Equal("olleh", await client.SendStringAsync("hello"));
     }
+
+    [Fact]
+    public async Task DisposingTheClientFailsTheRequestsStillWaiting()
+    {
+        await using var server = HardeningPlugins.Start("Sockets", HardeningPlugins.Slow, ("Limits:ProcessTimeout", "3"));
+        var client = new PluggableNetClient(ClientHosts.Options(server.EndPoint));
+        Assert.Equal("mraw", await client.SendStringAsync("warm"));
+        var waiting = client.SendStringAsync("hang").AsTask();
+
+        await client.DisposeAsync();
+
+        var failure = await Assert.ThrowsAsync<PluggableNetConnectionException>(() => waiting);
+        Assert.Contains("disposed", failure.Message, StringComparison.Ordinal);
+        Assert.True(failure.MayHaveBeenProcessed);
+        Assert.Throws<ObjectDisposedException>(() => client.SendAsync("late"u8.ToArray()));
+    }
 }
