@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using PluggableNet.Client;
 using PluggableNet.Tests.Infrastructure;
 using PluggableNet.Tests.Service;
+using Xunit.Abstractions;
 
 namespace PluggableNet.Tests.Client;
 
@@ -12,7 +13,7 @@ namespace PluggableNet.Tests.Client;
 /// retrying clients nothing and plain clients only the requests in flight on it, each with a clear exception; a host
 /// stopped with SIGTERM (drain) costs nobody anything. Real host processes, real signals.
 /// </summary>
-public sealed class EndpointFailoverTests
+public sealed class EndpointFailoverTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task UnreachableEndpointIsLeftOutAndTriedAgainLater()
@@ -72,6 +73,8 @@ public sealed class EndpointFailoverTests
         await stop.CancelAsync();
         await Task.WhenAll(retryingLoad.Completion, plainLoad.Completion).WaitAsync(TimeSpan.FromSeconds(30));
 
+        output.WriteLine($"retrying client: {retryingLoad.Answered} answered, {retryingLoad.Failures.Count} failed, {retryingClient.Counters}");
+        output.WriteLine($"plain client: {plainLoad.Answered} answered, {plainLoad.Failures.Count} failed, {plainClient.Counters}");
         Assert.Empty(retryingLoad.Failures);
 
         // At most one request in flight per caller when the host died, each failing with the clear exception.
@@ -98,6 +101,7 @@ public sealed class EndpointFailoverTests
         await stop.CancelAsync();
         await load.Completion.WaitAsync(TimeSpan.FromSeconds(30));
 
+        output.WriteLine($"{load.Answered} answered, {load.Failures.Count} failed, {client.Counters}; host: {exit.All.Split('\n').LastOrDefault(l => l.Contains("Stopped", StringComparison.Ordinal))}");
         Assert.Equal(0, exit.ExitCode);
         Assert.Contains("0 cut at the deadline", exit.All, StringComparison.Ordinal);
         Assert.Empty(load.Failures);

@@ -33,6 +33,7 @@ public sealed class TimeoutAndCancellationTests
         // The slow answer ("1") arrives first and is dropped; the request behind it gets its own.
         Assert.Equal("dniheb", await behind);
         Assert.Equal("retfa", await client.SendStringAsync("after"));
+        Assert.Equal(1, client.Counters.Timeouts);
     }
 
     [Fact]
