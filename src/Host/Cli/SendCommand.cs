@@ -197,7 +197,7 @@ internal static class SendCommand
             latencies.Sort();
             Console.Out.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"requests {done}, answered {_answered}, failed {_failed}, {done / elapsed.TotalSeconds:F0} req/s, p50 {Milliseconds(latencies, 0.50):F3} ms, p99 {Milliseconds(latencies, 0.99):F3} ms, {elapsed.TotalSeconds:F2} s"));
+                $"requests {done}, answered {_answered}, failed {_failed}, {done / elapsed.TotalSeconds:F0} req/s, p50 {Milliseconds(latencies, 0.50):F3} ms, p99 {Milliseconds(latencies, 0.99):F3} ms, {elapsed.TotalSeconds:F2} s, resent {client.Counters.Resent}, retried {client.Counters.Retried}"));
             if (_firstFailure is not null)
             {
                 await Console.Error.WriteLineAsync($"send: first failure: {_firstFailure}").ConfigureAwait(false);

@@ -42,7 +42,7 @@ public sealed class SendVerbTests
         var result = await HostProcess.RunAsync(["send", Address(server), "sleep:20", "--count", "200", "--concurrency", "2"], TimeSpan.FromSeconds(60));
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Matches(@"^requests 200, answered 200, failed 0, \d+ req/s, p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, \d+\.\d{2} s\n$", result.Output);
+        Assert.Matches(@"^requests 200, answered 200, failed 0, \d+ req/s, p50 \d+\.\d{3} ms, p99 \d+\.\d{3} ms, \d+\.\d{2} s, resent 0, retried 0\n$", result.Output);
         Assert.Matches(@"sent \d+/200, 0 failed, \d+ req/s", result.Error);
         Assert.True(server.Server.Status().Requests >= 200);
     }
