@@ -127,10 +127,10 @@ internal sealed class ClientConnection
             var anyWaiting = false;
             foreach (var request in _inFlight)
             {
-                if (now >= request.Deadline && !request.IsCompleted)
+                if (now >= request.Deadline && !request.IsCompleted
+                    && request.TrySetException(new TimeoutException($"No answer from {Endpoint.Name} within {request.Timeout}; the request may have been processed. Its answer, if it comes, is dropped.")))
                 {
-                    request.TrySetException(new TimeoutException(
-                        $"No answer from {Endpoint.Name} within {request.Timeout}; the request may have been processed. Its answer, if it comes, is dropped."));
+                    _owner.CountTimeout();
                 }
 
                 anyWaiting |= !request.IsCompleted;

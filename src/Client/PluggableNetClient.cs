@@ -40,6 +40,10 @@ public sealed class PluggableNetClient : IAsyncDisposable
     private readonly CancellationTokenSource _disposing = new();
     private readonly Timer _scanTimer;
     private uint _next;
+    private long _resent;
+    private long _retried;
+    private long _connectionFailures;
+    private long _timeouts;
     private int _scanning;
     private volatile bool _disposed;
 
@@ -68,6 +72,13 @@ public sealed class PluggableNetClient : IAsyncDisposable
         : this(WithEndpoint(endpoint), logger)
     {
     }
+
+    /// <summary>What the client has done so far: requests resent, retried, failed.</summary>
+    public ClientCounters Counters => new(
+        Interlocked.Read(ref _resent),
+        Interlocked.Read(ref _retried),
+        Interlocked.Read(ref _connectionFailures),
+        Interlocked.Read(ref _timeouts));
 
     /// <summary>The largest request payload the framing can express (99,999 bytes with 5 ASCII digits).</summary>
     public int MaxRequestBytes => _header.MaxRequestBytes;
@@ -199,18 +210,21 @@ public sealed class PluggableNetClient : IAsyncDisposable
                 }
                 else
                 {
+                    Interlocked.Increment(ref _resent);
                     Dispatch(request, endpoint, waitForEndpoint: true);
                 }
             }
             else if (request.EndOffset > sent)
             {
                 // Never sent whole, so never processed: safe to send again whatever it does.
+                Interlocked.Increment(ref _resent);
                 Dispatch(request, endpoint, waitForEndpoint: false);
             }
             else if (request.Idempotent && !request.Retried)
             {
                 request.Retried = true;
                 request.MayHaveBeenProcessed = true;
+                Interlocked.Increment(ref _retried);
                 Dispatch(request, endpoint, waitForEndpoint: false);
             }
             else
@@ -227,9 +241,15 @@ public sealed class PluggableNetClient : IAsyncDisposable
         return options;
     }
 
-    private static void Fail(PendingRequest request, string message, bool mayHaveBeenProcessed, EndPoint? endpoint, Exception? error)
+    internal void CountTimeout() => Interlocked.Increment(ref _timeouts);
+
+    private void Fail(PendingRequest request, string message, bool mayHaveBeenProcessed, EndPoint? endpoint, Exception? error)
     {
-        request.TrySetException(new PluggableNetConnectionException(message, mayHaveBeenProcessed || request.MayHaveBeenProcessed, endpoint, error));
+        if (request.TrySetException(new PluggableNetConnectionException(message, mayHaveBeenProcessed || request.MayHaveBeenProcessed, endpoint, error)))
+        {
+            Interlocked.Increment(ref _connectionFailures);
+        }
+
         request.ReleaseTransport();
     }
 
@@ -255,7 +275,7 @@ public sealed class PluggableNetClient : IAsyncDisposable
             }
         }
 
-        _ = DispatchSlowAsync(request, avoid, waitForEndpoint);
+        _ = DispatchSlowAsync(request, endpoint, avoid, waitForEndpoint);
     }
 
     private void OpenInBackground(EndpointState endpoint, int slot) =>
@@ -265,15 +285,17 @@ public sealed class PluggableNetClient : IAsyncDisposable
             TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
-    private async Task DispatchSlowAsync(PendingRequest request, EndpointState? avoid, bool waitForEndpoint)
+    /// <summary>Connects where needed; tries <paramref name="first"/> (the fast path's choice) first, then every other endpoint once.</summary>
+    private async Task DispatchSlowAsync(PendingRequest request, EndpointState? first, EndpointState? avoid, bool waitForEndpoint)
     {
         Exception? lastError = null;
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
         {
             ulong tried = 0;
-            EndpointState? endpoint;
-            while ((endpoint = PickEndpoint(tried, avoid)) is not null)
+            var endpoint = first ?? PickEndpoint(tried, avoid);
+            first = null;
+            for (; endpoint is not null; endpoint = PickEndpoint(tried, avoid))
             {
                 if (request.IsCompleted)
                 {
@@ -307,7 +329,11 @@ public sealed class PluggableNetClient : IAsyncDisposable
                     }
                     catch (TimeoutException)
                     {
-                        request.TrySetException(new TimeoutException($"No connection to {endpoint.Name} within the request's timeout {request.Timeout}; the request was not sent."));
+                        if (request.TrySetException(new TimeoutException($"No connection to {endpoint.Name} within the request's timeout {request.Timeout}; the request was not sent.")))
+                        {
+                            CountTimeout();
+                        }
+
                         request.ReleaseTransport();
                         return;
                     }

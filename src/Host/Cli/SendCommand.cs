@@ -90,7 +90,7 @@ internal static class SendCommand
     /// </summary>
     public static bool RejectsUsage(ParseResult parseResult)
     {
-        if (parseResult.Errors.Count == 0 || parseResult.CommandResult.Command.Name != Name)
+        if (parseResult.CommandResult.Command.Name != Name || (parseResult.Errors.Count == 0 && parseResult.UnmatchedTokens.Count == 0))
         {
             return false;
         }
@@ -98,6 +98,12 @@ internal static class SendCommand
         foreach (var error in parseResult.Errors)
         {
             Console.Error.WriteLine(error.Message);
+        }
+
+        // The root lets unknown tokens through as configuration overrides; send has none, so they are mistakes.
+        foreach (var token in parseResult.UnmatchedTokens)
+        {
+            Console.Error.WriteLine($"Unrecognized option or argument '{token}'.");
         }
 
         Console.Error.WriteLine("See 'send --help'.");
@@ -191,7 +197,7 @@ internal static class SendCommand
             latencies.Sort();
             Console.Out.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"requests {done}, answered {_answered}, failed {_failed}, {done / elapsed.TotalSeconds:F0} req/s, p50 {Milliseconds(latencies, 0.50):F3} ms, p99 {Milliseconds(latencies, 0.99):F3} ms, {elapsed.TotalSeconds:F2} s"));
+                $"requests {done}, answered {_answered}, failed {_failed}, {done / elapsed.TotalSeconds:F0} req/s, p50 {Milliseconds(latencies, 0.50):F3} ms, p99 {Milliseconds(latencies, 0.99):F3} ms, {elapsed.TotalSeconds:F2} s, resent {client.Counters.Resent}, retried {client.Counters.Retried}"));
             if (_firstFailure is not null)
             {
                 await Console.Error.WriteLineAsync($"send: first failure: {_firstFailure}").ConfigureAwait(false);

@@ -97,6 +97,7 @@ public sealed class ConnectionFailureTests
         Assert.Equal(2, a.Requests + b.Requests);
         Assert.Equal(1, a.Requests);
         Assert.Equal(1, b.Requests);
+        Assert.Equal(new ClientCounters(Resent: 0, Retried: 1, ConnectionFailures: 1, Timeouts: 0), client.Counters);
     }
 
     [Fact]

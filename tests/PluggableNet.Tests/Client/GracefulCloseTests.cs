@@ -43,6 +43,7 @@ public sealed class GracefulCloseTests
         Assert.Equal("dnoces", await second);
         Assert.Equal(2, peer.Accepted);
         Assert.Equal(3, peer.Requests);
+        Assert.Equal(new ClientCounters(Resent: 1, Retried: 0, ConnectionFailures: 0, Timeouts: 0), client.Counters);
         Assert.True(log.Log.Contains("closed by the server at a frame boundary; 1 unanswered request(s) resent"), string.Join(Environment.NewLine, log.Log.Messages()));
     }
 

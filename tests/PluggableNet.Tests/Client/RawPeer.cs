@@ -17,7 +17,7 @@ namespace PluggableNet.Tests.Client;
 /// </summary>
 internal sealed class RawPeer : IAsyncDisposable
 {
-    private readonly Socket _listener = new(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+    private readonly Socket _listener;
     private readonly Func<Socket, int, Task> _handler;
     private readonly ConcurrentBag<Task> _connections = [];
     private readonly ConcurrentBag<Socket> _sockets = [];
@@ -25,10 +25,16 @@ internal sealed class RawPeer : IAsyncDisposable
     private int _accepted;
     private int _requests;
 
-    public RawPeer(Func<Socket, int, Task> handler)
+    /// <summary>Listens on <paramref name="bound"/> (a socket already bound, so its port was known before), or a new free port.</summary>
+    public RawPeer(Func<Socket, int, Task> handler, Socket? bound = null)
     {
         _handler = handler;
-        _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _listener = bound ?? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        if (bound is null)
+        {
+            _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        }
+
         _listener.Listen(64);
         _acceptLoop = AcceptAsync();
     }

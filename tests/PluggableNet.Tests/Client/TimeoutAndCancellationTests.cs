@@ -33,6 +33,7 @@ public sealed class TimeoutAndCancellationTests
         // The slow answer ("1") arrives first and is dropped; the request behind it gets its own.
         Assert.Equal("dniheb", await behind);
         Assert.Equal("retfa", await client.SendStringAsync("after"));
+        Assert.Equal(1, client.Counters.Timeouts);
     }
 
     [Fact]
@@ -110,5 +111,21 @@ public sealed class TimeoutAndCancellationTests
 
         Assert.True(cancelledCount > 0, "some requests were cancelled before their answer");
         Assert.Equal("olleh", await client.SendStringAsync("hello"));
+    }
+
+    [Fact]
+    public async Task DisposingTheClientFailsTheRequestsStillWaiting()
+    {
+        await using var server = HardeningPlugins.Start("Sockets", HardeningPlugins.Slow, ("Limits:ProcessTimeout", "3"));
+        var client = new PluggableNetClient(ClientHosts.Options(server.EndPoint));
+        Assert.Equal("mraw", await client.SendStringAsync("warm"));
+        var waiting = client.SendStringAsync("hang").AsTask();
+
+        await client.DisposeAsync();
+
+        var failure = await Assert.ThrowsAsync<PluggableNetConnectionException>(() => waiting);
+        Assert.Contains("disposed", failure.Message, StringComparison.Ordinal);
+        Assert.True(failure.MayHaveBeenProcessed);
+        Assert.Throws<ObjectDisposedException>(() => client.SendAsync("late"u8.ToArray()));
     }
 }
