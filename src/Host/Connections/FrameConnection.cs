@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Diagnostics;
@@ -33,6 +34,7 @@ internal sealed partial class FrameConnection
     private bool _receivedAny;
     private bool _inputEnded;
     private bool _waitingForOffloadSlot;
+    private bool _readPaused;
     private OffloadedRequest? _offload;
     private ConnectionState _loggedState;
 
@@ -46,11 +48,15 @@ internal sealed partial class FrameConnection
         _deadlines = new ConnectionDeadlines(now);
         Id = context.NextConnectionId();
         Peer = peer;
+        OpenedAt = Stopwatch.GetTimestamp();
     }
 
     public long Id { get; }
 
     public EndPoint? Peer { get; }
+
+    /// <summary>When the state machine was created (a <see cref="Stopwatch"/> timestamp), for <c>pluggablenet.connection.duration</c>.</summary>
+    public long OpenedAt { get; }
 
     /// <summary>Requests answered (or failed) on this connection.</summary>
     public long Requests { get; private set; }
@@ -124,6 +130,7 @@ internal sealed partial class FrameConnection
     public void OnReceived(int count, PluginGeneration generation, long now)
     {
         _input.Advance(count);
+        _context.Metrics.Received(count);
         _receivedAny = true;
         Pump(generation, now);
     }
@@ -145,7 +152,14 @@ internal sealed partial class FrameConnection
     public void OnSent(int count, PluginGeneration generation, long now)
     {
         _output.Consume(count);
+        _context.Metrics.Sent(count);
         _deadlines.WriteProgressed(now);
+        if (_readPaused && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
         if (_output.Length == 0 && !_input.IsEmpty && CloseReason == CloseReason.None && _offload is null)
         {
             Pump(generation, now);
@@ -167,6 +181,12 @@ internal sealed partial class FrameConnection
         _offload = null;
         if (CloseReason == CloseReason.None)
         {
+            var histogram = _context.Meter.RequestDuration;
+            if (histogram.Enabled)
+            {
+                histogram.Record(Stopwatch.GetElapsedTime(offload.StartedAt).TotalSeconds, offload.Generation.Counters.OffloadedTags);
+            }
+
             if (offload.Task.IsCompletedSuccessfully)
             {
                 var headerAt = _output.Reserve(_codec.HeaderLength);
@@ -180,6 +200,7 @@ internal sealed partial class FrameConnection
 
             Requests++;
             _unreportedRequests++;
+            offload.Generation.Counters.RequestCounter.Add(1);
             _deadlines.RequestAnswered(now);
         }
 
@@ -247,6 +268,18 @@ internal sealed partial class FrameConnection
         {
             _offload = null;
             offload.Abandon();
+        }
+
+        if (_readPaused)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
+        if (_waitingForOffloadSlot)
+        {
+            _waitingForOffloadSlot = false;
+            _context.Metrics.OffloadSlotWaitEnded();
         }
 
         _input.Release();

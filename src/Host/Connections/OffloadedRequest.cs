@@ -17,6 +17,7 @@ internal sealed class OffloadedRequest
     private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload)
     {
         _gate = gate;
+        StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
         _lease = PluginLease.Pin(generation);
@@ -30,6 +31,9 @@ internal sealed class OffloadedRequest
     }
 
     public Task Task { get; }
+
+    /// <summary>When the request was handed to the thread pool, for <c>pluggablenet.request.duration</c>.</summary>
+    public long StartedAt { get; }
 
     /// <summary>The plugin's answer payload; valid once <see cref="Task"/> completed successfully.</summary>
     public ArrayBufferWriter<byte> Answer { get; } = new();
