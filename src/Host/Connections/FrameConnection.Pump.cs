@@ -21,6 +21,7 @@ internal sealed partial class FrameConnection
         }
 
         var inline = 0;
+        var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes)
         {
             var buffered = _input.Data;
@@ -61,7 +62,15 @@ internal sealed partial class FrameConnection
             }
             else
             {
-                ProcessInline(generation, payload);
+                // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
+                // cost more than a small plugin call (README, Observability).
+                var timed = timing && --_untilTimed <= 0;
+                if (timed)
+                {
+                    _untilTimed = InlineTimingInterval;
+                }
+
+                ProcessInline(generation, payload, timed);
                 inline++;
                 Requests++;
                 _unreportedRequests++;
@@ -119,11 +128,11 @@ internal sealed partial class FrameConnection
         LogStateChange();
     }
 
-    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload)
+    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timed)
     {
         var headerAt = _output.Reserve(_codec.HeaderLength);
         var histogram = _context.Meter.RequestDuration;
-        var started = histogram.Enabled ? Stopwatch.GetTimestamp() : 0;
+        var started = timed ? Stopwatch.GetTimestamp() : 0;
         try
         {
             generation.Plugin.Process(payload, _output);

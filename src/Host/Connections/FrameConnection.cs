@@ -21,6 +21,9 @@ namespace PluggableNet.Host.Connections;
 /// </remarks>
 internal sealed partial class FrameConnection
 {
+    /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
+    internal const int InlineTimingInterval = 16;
+
     private readonly ConnectionContext _context;
     private readonly FrameCodec _codec;
     private readonly ConnectionLimits _limits;
@@ -35,6 +38,9 @@ internal sealed partial class FrameConnection
     private bool _inputEnded;
     private bool _waitingForOffloadSlot;
     private bool _readPaused;
+
+    // Inline requests left before the next one is timed for pluggablenet.request.duration; the first one is.
+    private int _untilTimed;
     private OffloadedRequest? _offload;
     private ConnectionState _loggedState;
 
