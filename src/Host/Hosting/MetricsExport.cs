@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
@@ -17,11 +18,16 @@ internal static class MetricsExport
 
     public static void AddMetricsExport(this IServiceCollection services, ObservabilitySettings settings)
     {
-        if (!settings.ExportsMetrics)
+        if (settings.ExportsMetrics)
         {
-            return;
+            AddOpenTelemetry(services, settings);
         }
+    }
 
+    // Apart, so that with export off the OpenTelemetry SDK's assemblies are never loaded (the JIT loads what a method names).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddOpenTelemetry(IServiceCollection services, ObservabilitySettings settings)
+    {
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("PluggableNet.Host", serviceVersion: typeof(MetricsExport).Assembly.GetName().Version?.ToString(3)))
             .WithMetrics(metrics =>

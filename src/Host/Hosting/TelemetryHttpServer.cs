@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -20,17 +21,19 @@ namespace PluggableNet.Host.Hosting;
 internal sealed class TelemetryHttpServer(HostSettings settings, ServerHostedService server, ILoggerFactory loggerFactory, MeterProvider? meterProvider = null) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("PluggableNet.Telemetry");
-    private WebApplication? _app;
+    // An IHost, not a WebApplication: with both endpoints off, ASP.NET Core's assemblies are never loaded.
+    private IHost? _app;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         var observability = settings.Observability;
         HttpEndPoint[] endPoints = [.. new[] { observability.HealthEndpoint, observability.PrometheusEndpoint }.OfType<HttpEndPoint>()];
-        if (endPoints.Length == 0)
-        {
-            return;
-        }
+        return endPoints.Length == 0 ? Task.CompletedTask : StartKestrelAsync(observability, endPoints, cancellationToken);
+    }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task StartKestrelAsync(ObservabilitySettings observability, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
+    {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "PluggableNet.Telemetry" });
         builder.Services.AddSingleton(loggerFactory);
         // The host process owns SIGTERM; this listener must outlive the drain, not stop on the signal by itself.
@@ -81,9 +84,9 @@ internal sealed class TelemetryHttpServer(HostSettings settings, ServerHostedSer
 
     public async ValueTask DisposeAsync()
     {
-        if (_app is not null)
+        if (_app is IAsyncDisposable app)
         {
-            await _app.DisposeAsync().ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
         }
     }
 

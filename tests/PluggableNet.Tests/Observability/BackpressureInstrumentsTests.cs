@@ -37,7 +37,8 @@ public sealed class BackpressureInstrumentsTests
 
         await Wait.UntilAsync(() => capture.ObserveOne("pluggablenet.backpressure.paused_connections") == 1, TimeSpan.FromSeconds(20), "the connection to be paused");
         Assert.True(capture.ObserveOne("pluggablenet.backpressure.pauses") >= 1);
-        Assert.Equal(1, server.Server.Status().PausedConnections);
+        // (The pause may lift and return between two reads as the kernel takes a little more; the count only grows.)
+        Assert.True(server.Server.Status().BackpressurePauses >= 1);
 
         for (var i = 0; i < Frames; i++)
         {
