@@ -73,8 +73,9 @@ internal sealed class BenchmarkSession
     {
         "epoll" => ServerDefinition.Host("epoll", "Epoll", _options.HostDll),
         "sockets" => ServerDefinition.Host("sockets", "Sockets", _options.HostDll),
+        "epoll+metrics" => ServerDefinition.HostWithMetrics(_options.HostDll),
         ServerDefinition.KestrelName => ServerDefinition.Kestrel(_options.KestrelDll),
-        _ => throw new ArgumentException($"Unknown server '{name}': use epoll, sockets or kestrel."),
+        _ => throw new ArgumentException($"Unknown server '{name}': use epoll, sockets, epoll+metrics or kestrel."),
     };
 
     private async Task<Measurement> RunActiveAsync(

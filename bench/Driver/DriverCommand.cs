@@ -11,7 +11,7 @@ internal static class DriverCommand
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per run (default 10; 1 with --smoke)." };
         var warmup = new Option<double?>("--warmup") { Description = "Warm-up seconds per run (default 3; 0.5 with --smoke)." };
         var scenarios = new Option<string>("--scenarios") { Description = "Comma list of pingpong, pipelined, large, idle.", DefaultValueFactory = _ => string.Join(',', Scenario.Names) };
-        var servers = new Option<string>("--servers") { Description = "Comma list of epoll, sockets, kestrel.", DefaultValueFactory = _ => "epoll,sockets,kestrel" };
+        var servers = new Option<string>("--servers") { Description = "Comma list of epoll, sockets, epoll+metrics (the OpenTelemetry exporter on), kestrel.", DefaultValueFactory = _ => "epoll,sockets,kestrel" };
         var output = new Option<string>("--out") { Description = "Output folder (default bench/results under the repo root)." };
         var hostDll = new Option<string>("--host-dll") { Description = "Path of PluggableNet.Host.dll (default src/Host/bin/Release/net10.0)." };
         var kestrelDll = new Option<string>("--kestrel-dll") { Description = "Path of PluggableNet.Baselines.Kestrel.dll (default its bin/Release/net10.0)." };
@@ -82,9 +82,9 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or ServerDefinition.KestrelName))
+            if (server is not ("epoll" or "sockets" or "epoll+metrics" or ServerDefinition.KestrelName))
             {
-                throw new ArgumentException($"Unknown server '{server}': use epoll, sockets or kestrel.");
+                throw new ArgumentException($"Unknown server '{server}': use epoll, sockets, epoll+metrics or kestrel.");
             }
         }
     }

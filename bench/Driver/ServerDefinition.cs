@@ -25,6 +25,16 @@ internal sealed record ServerDefinition(string Name, string Dll, Func<int, strin
             "--Limits:MaxConnections=100000",
         ]);
 
+    /// <summary>
+    /// <c>epoll+metrics</c>: the epoll host with its OpenTelemetry exporter on (Prometheus endpoint on a free port),
+    /// so every instrument has a listener; its ratio over <c>epoll</c>'s is what metrics cost (issue 13: ≥ 0.97×).
+    /// </summary>
+    public static ServerDefinition HostWithMetrics(string dll)
+    {
+        var plain = Host("epoll+metrics", "Epoll", dll);
+        return plain with { Arguments = (port, controlSocket) => [.. plain.Arguments(port, controlSocket), $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"] };
+    }
+
     /// <summary>The Kestrel connection-middleware baseline, serving Reverse.</summary>
     public static ServerDefinition Kestrel(string dll) => new(
         KestrelName,

@@ -134,7 +134,7 @@ internal static class HostApp
             builder.Services.AddSystemd();
         }
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.DrainTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Observability.DrainDelay + settings.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(settings);
         if (inherited is not null)
         {
@@ -142,7 +142,10 @@ internal static class HostApp
         }
 
         builder.Services.AddSingleton<IConfiguration>(configuration);
+        builder.Services.AddMetricsExport(settings.Observability);
         builder.Services.AddSingleton<ServerHostedService>();
+        // Before the server: starts first (readiness 503 while the plugin loads), stops last (503 through the drain).
+        builder.Services.AddHostedService<TelemetryHttpServer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
         builder.Services.AddHostedService<ReloadCoordinator>();
         configureServices?.Invoke(builder.Services);

@@ -6,7 +6,7 @@ using PluggableNet.Host.Plugins;
 namespace PluggableNet.Host.Connections;
 
 /// <summary>What every connection of one server shares: framing, limits, the plugin switch, logging, counters.</summary>
-internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limits, PluginSwitch plugins, OffloadGate offloadGate, HostMetrics metrics, ILogger logger)
+internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limits, PluginSwitch plugins, OffloadGate offloadGate, HostMetrics metrics, ILogger logger, HostMeter? meter = null)
 {
     private long _nextConnectionId;
     private volatile bool _draining;
@@ -22,6 +22,12 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
     public HostMetrics Metrics { get; } = metrics;
 
     public ILogger Logger { get; } = logger;
+
+    /// <summary>The histograms recorded on the hot path (when a listener is enabled); a meter of its own when none is given.</summary>
+    public HostMeter Meter { get; } = meter ?? new HostMeter(metrics, new ServerReadings(), new System.Net.IPEndPoint(System.Net.IPAddress.None, 0));
+
+    /// <summary>Per close reason, the connection.duration tags: built once, when the first connection closes for it.</summary>
+    public CloseReasonTags CloseTags { get; } = new();
 
     /// <summary>Keeps the connection events a peer can repeat at will to one full line per second and kind.</summary>
     public ThrottledLog Throttled { get; } = new(logger);

@@ -14,6 +14,7 @@ internal sealed class ConnectionLifecycle
     private readonly int _maxConnections;
     private readonly long _scanIntervalMs;
     private readonly RejectionLog _rejections;
+    private long _lastScanAt = Environment.TickCount64;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ConnectionLifecycle(ConnectionContext context, int maxConnections)
@@ -77,7 +78,14 @@ internal sealed class ConnectionLifecycle
 
         if (reason != CloseReason.Shutdown)
         {
-            Context.Metrics.Timeout();
+            Context.Metrics.Timeout(reason switch
+            {
+                CloseReason.ReadTimeout => TimeoutKind.Read,
+                CloseReason.ReceiveTooSlow => TimeoutKind.ReceiveRate,
+                CloseReason.WriteTimeout => TimeoutKind.Write,
+                CloseReason.IdleTimeout => TimeoutKind.Idle,
+                _ => TimeoutKind.Process,
+            });
             var kind = reason switch
             {
                 CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
@@ -101,10 +109,14 @@ internal sealed class ConnectionLifecycle
     /// </summary>
     public void OnScan(long now)
     {
+        Volatile.Write(ref _lastScanAt, now);
         _rejections.Flush(now);
         Context.Throttled.Flush(now);
         ConnectionBuffers.ReturnIdleMemory(now);
     }
+
+    /// <summary>How long since a transport loop last scanned: the liveness of the reactors (or the sockets transport's timer).</summary>
+    public TimeSpan SinceLastScan(long now) => TimeSpan.FromMilliseconds(Math.Max(0, now - Volatile.Read(ref _lastScanAt)));
 
     /// <summary>A socket admitted by <see cref="TryAdmit"/> closed before it got a state machine.</summary>
     public void Abandoned() => CountClosed();
@@ -119,6 +131,11 @@ internal sealed class ConnectionLifecycle
         }
 
         connection.Release();
+        var duration = Context.Meter.ConnectionDuration;
+        if (duration.Enabled)
+        {
+            duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(connection.OpenedAt).TotalSeconds, Context.CloseTags.For(connection.CloseReason, Context.Meter));
+        }
 
         CountClosed();
     }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Framing;
@@ -19,6 +20,8 @@ internal sealed partial class FrameConnection
             _deadlines.WriteProgressed(now);
         }
 
+        var inline = 0;
+        var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes)
         {
             var buffered = _input.Data;
@@ -59,7 +62,16 @@ internal sealed partial class FrameConnection
             }
             else
             {
-                ProcessInline(generation, payload);
+                // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
+                // cost more than a small plugin call (README, Observability).
+                var timed = timing && --_untilTimed <= 0;
+                if (timed)
+                {
+                    _untilTimed = InlineTimingInterval;
+                }
+
+                ProcessInline(generation, payload, timed);
+                inline++;
                 Requests++;
                 _unreportedRequests++;
             }
@@ -77,6 +89,12 @@ internal sealed partial class FrameConnection
             _deadlines.FrameStarting(now);
         }
 
+        if (inline > 0)
+        {
+            // Per version, on the generation that answered: a swap between two passes never mixes their counts.
+            generation.Counters.RequestCounter.Add(inline);
+        }
+
         if (_unreportedRequests > 0)
         {
             _context.Metrics.AddRequests(_unreportedRequests);
@@ -84,9 +102,14 @@ internal sealed partial class FrameConnection
         }
 
         _input.ReleaseIfEmpty();
-        if (_output.Length > _limits.MaxPendingWriteBytes && _context.Logger.IsEnabled(LogLevel.Debug))
+        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
         {
-            ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
+            _readPaused = true;
+            _context.Metrics.ReadPaused();
+            if (_context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
+            }
         }
 
         if (CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
@@ -105,9 +128,11 @@ internal sealed partial class FrameConnection
         LogStateChange();
     }
 
-    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload)
+    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timed)
     {
         var headerAt = _output.Reserve(_codec.HeaderLength);
+        var histogram = _context.Meter.RequestDuration;
+        var started = timed ? Stopwatch.GetTimestamp() : 0;
         try
         {
             generation.Plugin.Process(payload, _output);
@@ -115,11 +140,22 @@ internal sealed partial class FrameConnection
         catch (Exception exception)
         {
             _output.Truncate(headerAt);
+            RecordInline(histogram, started, generation);
             OnPluginFault(generation, exception);
             return;
         }
 
+        RecordInline(histogram, started, generation);
+
         FinishAnswer(generation, headerAt);
+    }
+
+    private static void RecordInline(System.Diagnostics.Metrics.Histogram<double> histogram, long started, PluginGeneration generation)
+    {
+        if (started != 0)
+        {
+            histogram.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, generation.Counters.InlineTags);
+        }
     }
 
     private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
@@ -132,11 +168,21 @@ internal sealed partial class FrameConnection
                 ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
             }
 
-            _waitingForOffloadSlot = true;
+            if (!_waitingForOffloadSlot)
+            {
+                _waitingForOffloadSlot = true;
+                _context.Metrics.OffloadSlotWaitStarted();
+            }
+
             return false;
         }
 
-        _waitingForOffloadSlot = false;
+        if (_waitingForOffloadSlot)
+        {
+            _waitingForOffloadSlot = false;
+            _context.Metrics.OffloadSlotWaitEnded();
+        }
+
         _deadlines.OffloadStarted(now);
         return true;
     }
@@ -162,13 +208,13 @@ internal sealed partial class FrameConnection
             ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
         }
 
-        _context.Metrics.PluginFault();
+        _context.Metrics.PluginFault(PluginFaultKind.AnswerTooLarge);
         RequestGracefulClose(CloseReason.AnswerTooLarge);
     }
 
     private void OnPluginFault(PluginGeneration generation, Exception exception)
     {
-        _context.Metrics.PluginFault();
+        _context.Metrics.PluginFault(PluginFaultKind.Exception);
         var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame;
         if (_context.Throttled.ShouldLog(ThrottledEvent.PluginFault, Environment.TickCount64))
         {
@@ -187,7 +233,12 @@ internal sealed partial class FrameConnection
 
     private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
     {
-        _context.Metrics.ProtocolError();
+        _context.Metrics.ProtocolError(status switch
+        {
+            HeaderStatus.NotDigits => ProtocolErrorKind.NotDigits,
+            HeaderStatus.ZeroLength => ProtocolErrorKind.ZeroLength,
+            _ => ProtocolErrorKind.TooLarge,
+        });
         var kind = status switch
         {
             HeaderStatus.NotDigits => ThrottledEvent.HeaderNotDigits,

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Diagnostics;
@@ -20,6 +21,9 @@ namespace PluggableNet.Host.Connections;
 /// </remarks>
 internal sealed partial class FrameConnection
 {
+    /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
+    internal const int InlineTimingInterval = 16;
+
     private readonly ConnectionContext _context;
     private readonly FrameCodec _codec;
     private readonly ConnectionLimits _limits;
@@ -33,6 +37,10 @@ internal sealed partial class FrameConnection
     private bool _receivedAny;
     private bool _inputEnded;
     private bool _waitingForOffloadSlot;
+    private bool _readPaused;
+
+    // Inline requests left before the next one is timed for pluggablenet.request.duration; the first one is.
+    private int _untilTimed;
     private OffloadedRequest? _offload;
     private ConnectionState _loggedState;
 
@@ -46,11 +54,15 @@ internal sealed partial class FrameConnection
         _deadlines = new ConnectionDeadlines(now);
         Id = context.NextConnectionId();
         Peer = peer;
+        OpenedAt = Stopwatch.GetTimestamp();
     }
 
     public long Id { get; }
 
     public EndPoint? Peer { get; }
+
+    /// <summary>When the state machine was created (a <see cref="Stopwatch"/> timestamp), for <c>pluggablenet.connection.duration</c>.</summary>
+    public long OpenedAt { get; }
 
     /// <summary>Requests answered (or failed) on this connection.</summary>
     public long Requests { get; private set; }
@@ -124,6 +136,7 @@ internal sealed partial class FrameConnection
     public void OnReceived(int count, PluginGeneration generation, long now)
     {
         _input.Advance(count);
+        _context.Metrics.Received(count);
         _receivedAny = true;
         Pump(generation, now);
     }
@@ -145,7 +158,14 @@ internal sealed partial class FrameConnection
     public void OnSent(int count, PluginGeneration generation, long now)
     {
         _output.Consume(count);
+        _context.Metrics.Sent(count);
         _deadlines.WriteProgressed(now);
+        if (_readPaused && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
         if (_output.Length == 0 && !_input.IsEmpty && CloseReason == CloseReason.None && _offload is null)
         {
             Pump(generation, now);
@@ -167,6 +187,12 @@ internal sealed partial class FrameConnection
         _offload = null;
         if (CloseReason == CloseReason.None)
         {
+            var histogram = _context.Meter.RequestDuration;
+            if (histogram.Enabled)
+            {
+                histogram.Record(Stopwatch.GetElapsedTime(offload.StartedAt).TotalSeconds, offload.Generation.Counters.OffloadedTags);
+            }
+
             if (offload.Task.IsCompletedSuccessfully && offload.Answer.Overflowed)
             {
                 RejectOversizedAnswer(offload.Generation, offload.Answer.Length);
@@ -184,6 +210,7 @@ internal sealed partial class FrameConnection
 
             Requests++;
             _unreportedRequests++;
+            offload.Generation.Counters.RequestCounter.Add(1);
             _deadlines.RequestAnswered(now);
         }
 
@@ -251,6 +278,18 @@ internal sealed partial class FrameConnection
         {
             _offload = null;
             offload.Abandon();
+        }
+
+        if (_readPaused)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
+        if (_waitingForOffloadSlot)
+        {
+            _waitingForOffloadSlot = false;
+            _context.Metrics.OffloadSlotWaitEnded();
         }
 
         _input.Release();

@@ -19,6 +19,7 @@ internal sealed class OffloadedRequest
     {
         _gate = gate;
         Answer = new OffloadedAnswer(maxAnswerBytes);
+        StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
         _lease = PluginLease.Pin(generation);
@@ -32,6 +33,9 @@ internal sealed class OffloadedRequest
     }
 
     public Task Task { get; }
+
+    /// <summary>When the request was handed to the thread pool, for <c>pluggablenet.request.duration</c>.</summary>
+    public long StartedAt { get; }
 
     /// <summary>The plugin's answer payload; valid once <see cref="Task"/> completed successfully.</summary>
     public OffloadedAnswer Answer { get; }

@@ -1,15 +1,25 @@
 namespace PluggableNet.Host.Diagnostics;
 
-/// <summary>Counters shared by the transports and read by the status channel and tests.</summary>
+/// <summary>Counters shared by the transports and read by the status channel, the <see cref="HostMeter"/> and tests.</summary>
+/// <remarks>
+/// What the hot path counts on every wake-up (requests, bytes) goes to <see cref="StripedCounter"/>s, one cell per
+/// processor, so the reactors never contend on a line; per-connection events (open, close, timeouts) are rare enough
+/// for one shared atomic. Nothing here allocates once constructed.
+/// </remarks>
 public sealed class HostMetrics
 {
+    private readonly StripedCounter _requests = new();
+    private readonly StripedCounter _bytesReceived = new();
+    private readonly StripedCounter _bytesSent = new();
+    private readonly long[] _timeoutsByKind = new long[Enum.GetValues<TimeoutKind>().Length];
+    private readonly long[] _protocolErrorsByKind = new long[Enum.GetValues<ProtocolErrorKind>().Length];
+    private readonly long[] _pluginFaultsByKind = new long[Enum.GetValues<PluginFaultKind>().Length];
     private long _openConnections;
     private long _acceptedConnections;
     private long _rejectedConnections;
-    private long _requests;
-    private long _protocolErrors;
-    private long _pluginFaults;
-    private long _timeouts;
+    private long _backpressurePauses;
+    private long _pausedConnections;
+    private long _waitingForOffloadSlot;
 
     public long OpenConnections => Volatile.Read(ref _openConnections);
 
@@ -18,13 +28,34 @@ public sealed class HostMetrics
     public long RejectedConnections => Volatile.Read(ref _rejectedConnections);
 
     /// <summary>Requests answered (or failed) since start.</summary>
-    public long Requests => Volatile.Read(ref _requests);
+    public long Requests => _requests.Value;
 
-    public long ProtocolErrors => Volatile.Read(ref _protocolErrors);
+    /// <summary>Bytes read from connections' sockets since start.</summary>
+    public long BytesReceived => _bytesReceived.Value;
 
-    public long PluginFaults => Volatile.Read(ref _pluginFaults);
+    /// <summary>Bytes written to connections' sockets since start.</summary>
+    public long BytesSent => _bytesSent.Value;
 
-    public long Timeouts => Volatile.Read(ref _timeouts);
+    public long ProtocolErrors => Sum(_protocolErrorsByKind);
+
+    public long PluginFaults => Sum(_pluginFaultsByKind);
+
+    public long Timeouts => Sum(_timeoutsByKind);
+
+    /// <summary>Times a connection stopped being read because its unsent answers passed <c>Limits:MaxPendingWriteBytes</c>.</summary>
+    public long BackpressurePauses => Volatile.Read(ref _backpressurePauses);
+
+    /// <summary>Connections not being read right now because of unsent answers.</summary>
+    public long PausedConnections => Volatile.Read(ref _pausedConnections);
+
+    /// <summary>Connections with a request waiting for an offload slot (<c>Limits:MaxConcurrentOffloads</c> reached).</summary>
+    public long WaitingForOffloadSlot => Volatile.Read(ref _waitingForOffloadSlot);
+
+    public long TimeoutsOf(TimeoutKind kind) => Volatile.Read(ref _timeoutsByKind[(int)kind]);
+
+    public long ProtocolErrorsOf(ProtocolErrorKind kind) => Volatile.Read(ref _protocolErrorsByKind[(int)kind]);
+
+    public long PluginFaultsOf(PluginFaultKind kind) => Volatile.Read(ref _pluginFaultsByKind[(int)kind]);
 
     internal long ConnectionOpened()
     {
@@ -36,11 +67,38 @@ public sealed class HostMetrics
 
     internal void ConnectionRejected() => Interlocked.Increment(ref _rejectedConnections);
 
-    internal void AddRequests(long count) => Interlocked.Add(ref _requests, count);
+    internal void AddRequests(long count) => _requests.Add(count);
 
-    internal void ProtocolError() => Interlocked.Increment(ref _protocolErrors);
+    internal void Received(long bytes) => _bytesReceived.Add(bytes);
 
-    internal void PluginFault() => Interlocked.Increment(ref _pluginFaults);
+    internal void Sent(long bytes) => _bytesSent.Add(bytes);
 
-    internal void Timeout() => Interlocked.Increment(ref _timeouts);
+    internal void ProtocolError(ProtocolErrorKind kind) => Interlocked.Increment(ref _protocolErrorsByKind[(int)kind]);
+
+    internal void PluginFault(PluginFaultKind kind = PluginFaultKind.Exception) => Interlocked.Increment(ref _pluginFaultsByKind[(int)kind]);
+
+    internal void Timeout(TimeoutKind kind) => Interlocked.Increment(ref _timeoutsByKind[(int)kind]);
+
+    internal void ReadPaused()
+    {
+        Interlocked.Increment(ref _backpressurePauses);
+        Interlocked.Increment(ref _pausedConnections);
+    }
+
+    internal void ReadResumed() => Interlocked.Decrement(ref _pausedConnections);
+
+    internal void OffloadSlotWaitStarted() => Interlocked.Increment(ref _waitingForOffloadSlot);
+
+    internal void OffloadSlotWaitEnded() => Interlocked.Decrement(ref _waitingForOffloadSlot);
+
+    private static long Sum(long[] counts)
+    {
+        long sum = 0;
+        for (var i = 0; i < counts.Length; i++)
+        {
+            sum += Volatile.Read(ref counts[i]);
+        }
+
+        return sum;
+    }
 }

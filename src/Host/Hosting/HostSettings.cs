@@ -104,6 +104,9 @@ public sealed record HostSettings
     /// <summary><c>Control:Socket</c>, default none: a Unix domain socket answering <c>status</c>.</summary>
     public string? ControlSocket { get; init; }
 
+    /// <summary><c>Telemetry:*</c> and <c>Health:*</c>: metric export and the health endpoint, off by default.</summary>
+    public ObservabilitySettings Observability { get; init; } = new();
+
     public IPEndPoint EndPoint => new(Address, Port);
 
     internal ConnectionLimits ToLimits() => new()
@@ -151,6 +154,7 @@ public sealed record HostSettings
             MaxAbandonedOffloads = reader.Int("Limits:MaxAbandonedOffloads", defaults.MaxAbandonedOffloads, 0, 1_000_000),
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
             ControlSocket = reader.OptionalText("Control:Socket"),
+            Observability = ObservabilitySettings.Read(reader),
         };
 
         // A name confined to the plugins folder: a path here would load and run code from anywhere.

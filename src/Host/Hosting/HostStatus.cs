@@ -30,7 +30,53 @@ public sealed record HostStatus(
     [property: JsonPropertyName("lastSwapError")] string? LastSwapError = null,
     [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0,
     [property: JsonPropertyName("abandonedOffloads")] int AbandonedOffloads = 0,
-    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0);
+    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0)
+{
+    // The same figures as the PluggableNet meter's instruments (README, Observability), read at the same moment.
+    [JsonPropertyName("acceptedConnections")]
+    public long AcceptedConnections { get; init; }
+
+    [JsonPropertyName("rejectedConnections")]
+    public long RejectedConnections { get; init; }
+
+    [JsonPropertyName("bytesReceived")]
+    public long BytesReceived { get; init; }
+
+    [JsonPropertyName("bytesSent")]
+    public long BytesSent { get; init; }
+
+    /// <summary>Requests per plugin version ("Name Version"), as <c>pluggablenet.requests</c>.</summary>
+    [JsonPropertyName("requestsByVersion")]
+    public Dictionary<string, long> RequestsByVersion { get; init; } = [];
+
+    /// <summary>By reason: not_digits, zero_length, too_large.</summary>
+    [JsonPropertyName("protocolErrors")]
+    public Dictionary<string, long> ProtocolErrors { get; init; } = [];
+
+    /// <summary>By kind: read, receive_rate, write, idle, process.</summary>
+    [JsonPropertyName("timeouts")]
+    public Dictionary<string, long> Timeouts { get; init; } = [];
+
+    /// <summary>By kind: exception, answer_too_large.</summary>
+    [JsonPropertyName("pluginFaults")]
+    public Dictionary<string, long> PluginFaults { get; init; } = [];
+
+    [JsonPropertyName("offloadsActive")]
+    public long OffloadsActive { get; init; }
+
+    [JsonPropertyName("offloadsQueued")]
+    public long OffloadsQueued { get; init; }
+
+    [JsonPropertyName("backpressurePauses")]
+    public long BackpressurePauses { get; init; }
+
+    [JsonPropertyName("pausedConnections")]
+    public long PausedConnections { get; init; }
+
+    /// <summary>What <c>/readyz</c> answers: listening, plugin loaded, not stopping.</summary>
+    [JsonPropertyName("ready")]
+    public bool Ready { get; init; }
+}
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>
 [JsonSerializable(typeof(HostStatus))]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -32,22 +33,37 @@ public sealed class PluggableServer : IAsyncDisposable
     private readonly Lock _stopLock = new();
     private string _pluginName;
     private volatile bool _stopped;
+    private volatile bool _listening;
     private Task? _stop;
 
-    private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, InheritedListener? inherited)
+    private PluggableServer(HostSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited)
     {
         Settings = settings;
         Factory = factory;
         Plugins = plugins;
+        var offloadGate = new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads);
+        Meter = new HostMeter(
+            Metrics,
+            new ServerReadings
+            {
+                OffloadsRunning = () => offloadGate.Running,
+                OffloadsAbandoned = () => offloadGate.Abandoned,
+                RetiredGenerations = () => plugins.Retired.StillLoaded,
+                CurrentGeneration = () => (plugins.Current.Counters, plugins.Current.Number),
+            },
+            settings.EndPoint,
+            meterFactory);
+        plugins.Current.Counters = Meter.ForPlugin(plugins.Current.Name, plugins.Current.Version);
         _pluginName = plugins.Current.Name;
         _logger = loggerFactory.CreateLogger("PluggableNet.Server");
         var context = new ConnectionContext(
             settings.ToCodec(),
             settings.ToLimits(),
             plugins,
-            new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads),
+            offloadGate,
             Metrics,
-            loggerFactory.CreateLogger("PluggableNet.Connection"));
+            loggerFactory.CreateLogger("PluggableNet.Connection"),
+            Meter);
         // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
         DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
         _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
@@ -68,17 +84,29 @@ public sealed class PluggableServer : IAsyncDisposable
 
     public HostMetrics Metrics { get; } = new();
 
+    /// <summary>The <c>PluggableNet</c> meter: <see cref="Metrics"/> and the plugin figures as instruments.</summary>
+    public HostMeter Meter { get; }
+
+    /// <summary>
+    /// <c>/readyz</c>: listening, a plugin loaded, not stopping. False from the first moment of a stop, through
+    /// <c>Health:DrainDelay</c> while the listener still accepts, so a balancer stops sending first.
+    /// </summary>
+    public bool IsReady => _listening && !_stopped;
+
+    /// <summary><c>/healthz</c>: the transport's loops still run their periodic scan (at least every second).</summary>
+    public bool IsLive => _listening && _lifecycle.SinceLastScan(Environment.TickCount64) < TimeSpan.FromSeconds(10);
+
     /// <summary>The bound address: the real port when 0 was configured.</summary>
     public IPEndPoint LocalEndPoint => _transport.LocalEndPoint;
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_startedAt);
 
     /// <summary>Loads the configured plugin and starts listening. Throws <see cref="PluginLoadException"/> or a socket error.</summary>
-    public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory) =>
-        Start(settings, configuration, loggerFactory, inherited: null);
+    public static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null) =>
+        Start(settings, configuration, loggerFactory, meterFactory, inherited: null);
 
-    /// <summary>As <see cref="Start(HostSettings, IConfiguration, ILoggerFactory)"/>, serving on <paramref name="inherited"/> when given.</summary>
-    internal static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, InheritedListener? inherited)
+    /// <summary>As <see cref="Start(HostSettings, IConfiguration, ILoggerFactory, IMeterFactory?)"/>, serving on <paramref name="inherited"/> when given.</summary>
+    internal static PluggableServer Start(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited)
     {
         var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
         PluginGeneration initial;
@@ -93,13 +121,16 @@ public sealed class PluggableServer : IAsyncDisposable
             throw new PluginLoadException($"Logic:Plugin '{settings.Plugin}': {exception.Message}", exception);
         }
 
-        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory, inherited);
+        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory, meterFactory, inherited);
         try
         {
             server._transport.Start();
+            server.Meter.Listening(server.LocalEndPoint);
+            server._listening = true;
         }
         catch
         {
+            server.Meter.Dispose();
             server._transport.DisposeAsync().AsTask().GetAwaiter().GetResult();
             initial.DisposeAsync().AsTask().GetAwaiter().GetResult();
             throw;
@@ -168,6 +199,7 @@ public sealed class PluggableServer : IAsyncDisposable
                 // The message only, never the exception object: a log sink that keeps events would keep the
                 // failed load context (referenced from the stack trace) alive.
                 Plugins.History.Failed(exception.Message);
+                Meter.SwapEnded(trigger, succeeded: false, Stopwatch.GetElapsedTime(started));
                 _logger.LogError(
                     "Swap to plugin {Plugin} ({Trigger}) failed: {Reason}; {Current} {Version} (generation {Generation}) keeps serving",
                     name, trigger, exception.Message, current.Name, current.Version, current.Number);
@@ -175,6 +207,7 @@ public sealed class PluggableServer : IAsyncDisposable
             }
 
             var loaded = Stopwatch.GetElapsedTime(started);
+            next.Counters = Meter.ForPlugin(next.Name, next.Version);
             var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, _swapDrainCut.Token, trigger).ConfigureAwait(false);
             _pluginName = next.Name;
             if (!drained)
@@ -193,6 +226,7 @@ public sealed class PluggableServer : IAsyncDisposable
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
+            Meter.SwapEnded(trigger, succeeded: true, elapsed, loaded, elapsed - loaded);
             _logger.LogInformation(
                 "Swapped plugin {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} (generation {Generation}), trigger {Trigger}, in {ElapsedMs:F1} ms (load {LoadMs:F1} ms, drain {DrainMs:F1} ms)",
                 previous.Name, previous.Version, previous.Number, next.Name, next.Version, next.Number, trigger,
@@ -235,6 +269,13 @@ public sealed class PluggableServer : IAsyncDisposable
     private async Task StopOnceAsync()
     {
         _stopped = true;
+        if (Settings.Observability.DrainDelay > TimeSpan.Zero)
+        {
+            // Readiness is 503 from now on; the listener stays open so a balancer that has not noticed yet loses nothing.
+            _logger.LogInformation("Stopping: not ready; still accepting for Health:DrainDelay {Delay} so balancers take this host out first", Settings.Observability.DrainDelay);
+            await Task.Delay(Settings.Observability.DrainDelay).ConfigureAwait(false);
+        }
+
         await _transport.StopAcceptingAsync().ConfigureAwait(false);
         var open = _lifecycle.Open;
         _logger.LogInformation("Stopping: no longer accepting; draining {Open} connection(s) for up to {Timeout}", open, Settings.DrainTimeout);
@@ -265,6 +306,7 @@ public sealed class PluggableServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         _swapDrainCut.Dispose();
+        Meter.Dispose();
     }
 
     /// <summary>A point-in-time view for the status channel and tests.</summary>
@@ -287,5 +329,20 @@ public sealed class PluggableServer : IAsyncDisposable
         Plugins.History.LastError,
         Plugins.Retired.StillLoaded,
         _lifecycle.Context.OffloadGate.Abandoned,
-        _lifecycle.Context.OffloadGate.AbandonedBytes);
+        _lifecycle.Context.OffloadGate.AbandonedBytes)
+    {
+        AcceptedConnections = Metrics.AcceptedConnections,
+        RejectedConnections = Metrics.RejectedConnections,
+        BytesReceived = Metrics.BytesReceived,
+        BytesSent = Metrics.BytesSent,
+        RequestsByVersion = Meter.PluginVersions().ToDictionary(p => p.Name + " " + p.Version, p => p.Requests),
+        ProtocolErrors = Enum.GetValues<ProtocolErrorKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.ProtocolErrorsOf),
+        Timeouts = Enum.GetValues<TimeoutKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.TimeoutsOf),
+        PluginFaults = Enum.GetValues<PluginFaultKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.PluginFaultsOf),
+        OffloadsActive = _lifecycle.Context.OffloadGate.Running,
+        OffloadsQueued = Metrics.WaitingForOffloadSlot,
+        BackpressurePauses = Metrics.BackpressurePauses,
+        PausedConnections = Metrics.PausedConnections,
+        Ready = IsReady,
+    };
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,7 @@ namespace PluggableNet.Host.Hosting;
 /// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
 /// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
 /// </remarks>
-internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, InheritedListener? inherited = null) : IHostedLifecycleService, IAsyncDisposable
+internal sealed class ServerHostedService(HostSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListener? inherited = null) : IHostedLifecycleService, IAsyncDisposable
 {
     private ControlChannel? _control;
 
@@ -22,7 +23,7 @@ internal sealed class ServerHostedService(HostSettings settings, IConfiguration 
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        Server = PluggableServer.Start(settings, configuration, loggerFactory, inherited);
+        Server = PluggableServer.Start(settings, configuration, loggerFactory, meterFactory, inherited);
         if (settings.ControlSocket is { } path)
         {
             var server = Server;

@@ -41,6 +41,11 @@ internal static class SettingsChange
         ("Limits:MaxAbandonedOffloads", s => s.MaxAbandonedOffloads),
         ("Limits:PluginFault", s => s.PluginFault),
         ("Control:Socket", s => s.ControlSocket),
+        ("Telemetry:Otlp:Endpoint", s => s.Observability.OtlpEndpoint),
+        ("Telemetry:Otlp:Protocol", s => s.Observability.OtlpProtocol),
+        ("Telemetry:Prometheus:Endpoint", s => s.Observability.PrometheusEndpoint),
+        ("Health:Endpoint", s => s.Observability.HealthEndpoint),
+        ("Health:DrainDelay", s => s.Observability.DrainDelay),
     ];
 
     /// <summary>The keys that wait for a restart, in the order <see cref="HostSettings"/> declares them.</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.Loader;
 using McMaster.NETCore.Plugins;
+using PluggableNet.Host.Diagnostics;
 
 namespace PluggableNet.Host.Plugins;
 
@@ -56,6 +57,9 @@ public sealed class PluginGeneration : IAsyncDisposable
     internal string SettingsSignature { get; init; } = string.Empty;
 
     internal ILogicPlugin Plugin { get; private set; }
+
+    /// <summary>This version's request counter and metric tags, shared by every generation of the same name and version.</summary>
+    internal PluginCounters Counters { get; set; } = PluginCounters.Detached;
 
     internal PluginExecution Execution { get; }
 
