@@ -10,6 +10,8 @@ public sealed class HostMetrics
     private long _protocolErrors;
     private long _pluginFaults;
     private long _timeouts;
+    private int _activeReactors;
+    private long _reactorMigrations;
 
     public long OpenConnections => Volatile.Read(ref _openConnections);
 
@@ -25,6 +27,12 @@ public sealed class HostMetrics
     public long PluginFaults => Volatile.Read(ref _pluginFaults);
 
     public long Timeouts => Volatile.Read(ref _timeouts);
+
+    /// <summary>Epoll reactors taking connections now (<c>Server:ReactorThreads=auto</c> varies it); 0 on the Sockets transport.</summary>
+    public int ActiveReactors => Volatile.Read(ref _activeReactors);
+
+    /// <summary>Connections moved from one reactor to another since start.</summary>
+    public long ReactorMigrations => Volatile.Read(ref _reactorMigrations);
 
     internal long ConnectionOpened()
     {
@@ -43,4 +51,8 @@ public sealed class HostMetrics
     internal void PluginFault() => Interlocked.Increment(ref _pluginFaults);
 
     internal void Timeout() => Interlocked.Increment(ref _timeouts);
+
+    internal void SetActiveReactors(int count) => Volatile.Write(ref _activeReactors, count);
+
+    internal void ReactorMigration() => Interlocked.Increment(ref _reactorMigrations);
 }
