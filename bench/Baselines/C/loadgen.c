@@ -39,7 +39,8 @@ typedef struct {
     size_t frames_done;
     uint64_t sent_at;
     unsigned char *requests, *answers;
-    int want_out;
+    size_t batch;
+    int want_out;         /* 1: a batch is to be sent, 2: partly sent, EPOLLOUT armed */
 } client;
 
 static int g_binary = 0, g_width = 5;
@@ -103,6 +104,31 @@ static void fill(unsigned char *p, size_t n, int seed)
     for (size_t i = 0; i < n; i++) p[i] = (unsigned char)('a' + ((i * 7) + ((size_t)seed * 13) + (i / 26)) % 26);
 }
 
+/* Writes what the kernel takes of the batch; want_out 2 (EPOLLOUT armed) while a rest is left. -1 on error. */
+static int send_some(int ep, client *c)
+{
+    while (c->sent < c->batch) {
+        ssize_t n = send(c->fd, c->requests + c->sent, c->batch - c->sent, MSG_NOSIGNAL);
+        if (n > 0) { c->sent += (size_t)n; continue; }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (c->want_out != 2) {
+                struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.ptr = c };
+                epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+                c->want_out = 2;
+            }
+            return 0;
+        }
+        return -1;
+    }
+    if (c->want_out == 2) {
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+        epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+    }
+    c->want_out = 0;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *address = "127.0.0.1", *framing = "ascii5";
@@ -142,6 +168,7 @@ int main(int argc, char **argv)
     int one = 1;
     for (int i = 0; i < conns; i++) {
         client *c = &cs[i];
+        c->batch = batch;
         c->requests = malloc(batch);
         c->answers = malloc(batch);
         write_header(c->requests, payload);
@@ -186,17 +213,11 @@ int main(int argc, char **argv)
         }
         if (t >= end_at) break;
 
-        /* Sends first: a batch is written right after its answers are complete. */
+        /* Sends first: a batch is written right after its answers are complete; a partial send waits for EPOLLOUT. */
         for (int i = 0; i < conns; i++) {
             client *c = &cs[i];
-            if (c->fd < 0 || !c->want_out) continue;
-            ssize_t n = send(c->fd, c->requests + c->sent, batch - c->sent, MSG_NOSIGNAL);
-            if (n > 0) {
-                c->sent += (size_t)n;
-                if (c->sent == batch) c->want_out = 0;
-            } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-                closes++; close(c->fd); c->fd = -1; active--;
-            }
+            if (c->fd < 0 || c->want_out != 1) continue;
+            if (send_some(ep, c) < 0) { closes++; close(c->fd); c->fd = -1; active--; }
         }
 
         int n = epoll_wait(ep, events, 256, 50);
@@ -204,6 +225,10 @@ int main(int argc, char **argv)
         for (int e = 0; e < n; e++) {
             client *c = events[e].data.ptr;
             if (c->fd < 0) continue;
+            if ((events[e].events & EPOLLOUT) && c->want_out == 2 && send_some(ep, c) < 0) {
+                closes++; close(c->fd); c->fd = -1; active--; continue;
+            }
+            if (!(events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
             size_t want = batch - c->received;
             ssize_t r = recv(c->fd, scratch, want < 256 * 1024 ? want : 256 * 1024, 0);
             if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) { closes++; close(c->fd); c->fd = -1; active--; continue; }
