@@ -61,11 +61,13 @@ internal static class TargetReport
             yield return ("idle: RSS per idle connection ≤ 2 KiB", idle.IdleRssBytesPerConnection is { } b ? b.ToString("N0", CultureInfo.InvariantCulture) + " B" : "n/a", idle.IdleRssBytesPerConnection <= 2048);
         }
 
-        var allocations = rows.Where(r => r.Server == "epoll" && r.AllocatedBytesPerRequest is not null).ToList();
+        // The 64 B scenarios only: at a few hundred 1 MiB requests per window, the two status queries that read the
+        // counter (≈ 8 KiB each) alone come to tens of bytes per request.
+        var allocations = rows.Where(r => r.Server == "epoll" && r.AllocatedBytesPerRequest is not null && r.Scenario is not (Scenario.Large or Scenario.Huge)).ToList();
         if (allocations.Count > 0)
         {
             var worst = allocations.Max(r => r.AllocatedBytesPerRequest!.Value);
-            yield return ("0 B allocated per request (steady state, worst scenario)", worst.ToString("F2", CultureInfo.InvariantCulture) + " B", worst < 0.5);
+            yield return ("0 B allocated per request (64 B scenarios, worst; status queries and JIT tiering of a 3 s old process included)", worst.ToString("F2", CultureInfo.InvariantCulture) + " B", worst < 0.5);
         }
 
         foreach (var scenario in new[] { Scenario.Large, Scenario.Huge })
