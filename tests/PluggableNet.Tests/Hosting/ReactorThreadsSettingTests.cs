@@ -41,6 +41,16 @@ public sealed class ReactorThreadsSettingTests
     }
 
     [Fact]
+    public void ALiveEditFromAutoToANumberIsReportedOnceAsNeedingARestart()
+    {
+        var auto = new HostSettings();
+
+        var changes = SettingsChange.NeedingRestart(auto, auto with { AdaptiveReactors = false, ReactorThreads = 2 });
+
+        Assert.Equal([("Server:ReactorThreads", "2")], changes);
+    }
+
+    [Fact]
     public async Task ABadValueOnTheCommandLineFailsTheStartWithExitCode2()
     {
         var result = await HostProcess.RunAsync(["--Server:Address=127.0.0.1", "--Server:Port=0", "--Server:ReactorThreads=many"]);
