@@ -5,8 +5,9 @@ using PluggableNet.LoadGen;
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// Runs every round: per round, each server in turn is started, put through every scenario and killed.
-/// Alternating servers inside a round spreads slow drifts of a shared machine evenly over all of them.
+/// Runs every round: per round, every scenario, and per scenario each server in turn, each started fresh (the
+/// scenario decides its plugin, framing and CPU pinning) and killed after. Alternating servers inside a round spreads
+/// slow drifts of a shared machine evenly over all of them; ratios are then taken within a round.
 /// </summary>
 internal sealed class BenchmarkSession
 {
@@ -25,61 +26,68 @@ internal sealed class BenchmarkSession
     public async Task<SessionResult> RunAsync(CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
-        var servers = _options.Servers.Select(ResolveServer).ToList();
         var scenarios = _options.Scenarios.Select(name => Scenario.Get(name, _options.Smoke)).ToList();
         var measurements = new List<Measurement>();
         var failures = new List<string>();
         var fdLimit = FileDescriptorLimit.RaiseToHardLimit();
-        Log($"file-descriptor limit {fdLimit}; {_options.Rounds} round(s) x {servers.Count} server(s) x {scenarios.Count} scenario(s)");
+        var (cServer, cLoadGen) = CBaseline.Build();
+        var client = _options.Client == "c" ? new CLoadClient(cLoadGen) : null;
+        var benchPlugins = BenchPlugins.Prepare();
+        var runs = scenarios.Sum(s => s.ServersFrom(_options.Servers).Count);
+        Log($"file-descriptor limit {fdLimit}; {_options.Rounds} round(s) x {runs} run(s); client {_options.Client}; C baseline {cServer}");
 
-        for (var round = 1; round <= _options.Rounds; round++)
+        try
         {
-            foreach (var server in servers)
+            for (var round = 1; round <= _options.Rounds; round++)
             {
-                ServerProcess? process = null;
-                try
+                foreach (var scenario in scenarios)
                 {
-                    process = await ServerProcess.StartAsync(server, _startTimeout, cancellationToken).ConfigureAwait(false);
-                    Log($"round {round}: {server.Name} pid {process.Pid} on port {process.Port}");
-                    foreach (var scenario in scenarios)
+                    foreach (var name in scenario.ServersFrom(_options.Servers))
                     {
-                        var measurement = scenario.IsIdle
-                            ? await RunIdleAsync(server, process, scenario, round, cancellationToken).ConfigureAwait(false)
-                            : await RunActiveAsync(server, process, scenario, round, idle: null, cancellationToken).ConfigureAwait(false);
-                        measurements.Add(measurement);
-                        Log(Describe(measurement));
-                        if (process.HasExited)
-                        {
-                            throw new InvalidOperationException($"{server.Name} exited during {scenario.Name}:{Environment.NewLine}{process.RecentOutput()}");
-                        }
+                        var server = ServerDefinition.Resolve(name, _options, cServer);
+                        await RunOneAsync(server, scenario, round, client, benchPlugins, measurements, failures, cancellationToken).ConfigureAwait(false);
                     }
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    failures.Add($"round {round}, {server.Name}: {ex.Message}");
-                    Log($"FAILED round {round}, {server.Name}: {ex.Message}");
-                }
-                finally
-                {
-                    process?.Dispose();
-                }
             }
+        }
+        finally
+        {
+            BenchPlugins.Delete(benchPlugins);
         }
 
         return new SessionResult(_options, MachineInfo.Current(), started, DateTimeOffset.Now, measurements, failures);
     }
 
-    private ServerDefinition ResolveServer(string name) => name.ToLowerInvariant() switch
+    private async Task RunOneAsync(
+        ServerDefinition server, Scenario scenario, int round, CLoadClient? client, string benchPlugins, List<Measurement> measurements, List<string> failures, CancellationToken cancellationToken)
     {
-        "epoll" => ServerDefinition.Host("epoll", "Epoll", _options.HostDll),
-        "sockets" => ServerDefinition.Host("sockets", "Sockets", _options.HostDll),
-        "epoll+metrics" => ServerDefinition.HostWithMetrics(_options.HostDll),
-        ServerDefinition.KestrelName => ServerDefinition.Kestrel(_options.KestrelDll),
-        _ => throw new ArgumentException($"Unknown server '{name}': use epoll, sockets, epoll+metrics or kestrel."),
-    };
+        ServerProcess? process = null;
+        try
+        {
+            process = await ServerProcess.StartAsync(server, scenario, benchPlugins, _startTimeout, cancellationToken).ConfigureAwait(false);
+            var measurement = scenario.IsIdle
+                ? await RunIdleAsync(server, process, scenario, round, client, cancellationToken).ConfigureAwait(false)
+                : await RunActiveAsync(server, process, scenario, round, client, idle: null, cancellationToken).ConfigureAwait(false);
+            measurements.Add(measurement);
+            Log(Describe(measurement));
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{server.Name} exited during {scenario.Name}:{Environment.NewLine}{process.RecentOutput()}");
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            failures.Add($"round {round}, {scenario.Name}, {server.Name}: {ex.Message}");
+            Log($"FAILED round {round}, {scenario.Name}, {server.Name}: {ex.Message}");
+        }
+        finally
+        {
+            process?.Dispose();
+        }
+    }
 
     private async Task<Measurement> RunActiveAsync(
-        ServerDefinition server, ServerProcess process, Scenario scenario, int round, IdleOutcome? idle, CancellationToken cancellationToken)
+        ServerDefinition server, ServerProcess process, Scenario scenario, int round, CLoadClient? client, IdleOutcome? idle, CancellationToken cancellationToken)
     {
         var load = new LoadOptions
         {
@@ -90,12 +98,14 @@ internal sealed class BenchmarkSession
             PayloadBytes = scenario.PayloadBytes,
             Duration = _options.Duration,
             Warmup = _options.Warmup,
-            Framing = FrameFormat.Default,
+            Framing = scenario.Binary ? FrameFormat.Binary : FrameFormat.Default,
             Logic = ExpectedLogic.Reverse,
         };
 
         var sampler = new ServerSampler(process);
-        var result = await new LoadRunner(load).RunAsync(sampler, cancellationToken).ConfigureAwait(false);
+        var result = client is null
+            ? await new LoadRunner(load).RunAsync(sampler, cancellationToken).ConfigureAwait(false)
+            : await client.RunAsync(load, scenario.IsPinned, sampler, cancellationToken).ConfigureAwait(false);
         return new Measurement
         {
             Server = server.Name,
@@ -103,16 +113,16 @@ internal sealed class BenchmarkSession
             Round = round,
             Load = result,
             CpuSecondsPer100K = PerRequest(sampler.CpuSeconds, result.Requests, 100_000),
+            ClientCpuSecondsPer100K = result.ClientCpuSeconds > 0 ? PerRequest(result.ClientCpuSeconds, result.Requests, 100_000) : null,
             AllocatedBytesPerRequest = PerRequest(sampler.AllocatedBytes, result.Requests, 1),
+            ActiveReactors = sampler.ActiveReactors,
             IdleRssBytesPerConnection = idle?.RssBytesPerConnection,
             IdleConnectFailures = idle?.Failed ?? 0,
         };
     }
 
-    private async Task<Measurement> RunIdleAsync(ServerDefinition server, ServerProcess process, Scenario scenario, int round, CancellationToken cancellationToken)
+    private async Task<Measurement> RunIdleAsync(ServerDefinition server, ServerProcess process, Scenario scenario, int round, CLoadClient? client, CancellationToken cancellationToken)
     {
-        // Connections of the previous scenario may still be closing on the server: let them go first.
-        await WaitForConnectionCountAsync(process, count => count == 0, TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
         var connectionsBefore = process.Status()?.Connections ?? 0;
         var rssBefore = ProcStats.ResidentBytes(process.Pid);
         using var idle = await IdleConnectionSet.OpenAsync(process.Port, scenario.IdleConnections, cancellationToken).ConfigureAwait(false);
@@ -124,7 +134,7 @@ internal sealed class BenchmarkSession
         Log($"  {server.Name}: {idle.Opened:N0} idle connections open ({idle.Failed} failed), RSS {Mib(rssBefore)} -> {Mib(rssAfter)} MiB");
 
         // The active load runs while the idle connections are still held.
-        return await RunActiveAsync(server, process, scenario, round, new IdleOutcome(perConnection, idle.Failed), cancellationToken).ConfigureAwait(false);
+        return await RunActiveAsync(server, process, scenario, round, client, new IdleOutcome(perConnection, idle.Failed), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -136,7 +146,11 @@ internal sealed class BenchmarkSession
         var deadline = Stopwatch.GetTimestamp() + (long)(_settleTimeout.TotalSeconds * Stopwatch.Frequency);
         if (process.Status() is not null)
         {
-            await WaitForConnectionCountAsync(process, count => count >= expected, _settleTimeout, cancellationToken).ConfigureAwait(false);
+            while (process.Status() is { } status && status.Connections < expected && Stopwatch.GetTimestamp() < deadline)
+            {
+                await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+            }
+
             return;
         }
 
@@ -154,16 +168,6 @@ internal sealed class BenchmarkSession
         }
     }
 
-    /// <summary>Polls the server's own connection count until <paramref name="done"/> holds; no-op without a control channel.</summary>
-    private static async Task WaitForConnectionCountAsync(ServerProcess process, Func<long, bool> done, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        while (process.Status() is { } status && !done(status.Connections) && Stopwatch.GetTimestamp() < deadline)
-        {
-            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
     private static double? PerRequest(double? total, long requests, double scale) =>
         total is { } value && requests > 0 ? value / requests * scale : null;
 
@@ -171,7 +175,7 @@ internal sealed class BenchmarkSession
 
     private static string Describe(Measurement m) => string.Create(
         CultureInfo.InvariantCulture,
-        $"  {m.Server,-8} {m.Scenario,-10} {m.Load.RequestsPerSecond,12:N0} req/s  p50 {m.Load.P50Us,8:F1}  p99 {m.Load.P99Us,8:F1} us  cpu/100k {Format(m.CpuSecondsPer100K)} s  alloc/req {Format(m.AllocatedBytesPerRequest)} B  errors {m.Errors}");
+        $"  {m.Scenario,-10} {m.Server,-9} {m.Load.RequestsPerSecond,12:N0} req/s  p50 {m.Load.P50Us,8:F1}  p99 {m.Load.P99Us,8:F1} us  cpu/100k {Format(m.CpuSecondsPer100K)} s  client cpu/100k {Format(m.ClientCpuSecondsPer100K)} s  alloc/req {Format(m.AllocatedBytesPerRequest)} B  reactors {m.ActiveReactors?.ToString(CultureInfo.InvariantCulture) ?? "-"}  errors {m.Errors}");
 
     private static string Format(double? value) => value is { } v ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 

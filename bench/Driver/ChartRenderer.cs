@@ -3,7 +3,7 @@ using ScottPlot;
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// Draws chart.png with ScottPlot: two panels of grouped bars (requests/s on top, p99 below),
+/// Draws chart.png with ScottPlot: three panels of grouped bars (requests/s ×C, requests/s ×Kestrel, p99 ×C),
 /// one group per scenario and one bar colour per server.
 /// </summary>
 internal static class ChartRenderer
@@ -11,13 +11,14 @@ internal static class ChartRenderer
     public static void Save(SessionResult session, IReadOnlyList<SummaryRow> rows, string path)
     {
         var scenarios = session.Options.Scenarios.Where(s => rows.Any(r => r.Scenario == s)).ToList();
-        var servers = session.Options.Servers.Where(s => rows.Any(r => r.Server == s)).ToList();
+        var servers = rows.Select(r => r.Server).Distinct().OrderBy(s => MarkdownReport.ServerOrder(session, s)).ToList();
 
         var multiplot = new Multiplot();
-        multiplot.AddPlots(2);
-        Fill(multiplot.GetPlot(0), rows, scenarios, servers, r => r.RequestsPerSecond, "Requests per second (median, higher is better)", "req/s");
-        Fill(multiplot.GetPlot(1), rows, scenarios, servers, r => r.P99Us, "p99 latency (median, lower is better)", "µs");
-        multiplot.SavePng(path, 1000, 900);
+        multiplot.AddPlots(3);
+        Fill(multiplot.GetPlot(0), rows, scenarios, servers, r => r.RequestsPerSecondRatioC, "Requests per second ×C (median of per-round ratios, higher is better)", "×C");
+        Fill(multiplot.GetPlot(1), rows, scenarios, servers, r => r.RequestsPerSecondRatio, "Requests per second ×Kestrel (higher is better)", "×Kestrel");
+        Fill(multiplot.GetPlot(2), rows, scenarios, servers, r => r.P99RatioC, "p99 latency ×C (lower is better)", "×C");
+        multiplot.SavePng(path, 1200, 1200);
     }
 
     private static void Fill(Plot plot, IReadOnlyList<SummaryRow> rows, IReadOnlyList<string> scenarios, IReadOnlyList<string> servers, Func<SummaryRow, double?> figure, string title, string unit)

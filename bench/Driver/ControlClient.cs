@@ -67,7 +67,8 @@ internal static class ControlClient
             Number(root, "requests"),
             Number(root, "allocatedBytes"),
             Text(root, "plugin"),
-            Text(root, "pluginVersion"));
+            Text(root, "pluginVersion"),
+            (int)Number(root, "activeReactors"));
     }
 
     private static long Number(JsonElement root, string name) =>

@@ -8,18 +8,19 @@ internal static class DriverCommand
     public static RootCommand Create(TextWriter log)
     {
         var rounds = new Option<int?>("--rounds") { Description = "Rounds of A B C (default 3; 1 with --smoke)." };
-        var duration = new Option<double?>("--duration") { Description = "Measured seconds per run (default 10; 1 with --smoke)." };
+        var duration = new Option<double?>("--duration") { Description = "Measured seconds per run (default 4; 1 with --smoke)." };
         var warmup = new Option<double?>("--warmup") { Description = "Warm-up seconds per run (default 3; 0.5 with --smoke)." };
-        var scenarios = new Option<string>("--scenarios") { Description = "Comma list of pingpong, pipelined, large, idle.", DefaultValueFactory = _ => string.Join(',', Scenario.Names) };
-        var servers = new Option<string>("--servers") { Description = "Comma list of epoll, sockets, epoll+metrics (the OpenTelemetry exporter on), kestrel.", DefaultValueFactory = _ => "epoll,sockets,kestrel" };
+        var scenarios = new Option<string>("--scenarios") { Description = "Comma list of " + string.Join(", ", Scenario.Names) + ".", DefaultValueFactory = _ => string.Join(',', Scenario.Names) };
+        var servers = new Option<string>("--servers") { Description = "Comma list of " + ServerDefinition.KnownNames + ".", DefaultValueFactory = _ => "epoll,sockets,kestrel,c" };
+        var client = new Option<string>("--client") { Description = "Load generator: c (bench/Baselines/C/loadgen.c, default) or dotnet (in-process PluggableNet.LoadGen).", DefaultValueFactory = _ => "c" };
         var output = new Option<string>("--out") { Description = "Output folder (default bench/results under the repo root)." };
         var hostDll = new Option<string>("--host-dll") { Description = "Path of PluggableNet.Host.dll (default src/Host/bin/Release/net10.0)." };
         var kestrelDll = new Option<string>("--kestrel-dll") { Description = "Path of PluggableNet.Baselines.Kestrel.dll (default its bin/Release/net10.0)." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny settings: 1 round, 1 s, few connections, 200 idle connections." };
 
-        var root = new RootCommand("Runs the PluggableNet host (epoll, sockets) and the Kestrel baseline through the benchmark scenarios.")
+        var root = new RootCommand("Runs the PluggableNet host (epoll, sockets) and the C and Kestrel baselines through the benchmark scenarios.")
         {
-            rounds, duration, warmup, scenarios, servers, output, hostDll, kestrelDll, smoke,
+            rounds, duration, warmup, scenarios, servers, client, output, hostDll, kestrelDll, smoke,
         };
 
         root.SetAction(async (parseResult, cancellationToken) =>
@@ -31,10 +32,11 @@ internal static class DriverCommand
                 options = new DriverOptions
                 {
                     Rounds = parseResult.GetValue(rounds) ?? (isSmoke ? 1 : 3),
-                    Duration = TimeSpan.FromSeconds(parseResult.GetValue(duration) ?? (isSmoke ? 1 : 10)),
+                    Duration = TimeSpan.FromSeconds(parseResult.GetValue(duration) ?? (isSmoke ? 1 : 4)),
                     Warmup = TimeSpan.FromSeconds(parseResult.GetValue(warmup) ?? (isSmoke ? 0.5 : 3)),
                     Scenarios = SplitList(parseResult.GetValue(scenarios)!),
                     Servers = SplitList(parseResult.GetValue(servers)!),
+                    Client = parseResult.GetValue(client)!.Trim().ToLowerInvariant(),
                     OutputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? RepoPaths.DefaultOutput),
                     HostDll = Path.GetFullPath(parseResult.GetValue(hostDll) ?? RepoPaths.DefaultHostDll),
                     KestrelDll = Path.GetFullPath(parseResult.GetValue(kestrelDll) ?? RepoPaths.DefaultKestrelDll),
@@ -70,6 +72,11 @@ internal static class DriverCommand
             throw new ArgumentException("--duration must be positive and --warmup not negative.");
         }
 
+        if (options.Client is not ("c" or "dotnet"))
+        {
+            throw new ArgumentException("--client must be c or dotnet.");
+        }
+
         if (options.Scenarios.Count == 0 || options.Servers.Count == 0)
         {
             throw new ArgumentException("--scenarios and --servers may not be empty.");
@@ -82,9 +89,9 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or "epoll+metrics" or ServerDefinition.KestrelName))
+            if (server is not ("epoll" or "sockets" or "epoll+metrics" or ServerDefinition.KestrelName or ServerDefinition.CName) && ServerDefinition.FixedReactors(server) is null)
             {
-                throw new ArgumentException($"Unknown server '{server}': use epoll, sockets, epoll+metrics or kestrel.");
+                throw new ArgumentException($"Unknown server '{server}': use {ServerDefinition.KnownNames}.");
             }
         }
     }

@@ -7,16 +7,19 @@ internal sealed record DriverOptions
     public int Rounds { get; init; } = 3;
 
     /// <summary>Measured window of each scenario run.</summary>
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(4);
 
-    /// <summary>Unmeasured warm-up before each scenario run.</summary>
+    /// <summary>Unmeasured warm-up before each scenario run (also the time <c>ReactorThreads=auto</c> has to settle).</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Scenario names to run, in order.</summary>
     public IReadOnlyList<string> Scenarios { get; init; } = Scenario.Names;
 
-    /// <summary>Server names to run, in order: any of epoll, sockets, kestrel.</summary>
-    public IReadOnlyList<string> Servers { get; init; } = ["epoll", "sockets", ServerDefinition.KestrelName];
+    /// <summary>Server names to run, in order: any of <see cref="ServerDefinition.KnownNames"/>.</summary>
+    public IReadOnlyList<string> Servers { get; init; } = ["epoll", "sockets", ServerDefinition.KestrelName, ServerDefinition.CName];
+
+    /// <summary>The load generator: <c>c</c> (bench/Baselines/C/loadgen.c, the default: lightest) or <c>dotnet</c> (in-process PluggableNet.LoadGen).</summary>
+    public string Client { get; init; } = "c";
 
     /// <summary>Folder for results.md, results.json and chart.png.</summary>
     public required string OutputDirectory { get; init; }

@@ -21,17 +21,22 @@ internal static class MarkdownReport
         text.AppendLine(Invariant($"- .NET: {m.DotnetVersion}"));
         text.AppendLine(Invariant($"- Command: `{o.CommandLine}`"));
         text.AppendLine(Invariant($"- Settings: {o.Rounds} round(s), {o.Duration.TotalSeconds:0.##} s measured after {o.Warmup.TotalSeconds:0.##} s warm-up per run, servers in order {string.Join(", ", o.Servers)}{(o.Smoke ? ", SMOKE settings (not a benchmark)" : string.Empty)}"));
-        text.AppendLine("- Load generator: in-process PluggableNet.LoadGen, every answer verified byte for byte; latencies from HDR histograms, measured window only.");
-        text.AppendLine("- Figures are medians over the rounds; ratios are to Kestrel in the same round (median of per-round ratios). CPU = server utime+stime; alloc = server GC.GetTotalAllocatedBytes via its control socket.");
+        text.AppendLine(o.Client == "c"
+            ? "- Load generator: bench/Baselines/C/loadgen.c (one thread, epoll, built with cc -O2), every answer verified byte for byte; latencies per answer from its batch's send, measured window only."
+            : "- Load generator: in-process PluggableNet.LoadGen, every answer verified byte for byte; latencies from HDR histograms, measured window only.");
+        text.AppendLine("- Baselines: **c** = bench/Baselines/C/server.c, a minimal single-threaded epoll server (the practical limit of one thread here); **kestrel** = the Kestrel connection-handler baseline. epoll = PluggableNet with default settings (`Server:ReactorThreads=auto`), epoll-rN = N fixed reactors.");
+        text.AppendLine("- Figures are medians over the rounds; ratios are to C and to Kestrel in the same round (median of per-round ratios). CPU = server utime+stime per 100k requests (client = load generator's own); alloc = server GC.GetTotalAllocatedBytes via its control socket; reactors = active reactors at the end of the window.");
         text.AppendLine();
 
-        text.AppendLine("| Scenario | Server | req/s | ×Kestrel | p50 µs | p99 µs | p99.9 µs | p99 ×Kestrel | CPU s/100k req | CPU ×Kestrel | alloc B/req | alloc ×Kestrel | idle RSS B/conn | errors |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        text.AppendLine("| Scenario | Server | req/s | ×C | ×Kestrel | p50 µs | p99 µs | p99 ×C | p99 ×Kestrel | CPU s/100k req | CPU ×C | client CPU s/100k | alloc B/req | idle RSS B/conn | reactors | errors |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var row in Ordered(session, rows))
         {
             text.AppendLine(Invariant(
-                $"| {row.Scenario} | {row.Server} | {N(row.RequestsPerSecond, "N0")} | {R(row.RequestsPerSecondRatio)} | {N(row.P50Us, "F1")} | {N(row.P99Us, "F1")} | {N(row.P999Us, "F1")} | {R(row.P99Ratio)} | {N(row.CpuSecondsPer100K, "F3")} | {R(row.CpuRatio)} | {N(row.AllocatedBytesPerRequest, "F2")} | {R(row.AllocatedRatio)} | {N(row.IdleRssBytesPerConnection, "N0")} | {row.Errors} |"));
+                $"| {row.Scenario} | {row.Server} | {N(row.RequestsPerSecond, "N0")} | {R(row.RequestsPerSecondRatioC)} | {R(row.RequestsPerSecondRatio)} | {N(row.P50Us, "F1")} | {N(row.P99Us, "F1")} | {R(row.P99RatioC)} | {R(row.P99Ratio)} | {N(row.CpuSecondsPer100K, "F3")} | {R(row.CpuRatioC)} | {N(row.ClientCpuSecondsPer100K, "F3")} | {N(row.AllocatedBytesPerRequest, "F2")} | {N(row.IdleRssBytesPerConnection, "N0")} | {N(row.ActiveReactors, "0.#")} | {row.Errors} |"));
         }
+
+        TargetReport.Append(text, session, rows);
 
         var idleRows = rows.Where(r => r.Scenario == Scenario.Idle).ToList();
         if (idleRows.Count > 0)
@@ -78,7 +83,11 @@ internal static class MarkdownReport
     /// <summary>Scenario order as run, servers in the order given on the command line.</summary>
     internal static IEnumerable<SummaryRow> Ordered(SessionResult session, IReadOnlyList<SummaryRow> rows) => rows
         .OrderBy(r => IndexOf(session.Options.Scenarios, r.Scenario))
-        .ThenBy(r => IndexOf(session.Options.Servers, r.Server));
+        .ThenBy(r => ServerOrder(session, r.Server));
+
+    /// <summary>Servers in command-line order, a scenario's extra servers (epoll-rN) right after epoll.</summary>
+    internal static double ServerOrder(SessionResult session, string server) =>
+        ServerDefinition.FixedReactors(server) is { } n ? IndexOf(session.Options.Servers, "epoll") + (n / 1000.0) : IndexOf(session.Options.Servers, server);
 
     private static int IndexOf(IReadOnlyList<string> list, string value)
     {

@@ -16,6 +16,12 @@ internal sealed record Measurement
     /// <summary>Server CPU seconds per 100,000 answered requests.</summary>
     public double? CpuSecondsPer100K { get; init; }
 
+    /// <summary>Load generator CPU seconds per 100,000 answered requests.</summary>
+    public double? ClientCpuSecondsPer100K { get; init; }
+
+    /// <summary>PluggableNet epoll only: reactors active at the end of the measured window (what auto chose).</summary>
+    public int? ActiveReactors { get; init; }
+
     /// <summary>Bytes the server allocated per answered request.</summary>
     public double? AllocatedBytesPerRequest { get; init; }
 

@@ -9,6 +9,9 @@ internal static class ResultSummary
         var baseline = measurements
             .Where(m => m.Server == ServerDefinition.KestrelName)
             .ToDictionary(m => (m.Scenario, m.Round));
+        var c = measurements
+            .Where(m => m.Server == ServerDefinition.CName)
+            .ToDictionary(m => (m.Scenario, m.Round));
 
         var rows = new List<SummaryRow>();
         foreach (var group in measurements.GroupBy(m => (m.Server, m.Scenario)))
@@ -16,6 +19,10 @@ internal static class ResultSummary
             var runs = group.ToList();
             double? Ratio(Func<Measurement, double?> figure) => Median.Of(runs.Select(m =>
                 baseline.TryGetValue((m.Scenario, m.Round), out var b) && figure(b) is { } denominator && denominator > 0 && figure(m) is { } numerator
+                    ? numerator / denominator
+                    : (double?)null));
+            double? RatioC(Func<Measurement, double?> figure) => Median.Of(runs.Select(m =>
+                c.TryGetValue((m.Scenario, m.Round), out var b) && figure(b) is { } denominator && denominator > 0 && figure(m) is { } numerator
                     ? numerator / denominator
                     : (double?)null));
 
@@ -29,6 +36,11 @@ internal static class ResultSummary
                 P99Us = Median.Of(runs.Select(m => (double?)m.Load.P99Us)),
                 P999Us = Median.Of(runs.Select(m => (double?)m.Load.P999Us)),
                 CpuSecondsPer100K = Median.Of(runs.Select(m => m.CpuSecondsPer100K)),
+                ClientCpuSecondsPer100K = Median.Of(runs.Select(m => m.ClientCpuSecondsPer100K)),
+                ActiveReactors = Median.Of(runs.Select(m => (double?)m.ActiveReactors)),
+                RequestsPerSecondRatioC = RatioC(m => m.Load.RequestsPerSecond),
+                P99RatioC = RatioC(m => m.Load.P99Us),
+                CpuRatioC = RatioC(m => m.CpuSecondsPer100K),
                 AllocatedBytesPerRequest = Median.Of(runs.Select(m => m.AllocatedBytesPerRequest)),
                 IdleRssBytesPerConnection = Median.Of(runs.Select(m => m.IdleRssBytesPerConnection)),
                 RequestsPerSecondRatio = Ratio(m => m.Load.RequestsPerSecond),

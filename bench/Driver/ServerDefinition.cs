@@ -1,43 +1,98 @@
+using System.Globalization;
+
 namespace PluggableNet.Bench.Driver;
 
-/// <summary>A server under test: a name for the report and how to start it as a child process.</summary>
-internal sealed record ServerDefinition(string Name, string Dll, Func<int, string, IReadOnlyList<string>> Arguments)
+/// <summary>What a server is started with for one run: its port and control socket, and the scenario's needs.</summary>
+internal sealed record ServerLaunch(int Port, string ControlSocket, Scenario Scenario, string BenchPluginsPath);
+
+/// <summary>
+/// A server under test: a name for the report and how to start it as a child process. To add a server, add a factory
+/// below and its name to <see cref="Resolve"/>; a PluggableNet variant is one <see cref="Host"/> call with its settings.
+/// </summary>
+/// <param name="Name">Report name, also the <c>--servers</c> name.</param>
+/// <param name="Program">A .dll run with <c>dotnet</c>, or a native executable.</param>
+/// <param name="Arguments">Command-line arguments for a run.</param>
+/// <param name="HasControlChannel">Answers <c>status</c> on its control socket (connections, requests, allocations).</param>
+internal sealed record ServerDefinition(string Name, string Program, Func<ServerLaunch, IReadOnlyList<string>> Arguments, bool HasControlChannel = true)
 {
-    /// <summary>Name of the baseline every ratio is relative to.</summary>
+    /// <summary>The Kestrel connection-handler baseline.</summary>
     public const string KestrelName = "kestrel";
 
-    /// <summary>True for the Kestrel baseline.</summary>
-    public bool IsBaseline => Name == KestrelName;
+    /// <summary>The single-threaded C epoll baseline: the physical limit of one thread on this kernel.</summary>
+    public const string CName = "c";
 
-    /// <summary>The PluggableNet host on the given transport (<c>Epoll</c> or <c>Sockets</c>), serving Reverse.</summary>
-    public static ServerDefinition Host(string name, string transport, string dll) => new(
+    /// <summary>Multiply-adds per request of the CPU-heavy scenario (the Burn plugin's count, about 20 µs).</summary>
+    public const int BurnIterations = 16_000;
+
+    /// <summary>True for a baseline every ratio may be relative to.</summary>
+    public bool IsBaseline => Name is KestrelName or CName;
+
+    public bool IsDotnet => Program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Every name <see cref="Resolve"/> knows, for help and errors.</summary>
+    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, kestrel, c";
+
+    /// <summary>The definition of a <c>--servers</c> name.</summary>
+    public static ServerDefinition Resolve(string name, DriverOptions options, string cServer) => name switch
+    {
+        "epoll" => Host(name, "Epoll", options.HostDll),
+        "sockets" => Host(name, "Sockets", options.HostDll),
+
+        // The exporter on (Prometheus endpoint on a free port), so every instrument has a listener: its ratio over
+        // epoll's is what metrics cost (issue 13: at least 0.97).
+        "epoll+metrics" => Host(name, "Epoll", options.HostDll, $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"),
+        KestrelName => Kestrel(options.KestrelDll),
+        CName => C(cServer),
+        _ when FixedReactors(name) is { } count => Host(name, "Epoll", options.HostDll, $"--Server:ReactorThreads={count}"),
+        _ => throw new ArgumentException($"Unknown server '{name}': use {KnownNames}."),
+    };
+
+    /// <summary>N of <c>epoll-rN</c>, else null.</summary>
+    public static int? FixedReactors(string name) =>
+        name.StartsWith("epoll-r", StringComparison.Ordinal) && int.TryParse(name.AsSpan(7), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 256 ? n : null;
+
+    /// <summary>The PluggableNet host on the given transport (<c>Epoll</c> or <c>Sockets</c>), default settings plus <paramref name="settings"/>.</summary>
+    public static ServerDefinition Host(string name, string transport, string dll, params string[] settings) => new(
         name,
         dll,
-        (port, controlSocket) =>
+        launch =>
         [
             "--Server:Address=127.0.0.1",
-            $"--Server:Port={port}",
+            $"--Server:Port={launch.Port}",
             $"--Server:Transport={transport}",
-            "--Logic:Plugin=Reverse",
-            $"--Control:Socket={controlSocket}",
+            $"--Control:Socket={launch.ControlSocket}",
 
             // The idle scenario holds 10,000 connections plus the active ones: lift the host's default cap of 10,000.
             "--Limits:MaxConnections=100000",
+            .. launch.Scenario.Binary ? new[] { "--Framing:Kind=UInt32BigEndian", $"--Framing:MaxFrameBytes={Math.Max(1024 * 1024, launch.Scenario.PayloadBytes)}" } : [],
+            .. launch.Scenario.Burn
+                ? new[] { $"--Logic:PluginsPath={launch.BenchPluginsPath}", "--Logic:Plugin=Burn" }
+                : ["--Logic:Plugin=Reverse"],
+            .. settings,
         ]);
-
-    /// <summary>
-    /// <c>epoll+metrics</c>: the epoll host with its OpenTelemetry exporter on (Prometheus endpoint on a free port),
-    /// so every instrument has a listener; its ratio over <c>epoll</c>'s is what metrics cost (issue 13: ≥ 0.97×).
-    /// </summary>
-    public static ServerDefinition HostWithMetrics(string dll)
-    {
-        var plain = Host("epoll+metrics", "Epoll", dll);
-        return plain with { Arguments = (port, controlSocket) => [.. plain.Arguments(port, controlSocket), $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"] };
-    }
 
     /// <summary>The Kestrel connection-middleware baseline, serving Reverse.</summary>
     public static ServerDefinition Kestrel(string dll) => new(
         KestrelName,
         dll,
-        (port, controlSocket) => ["--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), $"--Control:Socket={controlSocket}"]);
+        launch =>
+        [
+            "--port", launch.Port.ToString(CultureInfo.InvariantCulture),
+            $"--Control:Socket={launch.ControlSocket}",
+            .. launch.Scenario.Binary ? new[] { "--framing=binary" } : [],
+            .. launch.Scenario.Burn ? new[] { $"--burn={BurnIterations}" } : [],
+        ]);
+
+    /// <summary>The C baseline (bench/Baselines/C/server.c), serving Reverse.</summary>
+    public static ServerDefinition C(string executable) => new(
+        CName,
+        executable,
+        launch =>
+        [
+            launch.Port.ToString(CultureInfo.InvariantCulture),
+            launch.Scenario.Binary ? "binary" : "ascii5",
+            Math.Max(1024 * 1024, launch.Scenario.PayloadBytes).ToString(CultureInfo.InvariantCulture),
+            (launch.Scenario.Burn ? BurnIterations : 0).ToString(CultureInfo.InvariantCulture),
+        ],
+        HasControlChannel: false);
 }

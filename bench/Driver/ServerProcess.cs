@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// A server running as a child process (<c>dotnet server.dll ...</c>) on a loopback port, started through the
-/// shared <see cref="ChildProcess"/>. Disposing kills the whole process tree, so a failed run never leaves servers
+/// A server running as a child process (<c>dotnet server.dll ...</c> or a native executable, under <c>taskset</c> when
+/// the scenario pins it) on a loopback port, started through the shared <see cref="ChildProcess"/>. Disposing kills the whole process tree, so a failed run never leaves servers
 /// behind.
 /// </summary>
 internal sealed class ServerProcess : IDisposable
@@ -18,9 +18,12 @@ internal sealed class ServerProcess : IDisposable
 
     private readonly ChildProcess _process;
 
-    private ServerProcess(ChildProcess process, int port, string controlSocket)
+    private readonly bool _hasControlChannel;
+
+    private ServerProcess(ChildProcess process, int port, string controlSocket, bool hasControlChannel)
     {
         _process = process;
+        _hasControlChannel = hasControlChannel;
         Port = port;
         ControlSocket = controlSocket;
     }
@@ -34,17 +37,24 @@ internal sealed class ServerProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>Starts the server on a free port and waits until it accepts TCP connections.</summary>
-    public static async Task<ServerProcess> StartAsync(ServerDefinition server, TimeSpan readyTimeout, CancellationToken cancellationToken)
+    public static async Task<ServerProcess> StartAsync(ServerDefinition server, Scenario scenario, string benchPluginsPath, TimeSpan readyTimeout, CancellationToken cancellationToken)
     {
-        if (!File.Exists(server.Dll))
+        if (!File.Exists(server.Program))
         {
-            throw new FileNotFoundException($"The {server.Name} server is not built: {server.Dll}", server.Dll);
+            throw new FileNotFoundException($"The {server.Name} server is not built: {server.Program}", server.Program);
         }
 
         var port = FreePort.Next();
         var controlSocket = Path.Combine(Path.GetTempPath(), $"pluggablenet-bench-{Environment.ProcessId}-{server.Name}-{port}.sock");
-        var process = ChildProcess.StartDotnet(server.Dll, server.Arguments(port, controlSocket), captureLimit: KeptOutputChars);
-        var child = new ServerProcess(process, port, controlSocket);
+        var arguments = server.Arguments(new ServerLaunch(port, controlSocket, scenario, benchPluginsPath));
+        List<string> command = server.IsDotnet ? [ChildProcess.Dotnet, Path.GetFullPath(server.Program), .. arguments] : [server.Program, .. arguments];
+        if (scenario.IsPinned)
+        {
+            command = ["taskset", "-c", Pinning.ServerCpus, .. command];
+        }
+
+        var process = ChildProcess.Start(command[0], command.Skip(1), workingDirectory: Path.GetDirectoryName(Path.GetFullPath(server.Program)), captureLimit: KeptOutputChars);
+        var child = new ServerProcess(process, port, controlSocket, server.HasControlChannel);
         try
         {
             await child.WaitUntilListeningAsync(readyTimeout, cancellationToken).ConfigureAwait(false);
@@ -58,7 +68,7 @@ internal sealed class ServerProcess : IDisposable
     }
 
     /// <summary>Queries the control channel; null when the server has none or it does not answer.</summary>
-    public ControlStatus? Status() => ControlClient.TryQuery(ControlSocket, TimeSpan.FromSeconds(2));
+    public ControlStatus? Status() => _hasControlChannel ? ControlClient.TryQuery(ControlSocket, TimeSpan.FromSeconds(2)) : null;
 
     /// <summary>The last lines the server printed, for error messages.</summary>
     public string RecentOutput() => string.Join(Environment.NewLine, _process.RecentLines(KeptOutputLines));

@@ -22,6 +22,9 @@ internal sealed class ServerSampler : ILoadObserver
     /// <summary>Bytes the server allocated inside the window; null without a control channel.</summary>
     public long? AllocatedBytes => _statusStart is { } start && _statusEnd is { } end ? end.AllocatedBytes - start.AllocatedBytes : null;
 
+    /// <summary>Reactors active at the end of the window (0 when not reported).</summary>
+    public int? ActiveReactors => _statusEnd is { ActiveReactors: > 0 } end ? end.ActiveReactors : null;
+
     /// <summary>Requests the server itself counted inside the window; null without a control channel.</summary>
     public long? ServerRequests => _statusStart is { } start && _statusEnd is { } end ? end.Requests - start.Requests : null;
 

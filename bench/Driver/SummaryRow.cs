@@ -2,7 +2,7 @@ namespace PluggableNet.Bench.Driver;
 
 /// <summary>
 /// One server in one scenario, over all rounds: medians of the per-round figures and medians of the
-/// per-round ratios to the Kestrel baseline (ratios are taken within a round, then the median).
+/// per-round ratios to the C and Kestrel baselines (ratios are taken within a round, then the median).
 /// </summary>
 internal sealed record SummaryRow
 {
@@ -21,6 +21,21 @@ internal sealed record SummaryRow
     public double? P999Us { get; init; }
 
     public double? CpuSecondsPer100K { get; init; }
+
+    /// <summary>Load generator CPU seconds per 100,000 requests.</summary>
+    public double? ClientCpuSecondsPer100K { get; init; }
+
+    /// <summary>Median reactors active at the end of the window (PluggableNet epoll).</summary>
+    public double? ActiveReactors { get; init; }
+
+    /// <summary>requests/s relative to the C server in the same round (higher is better).</summary>
+    public double? RequestsPerSecondRatioC { get; init; }
+
+    /// <summary>p99 relative to the C server in the same round (lower is better).</summary>
+    public double? P99RatioC { get; init; }
+
+    /// <summary>CPU per request relative to the C server in the same round (lower is better).</summary>
+    public double? CpuRatioC { get; init; }
 
     public double? AllocatedBytesPerRequest { get; init; }
 

@@ -72,6 +72,9 @@ public sealed record LoadResult
     /// </summary>
     public double ClientAllocatedBytesPerRequest { get; init; }
 
+    /// <summary>CPU seconds (user + system) the load generator itself spent in the measured window; 0 when not measured.</summary>
+    public double ClientCpuSeconds { get; init; }
+
     /// <summary>True when no error happened and at least one answer was verified.</summary>
     public bool Succeeded => Errors == 0 && TotalRequests > 0;
 

@@ -88,6 +88,7 @@ public sealed class LoadRunner
             observer?.OnMeasurementStarting();
             var startCount = CompletedRequests;
             var allocatedAtStart = GC.GetTotalAllocatedBytes(precise: true);
+            var cpuAtStart = Environment.CpuUsage.TotalTime;
             var startedAt = Stopwatch.GetTimestamp();
             _state.Recording = true;
 
@@ -97,9 +98,10 @@ public sealed class LoadRunner
             var elapsed = Stopwatch.GetElapsedTime(startedAt);
             var endCount = CompletedRequests;
             var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedAtStart;
+            var cpu = (Environment.CpuUsage.TotalTime - cpuAtStart).TotalSeconds;
             observer?.OnMeasurementEnded();
 
-            return Summarize(connections, endCount - startCount, endCount, elapsed, allocated);
+            return Summarize(connections, endCount - startCount, endCount, elapsed, allocated) with { ClientCpuSeconds = Math.Round(cpu, 6) };
         }
         finally
         {

@@ -25,17 +25,22 @@ internal sealed record BaselineOptions
     /// <summary>Largest accepted payload; bigger frames close the connection.</summary>
     public int MaxPayloadBytes { get; init; } = 16 * 1024 * 1024;
 
+    /// <summary>Multiply-adds burnt per request before answering (<c>--burn</c>, default 0): the CPU-heavy plugin's chain.</summary>
+    public int BurnIterations { get; init; }
+
     public static BaselineOptions From(IConfiguration configuration)
     {
         var address = configuration["address"];
         var port = configuration["port"];
         var framing = configuration["framing"];
+        var burn = configuration["burn"];
         return new BaselineOptions
         {
             Address = string.IsNullOrWhiteSpace(address) ? IPAddress.Loopback : IPAddress.Parse(address),
             Port = string.IsNullOrWhiteSpace(port) ? 0 : int.Parse(port, NumberStyles.None, CultureInfo.InvariantCulture),
             Framing = string.IsNullOrWhiteSpace(framing) ? WireFraming.Ascii(5) : WireFraming.Parse(framing),
             ControlSocket = configuration["Control:Socket"],
+            BurnIterations = string.IsNullOrWhiteSpace(burn) ? 0 : int.Parse(burn, NumberStyles.None, CultureInfo.InvariantCulture),
         };
     }
 }

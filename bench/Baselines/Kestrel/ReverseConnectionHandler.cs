@@ -13,12 +13,15 @@ internal sealed class ReverseConnectionHandler : ConnectionHandler
     private readonly WireFraming _framing;
     private readonly int _maxPayload;
     private readonly ServerCounters _counters;
+    private readonly int _burn;
+    private ulong _sink;
 
     public ReverseConnectionHandler(BaselineOptions options, ServerCounters counters)
     {
         _framing = options.Framing;
         _maxPayload = (int)Math.Min(options.MaxPayloadBytes, _framing.MaxLength);
         _counters = counters;
+        _burn = options.BurnIterations;
     }
 
     public override async Task OnConnectedAsync(ConnectionContext connection)
@@ -99,11 +102,29 @@ internal sealed class ReverseConnectionHandler : ConnectionHandler
             _framing.WriteLength(destination, payloadLength);
             var answer = destination.Slice(headerLength, payloadLength);
             buffer.Slice(headerLength, payloadLength).CopyTo(answer);
+            if (_burn > 0)
+            {
+                _sink ^= Burn(payloadLength > 0 ? answer[0] : 1UL, _burn);
+            }
+
             answer.Reverse();
             output.Advance(headerLength + payloadLength);
 
             buffer = buffer.Slice(frameLength);
             answered++;
         }
+    }
+
+    /// <summary>The CPU-heavy plugin's chain (bench/Plugins/Burn): dependent 64-bit multiply-adds.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static ulong Burn(ulong seed, int iterations)
+    {
+        var x = seed;
+        for (var i = 0; i < iterations; i++)
+        {
+            x = (x * 6364136223846793005UL) + 1442695040888963407UL;
+        }
+
+        return x;
     }
 }

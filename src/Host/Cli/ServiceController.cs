@@ -207,6 +207,9 @@ internal static class ServiceController
               uptime:       {(int)uptime.TotalDays}d {uptime:hh\:mm\:ss}
               connections:  {status.Connections} open, {status.Requests} request(s) served
             """)
+            + (status.Reactors > 0
+                ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  reactors:     {status.ActiveReactors} of {status.Reactors} active ({(status.AdaptiveReactors ? "auto" : "fixed")}), {status.ReactorMigrations} connection move(s)")
+                : string.Empty)
             + (status.AbandonedOffloads > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  abandoned:    {status.AbandonedOffloads} offloaded call(s) still running after their connection went, holding {status.AbandonedOffloadBytes} byte(s)")
                 : string.Empty)

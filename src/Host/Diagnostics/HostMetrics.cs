@@ -20,6 +20,8 @@ public sealed class HostMetrics
     private long _backpressurePauses;
     private long _pausedConnections;
     private long _waitingForOffloadSlot;
+    private int _activeReactors;
+    private long _reactorMigrations;
 
     public long OpenConnections => Volatile.Read(ref _openConnections);
 
@@ -56,6 +58,12 @@ public sealed class HostMetrics
     public long ProtocolErrorsOf(ProtocolErrorKind kind) => Volatile.Read(ref _protocolErrorsByKind[(int)kind]);
 
     public long PluginFaultsOf(PluginFaultKind kind) => Volatile.Read(ref _pluginFaultsByKind[(int)kind]);
+
+    /// <summary>Epoll reactors taking connections now (<c>Server:ReactorThreads=auto</c> varies it); 0 on the Sockets transport.</summary>
+    public int ActiveReactors => Volatile.Read(ref _activeReactors);
+
+    /// <summary>Connections moved from one reactor to another since start.</summary>
+    public long ReactorMigrations => Volatile.Read(ref _reactorMigrations);
 
     internal long ConnectionOpened()
     {
@@ -101,4 +109,8 @@ public sealed class HostMetrics
 
         return sum;
     }
+
+    internal void SetActiveReactors(int count) => Volatile.Write(ref _activeReactors, count);
+
+    internal void ReactorMigration() => Interlocked.Increment(ref _reactorMigrations);
 }

@@ -22,8 +22,18 @@ public sealed record HostSettings
     /// <summary><c>Server:Backlog</c>, default 512: the kernel's queue of connections not yet accepted (not a connection limit).</summary>
     public int Backlog { get; init; } = 512;
 
-    /// <summary><c>Server:ReactorThreads</c>, default the processor count: epoll reactors, one thread each.</summary>
+    /// <summary>
+    /// <c>Server:ReactorThreads</c>, default <c>auto</c>: epoll reactors, one thread each. A number fixes how many serve;
+    /// <c>auto</c> starts one per processor and keeps active only as many as measurably pay off (see
+    /// <see cref="AdaptiveReactors"/>). 0 means the processor count, fixed.
+    /// </summary>
     public int ReactorThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>True when <c>Server:ReactorThreads</c> is <c>auto</c> (the default): the active reactors adapt to the load and the machine.</summary>
+    public bool AdaptiveReactors { get; init; } = true;
+
+    /// <summary><c>Server:ReactorMigrationDrillMs</c>, default 0 (off): alternate the active reactors between one and all this often, moving connections; a drill for tests.</summary>
+    public int ReactorMigrationDrillMs { get; init; }
 
     /// <summary><c>Server:Transport</c>, default <c>Epoll</c> on Linux, <c>Sockets</c> elsewhere.</summary>
     public TransportKind Transport { get; init; } = OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets;
@@ -133,7 +143,9 @@ public sealed record HostSettings
             Address = reader.Address("Server:Address", defaults.Address),
             Port = reader.Int("Server:Port", defaults.Port, 0, 65535),
             Backlog = reader.Int("Server:Backlog", defaults.Backlog, 1, 65535),
-            ReactorThreads = reader.Int("Server:ReactorThreads", defaults.ReactorThreads, 1, 256, zeroMeans: Environment.ProcessorCount),
+            ReactorThreads = reader.IntOrAuto("Server:ReactorThreads", 1, 256, Environment.ProcessorCount, out var adaptiveReactors),
+            AdaptiveReactors = adaptiveReactors,
+            ReactorMigrationDrillMs = reader.Int("Server:ReactorMigrationDrillMs", defaults.ReactorMigrationDrillMs, 0, 60_000),
             Transport = reader.Enum("Server:Transport", defaults.Transport),
             DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
             FrameKind = reader.Enum("Framing:Kind", defaults.FrameKind),

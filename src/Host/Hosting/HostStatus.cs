@@ -9,7 +9,9 @@ namespace PluggableNet.Host.Hosting;
 /// swapped-out versions whose code has not been collected yet (it should fall back to 0 after a few full GCs).
 /// <c>abandonedOffloads</c> counts offloaded calls still running after their connection went away (a plugin that
 /// ignores cancellation), and <c>abandonedOffloadBytes</c> the request and answer bytes they held when abandoned; both bounded by
-/// <c>Limits:MaxAbandonedOffloads</c>.
+/// <c>Limits:MaxAbandonedOffloads</c>. <c>activeReactors</c> of <c>reactors</c> epoll reactors take connections now
+/// (<c>adaptiveReactors</c>: <c>Server:ReactorThreads=auto</c> varies it; 0 and 0 on the Sockets transport, which has no
+/// reactors); <c>reactorMigrations</c> counts connections moved between reactors.
 /// </remarks>
 public sealed record HostStatus(
     [property: JsonPropertyName("pid")] int Pid,
@@ -30,7 +32,11 @@ public sealed record HostStatus(
     [property: JsonPropertyName("lastSwapError")] string? LastSwapError = null,
     [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0,
     [property: JsonPropertyName("abandonedOffloads")] int AbandonedOffloads = 0,
-    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0)
+    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0,
+    [property: JsonPropertyName("activeReactors")] int ActiveReactors = 0,
+    [property: JsonPropertyName("reactors")] int Reactors = 0,
+    [property: JsonPropertyName("adaptiveReactors")] bool AdaptiveReactors = false,
+    [property: JsonPropertyName("reactorMigrations")] long ReactorMigrations = 0)
 {
     // The same figures as the PluggableNet meter's instruments (README, Observability), read at the same moment.
     [JsonPropertyName("acceptedConnections")]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -67,9 +68,9 @@ public sealed class PluggableServer : IAsyncDisposable
         // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
         DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
         _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
-        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, inherited);
+        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, inherited);
         _transport = settings.Transport == TransportKind.Epoll
-            ? new EpollTransport(options, _lifecycle)
+            ? new EpollTransport(options, _lifecycle, loggerFactory.CreateLogger("PluggableNet.Reactors"))
             : new SocketsTransport(options, _lifecycle);
     }
 
@@ -141,7 +142,7 @@ public sealed class PluggableServer : IAsyncDisposable
             server.LocalEndPoint.Address,
             server.LocalEndPoint.Port,
             settings.Transport,
-            settings.Transport == TransportKind.Epoll ? settings.ReactorThreads : 0,
+            settings.Transport != TransportKind.Epoll ? "0" : settings.AdaptiveReactors ? $"auto 1..{settings.ReactorThreads}" : settings.ReactorThreads.ToString(CultureInfo.InvariantCulture),
             server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
@@ -329,7 +330,11 @@ public sealed class PluggableServer : IAsyncDisposable
         Plugins.History.LastError,
         Plugins.Retired.StillLoaded,
         _lifecycle.Context.OffloadGate.Abandoned,
-        _lifecycle.Context.OffloadGate.AbandonedBytes)
+        _lifecycle.Context.OffloadGate.AbandonedBytes,
+        Metrics.ActiveReactors,
+        Settings.Transport == TransportKind.Epoll ? Settings.ReactorThreads : 0,
+        Settings.Transport == TransportKind.Epoll && Settings.AdaptiveReactors,
+        Metrics.ReactorMigrations)
     {
         AcceptedConnections = Metrics.AcceptedConnections,
         RejectedConnections = Metrics.RejectedConnections,

@@ -21,7 +21,10 @@ internal static class SettingsChange
         ("Server:Address", s => s.Address),
         ("Server:Port", s => s.Port),
         ("Server:Backlog", s => s.Backlog),
-        ("Server:ReactorThreads", s => s.ReactorThreads),
+        // One entry per HostSettings property: Server:ReactorThreads sets two (the count and whether it is auto).
+        ("Server:ReactorThreads", s => s.AdaptiveReactors ? "auto" : s.ReactorThreads),
+        ("Server:ReactorThreads", s => s.AdaptiveReactors ? "auto" : s.ReactorThreads),
+        ("Server:ReactorMigrationDrillMs", s => s.ReactorMigrationDrillMs),
         ("Server:Transport", s => s.Transport),
         ("Server:DrainTimeout", s => s.DrainTimeout),
         ("Framing:Kind", s => s.FrameKind),
@@ -55,5 +58,6 @@ internal static class SettingsChange
     public static IReadOnlyList<(string Key, string Value)> NeedingRestart(HostSettings previous, HostSettings next) =>
         [.. s_restartKeys
             .Where(k => !Equals(k.Value(previous), k.Value(next)))
+            .DistinctBy(k => k.Key)
             .Select(k => (k.Key, k.Value(next)?.ToString() ?? "(none)"))];
 }

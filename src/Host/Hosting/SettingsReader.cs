@@ -31,6 +31,28 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return value == 0 && zeroMeans is { } z ? z : value;
     }
 
+    /// <summary>
+    /// <c>auto</c> (also when unset: <paramref name="auto"/> is then returned and <paramref name="isAuto"/> set), or a
+    /// whole number as <see cref="Int"/> with 0 standing for <paramref name="auto"/>, fixed.
+    /// </summary>
+    public int IntOrAuto(string key, int min, int max, int auto, out bool isAuto)
+    {
+        var text = configuration[key];
+        isAuto = string.IsNullOrWhiteSpace(text) || text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
+        if (isAuto)
+        {
+            return auto;
+        }
+
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 0 || value > max || (value != 0 && value < min))
+        {
+            Errors.Add($"{key}: '{text}' is neither auto nor a whole number from {min} to {max}.");
+            return auto;
+        }
+
+        return value == 0 ? auto : value;
+    }
+
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, for sizes beyond int.</summary>
     public long Long(string key, long fallback, long min, long max)
     {

@@ -11,7 +11,7 @@ internal sealed unsafe partial class EpollReactor
     private const int AcceptsPerWake = 16;
     private const long AcceptPauseMs = 100;
 
-    private readonly IReadOnlyList<EpollReactor> _all;
+    private readonly ReactorSet _set;
     private readonly ConcurrentQueue<(int Fd, FrameConnection Machine)> _handoffs = new();
     private uint _sequence;
     private bool _listening;
@@ -65,15 +65,18 @@ internal sealed unsafe partial class EpollReactor
     }
 
     /// <summary>
-    /// Whichever reactor the kernel woke accepts, but the connection goes to the reactor with the fewest:
-    /// EPOLLEXCLUSIVE alone lets one idle reactor collect every new connection.
+    /// Whichever reactor the kernel woke accepts, but the connection goes to the active reactor with the fewest:
+    /// EPOLLEXCLUSIVE alone lets one idle reactor collect every new connection, and an inactive reactor may still
+    /// be woken once just after the active set shrank.
     /// </summary>
     private EpollReactor LeastLoaded()
     {
         var best = this;
-        var fewest = ConnectionCount;
-        foreach (var reactor in _all)
+        var fewest = IsActive ? ConnectionCount : int.MaxValue;
+        var active = _set.Active;
+        for (var i = 0; i < active && i < _set.Count; i++)
         {
+            var reactor = _set.All[i];
             var count = reactor.ConnectionCount;
             if (count < fewest)
             {
@@ -128,7 +131,10 @@ internal sealed unsafe partial class EpollReactor
         if (!_listening && _acceptPausedUntil != 0 && now >= _acceptPausedUntil && !_context.Draining)
         {
             _acceptPausedUntil = 0;
-            StartListening();
+            if (IsActive && !_stopAccepting)
+            {
+                StartListening();
+            }
         }
     }
 

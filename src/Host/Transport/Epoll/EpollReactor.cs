@@ -6,14 +6,15 @@ using PluggableNet.Host.Interop;
 namespace PluggableNet.Host.Transport.Epoll;
 
 /// <summary>
-/// One event loop: its own epoll instance, its own connections, one thread. Every reactor watches the shared
+/// One event loop: its own epoll instance, its own connections, one thread. Every active reactor watches the shared
 /// listening socket with EPOLLEXCLUSIVE; whichever the kernel wakes accepts and hands the descriptor to the
-/// least-loaded reactor (once per connection: requests never cross threads). Level-triggered: a connection that
-/// stops wanting to read or write is simply unregistered for it.
+/// least-loaded active reactor (requests never cross threads; a connection moves only between requests, when the
+/// active set changes). Level-triggered: a connection that stops wanting to read or write is simply unregistered for it.
 /// </summary>
 /// <remarks>
 /// This file: the loop, wake-ups and commands from other threads, the timeout scan. Accepting and hand-off are
-/// in <c>EpollReactor.Accept.cs</c>, receiving, sending and closing in <c>EpollReactor.Io.cs</c>.
+/// in <c>EpollReactor.Accept.cs</c>, receiving, sending and closing in <c>EpollReactor.Io.cs</c>, moving connections
+/// to another reactor in <c>EpollReactor.Migration.cs</c>.
 /// </remarks>
 internal sealed unsafe partial class EpollReactor : IDisposable
 {
@@ -39,10 +40,13 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     private long _nextScanAt;
     private volatile bool _stopRequested;
     private volatile bool _loopEnded;
+    private bool _stopAccepting;
+    private long _waitTicks;
+    private int _threadId;
 
-    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, IReadOnlyList<EpollReactor> all)
+    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set)
     {
-        _all = all;
+        _set = set;
         _index = index;
         _listenFd = listenFd;
         _lifecycle = lifecycle;
@@ -61,7 +65,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
             throw new InvalidOperationException($"eventfd failed: {Libc.Describe(Libc.LastError)}");
         }
 
-        StartListening();
+        // The listener is watched once the loop applies the active set (ApplyActiveSet), only by active reactors.
         _thread = new Thread(Run) { IsBackground = true, Name = $"epoll-reactor-{index}" };
     }
 
@@ -89,6 +93,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
+            _stopAccepting = true;
             StopListening();
             done.TrySetResult();
         });
@@ -142,6 +147,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
 
     private void Run()
     {
+        Volatile.Write(ref _threadId, Libc.gettid());
         try
         {
             Loop();
@@ -168,7 +174,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     {
         while (!_stopRequested)
         {
+            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
             var count = Libc.epoll_wait(_epfd, _events.Pointer, MaxEvents, WaitTimeout());
+            Volatile.Write(ref _waitTicks, _waitTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - waitStarted));
             if (count < 0)
             {
                 var errno = Libc.LastError;
@@ -201,6 +209,16 @@ internal sealed unsafe partial class EpollReactor : IDisposable
                 RetrySlotWaiters(generation, now);
             }
 
+            if (_activeSetChanged)
+            {
+                ApplyActiveSet(now);
+            }
+
+            if (_rebalanceUntil != 0)
+            {
+                RebalanceIfDue(now);
+            }
+
             if (now >= _nextScanAt)
             {
                 Scan(now);
@@ -211,9 +229,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable
 
     private int WaitTimeout()
     {
-        if (_slotWaiters.Count > 0)
+        if (_slotWaiters.Count > 0 || _rebalanceUntil != 0)
         {
-            return 5;
+            return (int)RebalanceRetryMs;
         }
 
         var untilScan = _nextScanAt - Environment.TickCount64;

@@ -1,11 +1,14 @@
 using System.Net;
+using Microsoft.Extensions.Logging;
 using PluggableNet.Host.Connections;
 using PluggableNet.Host.Interop;
 
 namespace PluggableNet.Host.Transport.Epoll;
 
 /// <summary>
-/// The native transport: one listening descriptor and <c>Server:ReactorThreads</c> reactors.
+/// The native transport: one listening descriptor and <c>Server:ReactorThreads</c> reactors. Under
+/// <c>auto</c> as many reactors as processors exist, and a <see cref="ReactorScaler"/> keeps active only as many as
+/// pay off (the others hold no connections and sleep).
 /// </summary>
 /// <remarks>
 /// The reactors share one listener, each watching it with EPOLLEXCLUSIVE (as nginx does), instead of one
@@ -14,10 +17,13 @@ namespace PluggableNet.Host.Transport.Epoll;
 /// descriptor to the reactor with the fewest connections (itself, usually, under load), so connections stay
 /// spread evenly. The hand-off is once per connection; requests never cross threads.
 /// </remarks>
-internal sealed class EpollTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
+internal sealed class EpollTransport(TransportOptions options, ConnectionLifecycle lifecycle, ILogger? scalerLogger = null) : ITransport
 {
-    private readonly List<EpollReactor> _reactors = [];
+    private readonly ReactorSet _set = new(lifecycle.Context.Metrics);
+    private ReactorScaler? _scaler;
     private int _listenFd = -1;
+
+    private IReadOnlyList<EpollReactor> Reactors => _set.All;
 
     public IPEndPoint LocalEndPoint { get; private set; } = options.EndPoint;
 
@@ -43,8 +49,16 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
         {
             for (var i = 0; i < options.ReactorThreads; i++)
             {
-                _reactors.Add(new EpollReactor(i, _listenFd, lifecycle, _reactors));
+                _set.Add(new EpollReactor(i, _listenFd, lifecycle, _set));
             }
+
+            if (options.ReactorThreads > 1 && (options.AdaptiveReactors || options.MigrationDrillMs > 0))
+            {
+                _scaler = new ReactorScaler(_set, scalerLogger ?? lifecycle.Context.Logger, options.MigrationDrillMs);
+            }
+
+            // Before the reactors run, so each watches the listener only if it starts active.
+            _set.SetActive(_scaler?.InitialActive ?? options.ReactorThreads);
         }
         catch
         {
@@ -52,10 +66,12 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
             throw;
         }
 
-        foreach (var reactor in _reactors)
+        foreach (var reactor in Reactors)
         {
             reactor.Start();
         }
+
+        _scaler?.Start();
     }
 
     public async Task StopAcceptingAsync()
@@ -66,14 +82,14 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
         }
 
         // Every reactor stops watching before the listener is closed, so none touches a reused descriptor.
-        await Task.WhenAll(_reactors.Select(r => r.StopAcceptingAsync())).ConfigureAwait(false);
+        await Task.WhenAll(Reactors.Select(r => r.StopAcceptingAsync())).ConfigureAwait(false);
         Libc.close(_listenFd);
         _listenFd = -1;
     }
 
     public void ScanNow()
     {
-        foreach (var reactor in _reactors)
+        foreach (var reactor in Reactors)
         {
             reactor.ScanNow();
         }
@@ -81,8 +97,11 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
 
     public async Task<int> AbortAllAsync()
     {
-        var cuts = await Task.WhenAll(_reactors.Select(r => r.AbortAllAsync())).ConfigureAwait(false);
-        foreach (var reactor in _reactors)
+        // No active-set change may start moving connections while they are being cut.
+        _scaler?.Dispose();
+        _scaler = null;
+        var cuts = await Task.WhenAll(Reactors.Select(r => r.AbortAllAsync())).ConfigureAwait(false);
+        foreach (var reactor in Reactors)
         {
             reactor.Join();
         }
@@ -104,11 +123,13 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
 
     private void DisposeReactors()
     {
-        foreach (var reactor in _reactors)
+        _scaler?.Dispose();
+        _scaler = null;
+        foreach (var reactor in Reactors)
         {
             reactor.Dispose();
         }
 
-        _reactors.Clear();
+        _set.Clear();
     }
 }
