@@ -57,6 +57,8 @@ public sealed class HostMeter : IDisposable
         Meter.CreateObservableUpDownCounter("pluggablenet.offloads.abandoned", () => Tagged(_readings.OffloadsAbandoned()), "{request}", "Offloaded calls still running after their connection went away.");
         Meter.CreateObservableCounter("pluggablenet.backpressure.pauses", () => Tagged(_metrics.BackpressurePauses), "{pause}", "Times a connection stopped being read because its unsent answers passed Limits:MaxPendingWriteBytes.");
         Meter.CreateObservableUpDownCounter("pluggablenet.backpressure.paused_connections", () => Tagged(_metrics.PausedConnections), "{connection}", "Connections not being read right now because of unsent answers.");
+        Meter.CreateObservableGauge("pluggablenet.reactors.active", () => Tagged(_metrics.ActiveReactors), "{reactor}", "Epoll reactors taking connections now (Server:ReactorThreads=auto varies it; 0 on the Sockets transport).");
+        Meter.CreateObservableCounter("pluggablenet.reactor.migrations", () => Tagged(_metrics.ReactorMigrations), "{connection}", "Connections moved between reactors at a frame boundary.");
         Swaps = Meter.CreateCounter<long>("pluggablenet.swaps", "{swap}", "Plugin swap attempts, by trigger and outcome.");
         SwapDuration = Meter.CreateHistogram<double>(
             "pluggablenet.swap.duration", "s", "Plugin swap times, by phase: load, drain, total.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_swapBuckets });
