@@ -42,7 +42,8 @@ try
     {
         foreach (var (label, deploy) in new (string, Func<byte[], Stopwatch>)[]
         {
-            ("atomic folder deploy", dll => DeployFolder(dll, pluginsPath)),
+            ("atomic folder deploy, exchanged (the build's deploy on Linux)", dll => ExchangeFolder(dll, pluginsPath)),
+            ("atomic folder deploy, two renames (its fallback)", dll => DeployFolder(dll, pluginsPath)),
             ("mv of the DLL", dll => MoveDll(dll, pluginsPath, target)),
             ("copy over the DLL", dll => CopyDll(dll, target)),
         })
@@ -178,6 +179,26 @@ static Stopwatch DeployFolder(byte[] dll, string pluginsPath)
     Directory.Move(staging, live);
     var clock = Stopwatch.StartNew();
     Directory.Delete(retired, recursive: true);
+    return clock;
+}
+
+// What the build's deploy does on Linux (src/BuildTasks/SwapPluginDirectory.cs): the staged folder and the live one
+// exchanged in one renameat2(RENAME_EXCHANGE), so the plugin's folder never disappears; then the old one, now under the
+// staging name, deleted. The clock starts at the exchange.
+static Stopwatch ExchangeFolder(byte[] dll, string pluginsPath)
+{
+    var unique = Guid.NewGuid().ToString("N");
+    var live = Path.Combine(pluginsPath, "Bench");
+    var staging = Path.Combine(pluginsPath, $".Bench.deploying-{unique}");
+    Directory.CreateDirectory(staging);
+    File.WriteAllBytes(Path.Combine(staging, "Bench.dll"), dll);
+    if (RenameExchange.Exchange(staging, live) != 0)
+    {
+        throw new IOException($"renameat2(RENAME_EXCHANGE) failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    var clock = Stopwatch.StartNew();
+    Directory.Delete(staging, recursive: true);
     return clock;
 }
 
