@@ -3,10 +3,11 @@ using System.Buffers;
 namespace PluggableNet.Host.Connections;
 
 /// <summary>
-/// The answer an offloaded plugin call writes on the thread pool: pooled, and bounded by the largest answer a frame
-/// can carry, so a call the host abandoned (or a runaway plugin) holds at most that much whatever it writes. Past the
+/// The answer an offloaded plugin call writes on the thread pool: bounded by the largest answer a frame can carry, so a call the host abandoned (or a runaway plugin) holds at most that much whatever it writes. Past the
 /// bound the array is returned at once and further writes land in a small reused scratch array, only counted: the
-/// connection then closes with <see cref="CloseReason.AnswerTooLarge"/>, as it does for an inline answer.
+/// connection then closes with <see cref="CloseReason.AnswerTooLarge"/>, as it does for an inline answer. Its arrays are
+/// its own, never pooled: a plugin still holding the writer after the call (a bug, but one the host cannot rule out)
+/// then writes into memory nobody else uses.
 /// </summary>
 internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
 {
@@ -48,11 +49,11 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
 
     public Span<byte> GetSpan(int sizeHint = 0) => Reserve(sizeHint).Span;
 
-    /// <summary>Gives the arrays back; after the call has ended, never while the plugin may still write.</summary>
+    /// <summary>Drops the arrays once the answer is taken (or the call abandoned and ended).</summary>
     public void Release()
     {
-        Return(ref _buffer);
-        Return(ref _scratch);
+        Drop(ref _buffer);
+        Drop(ref _scratch);
         _written = 0;
     }
 
@@ -63,7 +64,7 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         {
             // No frame can carry it: keep nothing more of it.
             Overflowed = true;
-            Return(ref _buffer);
+            Drop(ref _buffer);
             _written = 0;
         }
 
@@ -72,8 +73,8 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         {
             if (_scratch.Length < needed)
             {
-                Return(ref _scratch);
-                _scratch = ConnectionBuffers.Rent(Math.Max(needed, MinimumSize));
+                Drop(ref _scratch);
+                _scratch = GC.AllocateUninitializedArray<byte>(Math.Max(needed, MinimumSize));
             }
 
             return _scratch;
@@ -82,22 +83,14 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         if (_buffer.Length - _written < needed)
         {
             var size = (int)Math.Min(maxBytes, Math.Max((long)_written + needed, Math.Max(2L * _buffer.Length, MinimumSize)));
-            var larger = ConnectionBuffers.Rent(size);
+            var larger = GC.AllocateUninitializedArray<byte>(size);
             Written.CopyTo(larger);
-            Return(ref _buffer);
+            Drop(ref _buffer);
             _buffer = larger;
         }
 
         return _buffer.AsMemory(_written);
     }
 
-    private static void Return(ref byte[] array)
-    {
-        if (array.Length > 0)
-        {
-            ConnectionBuffers.Return(array);
-        }
-
-        array = [];
-    }
+    private static void Drop(ref byte[] array) => array = [];
 }
