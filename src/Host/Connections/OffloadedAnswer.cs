@@ -52,8 +52,8 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
     /// <summary>Drops the arrays once the answer is taken (or the call abandoned and ended).</summary>
     public void Release()
     {
-        Drop(ref _buffer);
-        Drop(ref _scratch);
+        _buffer = [];
+        _scratch = [];
         _written = 0;
     }
 
@@ -64,7 +64,7 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         {
             // No frame can carry it: keep nothing more of it.
             Overflowed = true;
-            Drop(ref _buffer);
+            _buffer = [];
             _written = 0;
         }
 
@@ -73,7 +73,6 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
         {
             if (_scratch.Length < needed)
             {
-                Drop(ref _scratch);
                 _scratch = GC.AllocateUninitializedArray<byte>(Math.Max(needed, MinimumSize));
             }
 
@@ -85,12 +84,9 @@ internal sealed class OffloadedAnswer(int maxBytes) : IBufferWriter<byte>
             var size = (int)Math.Min(maxBytes, Math.Max((long)_written + needed, Math.Max(2L * _buffer.Length, MinimumSize)));
             var larger = GC.AllocateUninitializedArray<byte>(size);
             Written.CopyTo(larger);
-            Drop(ref _buffer);
             _buffer = larger;
         }
 
         return _buffer.AsMemory(_written);
     }
-
-    private static void Drop(ref byte[] array) => array = [];
 }
