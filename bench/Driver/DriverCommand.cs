@@ -89,7 +89,7 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or "epoll+metrics" or ServerDefinition.KestrelName or ServerDefinition.CName) && ServerDefinition.FixedReactors(server) is null)
+            if (server is not ("epoll" or "sockets" or ServerDefinition.MetricsName or ServerDefinition.KestrelName or ServerDefinition.CName) && ServerDefinition.FixedReactors(server) is null)
             {
                 throw new ArgumentException($"Unknown server '{server}': use {ServerDefinition.KnownNames}.");
             }

@@ -29,6 +29,9 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
 
     public bool IsDotnet => Program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The host with the metrics exporter on: its ratio over <c>epoll</c> is what metrics cost.</summary>
+    public const string MetricsName = "epoll+metrics";
+
     /// <summary>Every name <see cref="Resolve"/> knows, for help and errors.</summary>
     public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, kestrel, c";
 
@@ -40,7 +43,7 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
 
         // The exporter on (Prometheus endpoint on a free port), so every instrument has a listener: its ratio over
         // epoll's is what metrics cost (issue 13: at least 0.97).
-        "epoll+metrics" => Host(name, "Epoll", options.HostDll, $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"),
+        MetricsName => Host(name, "Epoll", options.HostDll, $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"),
         KestrelName => Kestrel(options.KestrelDll),
         CName => C(cServer),
         _ when FixedReactors(name) is { } count => Host(name, "Epoll", options.HostDll, $"--Server:ReactorThreads={count}"),

@@ -53,6 +53,27 @@ public sealed class DriverUnitTests
         Assert.Contains("| pingpong | epoll | 250 | n/a | 2.50× |", MarkdownReport.Render(session, rows), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void MetricsCost_ListsEveryRoundsRatioOfExporterOnOverOff()
+    {
+        var options = new DriverOptions { OutputDirectory = "/tmp", HostDll = "h", KestrelDll = "k", Rounds = 3, Servers = ["epoll", "epoll+metrics"], Scenarios = ["pinned"] };
+        Measurement M(string server, int round, double rps, double cpu) => new()
+        {
+            Server = server,
+            Scenario = "pinned",
+            Round = round,
+            Load = Load(rps),
+            CpuSecondsPer100K = cpu,
+        };
+
+        var session = new SessionResult(options, MachineInfo.Current(), DateTimeOffset.Now, DateTimeOffset.Now,
+            [M("epoll", 1, 100, 1.0), M("epoll+metrics", 1, 99, 1.0), M("epoll", 2, 100, 1.0), M("epoll+metrics", 2, 90, 1.2), M("epoll", 3, 200, 1.0), M("epoll+metrics", 3, 190, 1.1)], []);
+
+        var report = MarkdownReport.Render(session, ResultSummary.Build(session));
+
+        Assert.Contains("| pinned | 0.99, 0.90, 0.95 | 0.95 | 1.10 | **no** |", report, StringComparison.Ordinal);
+    }
+
     private static LoadResult Load(double rps) => new()
     {
         Address = "127.0.0.1",
