@@ -45,13 +45,15 @@ internal sealed partial class FrameConnection
                 break;
             }
 
+            // Length, not buffered.Length: a large frame still arriving is held in segments, Data only its start.
             var frameLength = _codec.HeaderLength + payloadLength;
-            if (buffered.Length < frameLength)
+            if (_input.Length < frameLength)
             {
                 _expectedFrame = frameLength;
                 break;
             }
 
+            Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
             var payload = buffered.Slice(_codec.HeaderLength, payloadLength);
             if (generation.Execution == PluginExecution.Offloaded)
             {
