@@ -33,8 +33,8 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     private readonly ConcurrentQueue<Action> _commands = new();
     private readonly Thread _thread;
 
-    // Taken to write a wake-up and to close the eventfd, never on the loop's own path: a wake-up can come from any
-    // thread at any time, an abandoned offloaded call ending long after the server stopped included.
+    // Held to write a wake-up and to close the eventfd (the loop reads it without: it has ended before Dispose). A
+    // wake-up can come from any thread at any time, an abandoned offloaded call ending after the server stopped included.
     private readonly Lock _wakeFdLock = new();
     private bool _wakeFdClosed;
 
