@@ -18,7 +18,8 @@ public sealed class SocketActivatedRestartRefusesNoConnectionTests(ITestOutputHe
     public async Task RestartsUnderLoadRefuseNothingAndLoseNothing(string transport)
     {
         await using var host = await SupervisedHost.StartAsync(transport, socketActivated: true);
-        Assert.Contains("Serving on the inherited listening socket fd 3", host.Output, StringComparison.Ordinal);
+        // Logged just after the listening line the start waits for: it may not have been read yet.
+        await Wait.UntilAsync(() => host.Output.Contains("Serving on the inherited listening socket fd 3", StringComparison.Ordinal), because: "the inherited socket to be announced");
         await using var load = ReconnectingLoad.Start(host.EndPoint, connections: 8, depth: 4, Reverse);
         await load.AnswersGrowAsync(500);
 

@@ -33,6 +33,11 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     private readonly ConcurrentQueue<Action> _commands = new();
     private readonly Thread _thread;
 
+    // Held to write a wake-up and to close the eventfd (the loop reads it without: it has ended before Dispose). A
+    // wake-up can come from any thread at any time, an abandoned offloaded call ending after the server stopped included.
+    private readonly Lock _wakeFdLock = new();
+    private bool _wakeFdClosed;
+
     private EpollConnection?[] _byFd = new EpollConnection?[1024];
     private int _highestFd;
     private int _connectionCount;
@@ -131,7 +136,17 @@ internal sealed unsafe partial class EpollReactor : IDisposable
 
     public void Dispose()
     {
-        Libc.close(_wakeFd);
+        lock (_wakeFdLock)
+        {
+            if (_wakeFdClosed)
+            {
+                return;
+            }
+
+            _wakeFdClosed = true;
+            Libc.close(_wakeFd);
+        }
+
         Libc.close(_epfd);
         _events.Dispose();
     }
@@ -140,8 +155,23 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     {
         if (Interlocked.Exchange(ref _wakePending, 1) == 0)
         {
-            ulong one = 1;
-            Libc.write(_wakeFd, &one, sizeof(ulong));
+            WriteWake();
+        }
+    }
+
+    /// <summary>
+    /// Once the eventfd is closed its number may be reused by any descriptor of the process (another server's
+    /// connection, a log file): a late wake-up written there would put 8 bytes of a little-endian 1 into it.
+    /// </summary>
+    private void WriteWake()
+    {
+        lock (_wakeFdLock)
+        {
+            if (!_wakeFdClosed)
+            {
+                ulong one = 1;
+                Libc.write(_wakeFd, &one, sizeof(ulong));
+            }
         }
     }
 
