@@ -42,7 +42,7 @@ internal sealed class BenchmarkSession
             {
                 foreach (var scenario in scenarios)
                 {
-                    foreach (var name in scenario.ServersFrom(_options.Servers))
+                    foreach (var name in InRoundOrder(scenario.ServersFrom(_options.Servers), round))
                     {
                         var server = ServerDefinition.Resolve(name, _options, cServer);
                         await RunOneAsync(server, scenario, round, client, benchPlugins, measurements, failures, cancellationToken).ConfigureAwait(false);
@@ -57,6 +57,13 @@ internal sealed class BenchmarkSession
 
         return new SessionResult(_options, MachineInfo.Current(), started, DateTimeOffset.Now, measurements, failures);
     }
+
+    /// <summary>
+    /// The servers in the given order in odd rounds and reversed in even ones, so a server's place in the round (the
+    /// one after a heavy run, the first after a process start) does not bias its ratios over the rounds.
+    /// </summary>
+    internal static IEnumerable<string> InRoundOrder(IReadOnlyList<string> servers, int round) =>
+        round % 2 == 1 ? servers : servers.Reverse();
 
     private async Task RunOneAsync(
         ServerDefinition server, Scenario scenario, int round, CLoadClient? client, string benchPlugins, List<Measurement> measurements, List<string> failures, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ internal static class MarkdownReport
         text.AppendLine(Invariant($"- Machine: {m.Processors} logical CPUs, {m.CpuModel}, {m.TotalMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB RAM, {m.OperatingSystem}"));
         text.AppendLine(Invariant($"- .NET: {m.DotnetVersion}"));
         text.AppendLine(Invariant($"- Command: `{o.CommandLine}`"));
-        text.AppendLine(Invariant($"- Settings: {o.Rounds} round(s), {o.Duration.TotalSeconds:0.##} s measured after {o.Warmup.TotalSeconds:0.##} s warm-up per run, servers in order {string.Join(", ", o.Servers)}{(o.Smoke ? ", SMOKE settings (not a benchmark)" : string.Empty)}"));
+        text.AppendLine(Invariant($"- Settings: {o.Rounds} round(s), {o.Duration.TotalSeconds:0.##} s measured after {o.Warmup.TotalSeconds:0.##} s warm-up per run, servers in order {string.Join(", ", o.Servers)} (reversed in even rounds){(o.Smoke ? ", SMOKE settings (not a benchmark)" : string.Empty)}"));
         text.AppendLine(o.Client == "c"
             ? "- Load generator: bench/Baselines/C/loadgen.c (one thread, epoll, built with cc -O2), every answer verified byte for byte; latencies per answer from its batch's send, measured window only."
             : "- Load generator: in-process PluggableNet.LoadGen, every answer verified byte for byte; latencies from HDR histograms, measured window only.");

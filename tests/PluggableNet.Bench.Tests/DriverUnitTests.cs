@@ -74,6 +74,16 @@ public sealed class DriverUnitTests
         Assert.Contains("| pinned | 0.99, 0.90, 0.95 | 0.95 | 1.10 | **no** |", report, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Rounds_AlternateTheServersOrder()
+    {
+        string[] servers = ["epoll", "epoll+metrics", "c"];
+
+        Assert.Equal(servers, BenchmarkSession.InRoundOrder(servers, 1));
+        Assert.Equal(["c", "epoll+metrics", "epoll"], BenchmarkSession.InRoundOrder(servers, 2));
+        Assert.Equal(servers, BenchmarkSession.InRoundOrder(servers, 3));
+    }
+
     private static LoadResult Load(double rps) => new()
     {
         Address = "127.0.0.1",
