@@ -38,27 +38,5 @@ public class LargeFrameBenchmarks
     }
 
     [Benchmark]
-    public int ReceiveAnswerSend()
-    {
-        using var lease = _plugins.Acquire();
-        var generation = lease.Generation;
-        var sent = 0;
-        var wire = (ReadOnlySpan<byte>)_wire;
-        while (!wire.IsEmpty)
-        {
-            var buffer = _connection.GetReceiveSpan();
-            var count = Math.Min(buffer.Length, wire.Length);
-            wire[..count].CopyTo(buffer);
-            _connection.OnReceived(count, generation, 1);
-            wire = wire[count..];
-            while ((_connection.Step & ConnectionStep.Write) != 0)
-            {
-                var pending = _connection.PendingOutput.Length;
-                sent += pending;
-                _connection.OnSent(pending, generation, 1);
-            }
-        }
-
-        return sent;
-    }
+    public int ReceiveAnswerSend() => WireFeed.ReceiveAnswerSend(_plugins, _connection, _wire);
 }
