@@ -1,9 +1,17 @@
 using System.Runtime.InteropServices;
 using PluggableNet.Host.Cli;
+using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
 
-// SIGHUP asks for a reload, and before the configuration is read there is nothing to reload: its default action
-// (ending the process) must not apply while the host starts. From the server's start on, ReloadCoordinator acts on it.
+// SIGHUP asks for a reload. A parent may hand it over ignored (nohup, some supervisors), and .NET then never delivers
+// it to a registration: the host takes it back first, as nginx does. Before the configuration is read there is
+// nothing to reload, so its default action (ending the process) must not apply while the host starts. From the
+// server's start on, ReloadCoordinator acts on it.
+if (!OperatingSystem.IsWindows())
+{
+    Libc.signal(Libc.SIGHUP, Libc.SIG_DFL);
+}
+
 using var hangupWhileStarting = OperatingSystem.IsWindows()
     ? null
     : PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);

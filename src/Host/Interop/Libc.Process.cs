@@ -9,6 +9,9 @@ internal static partial class Libc
     public const int SIGKILL = 9;
     public const int SIGTERM = 15;
 
+    /// <summary><c>SIG_DFL</c>: the signal's default action.</summary>
+    public const nint SIG_DFL = 0;
+
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int kill(int pid, int sig);
 
@@ -17,4 +20,8 @@ internal static partial class Libc
 
     [LibraryImport(LibraryName)]
     public static partial uint geteuid();
+
+    /// <summary>Sets a signal's disposition; returns the previous one.</summary>
+    [LibraryImport(LibraryName)]
+    public static partial nint signal(int sig, nint handler);
 }
