@@ -22,7 +22,7 @@ namespace PluggableNet.Host.Connections;
 internal sealed partial class FrameConnection
 {
     /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
-    internal const int InlineTimingInterval = 16;
+    internal const int InlineTimingInterval = 64;
 
     private readonly ConnectionContext _context;
     private readonly FrameCodec _codec;

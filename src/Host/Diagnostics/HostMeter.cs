@@ -47,7 +47,7 @@ public sealed class HostMeter : IDisposable
             "pluggablenet.connection.duration", "s", "How long connections stayed open, by close reason.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_connectionBuckets });
         Meter.CreateObservableCounter("pluggablenet.requests", ObserveRequests, "{request}", "Requests answered (or failed), by plugin name and version.");
         RequestDuration = Meter.CreateHistogram<double>(
-            "pluggablenet.request.duration", "s", "Time in the plugin per request: every offloaded one, one inline one in 16 per connection.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_requestBuckets });
+            "pluggablenet.request.duration", "s", "Time in the plugin per request: every offloaded one, one inline one in 64 per connection (the first on each connection included).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_requestBuckets });
         Meter.CreateObservableCounter("pluggablenet.network.io", ObserveIo, "By", "Bytes received from and sent to connections.");
         Meter.CreateObservableCounter("pluggablenet.protocol_errors", () => ByKind<ProtocolErrorKind>(Tags.ErrorType, _metrics.ProtocolErrorsOf), "{error}", "Connections closed for a malformed header, by reason.");
         Meter.CreateObservableCounter("pluggablenet.timeouts", () => ByKind<TimeoutKind>(Tags.TimeoutKind, _metrics.TimeoutsOf), "{timeout}", "Connections closed by a limit running out, by kind.");
