@@ -1,11 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Microsoft.Extensions.Logging.Abstractions;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Diagnostics;
 using PluggableNet.Host.Framing;
 using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
-using PluggableNet.Plugins.Reverse;
 
 namespace PluggableNet.Micro;
 
@@ -17,8 +12,7 @@ namespace PluggableNet.Micro;
 public class ConnectionPipelineBenchmarks
 {
     private readonly FrameCodec _codec = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
-    private PluginSwitch _plugins = null!;
-    private FrameConnection _connection = null!;
+    private WireFeed _feed = null!;
     private byte[] _wire = [];
 
     [Params(1, 64, 65_536 - 5)]
@@ -31,11 +25,9 @@ public class ConnectionPipelineBenchmarks
     public void Setup()
     {
         _wire = Frames.Repeat(Frames.Ascii(Frames.Letters(PayloadBytes)), Pipelined);
-        _plugins = new PluginSwitch(new PluginGeneration("Reverse", "bench", 1, new ReversePlugin(), null, null, null));
-        var context = new ConnectionContext(_codec, new HostSettings().ToLimits(), _plugins, new OffloadGate(1), new HostMetrics(), NullLogger.Instance);
-        _connection = new FrameConnection(context, null, Environment.TickCount64);
+        _feed = new WireFeed(_codec, new HostSettings().ToLimits());
     }
 
     [Benchmark]
-    public int ReceiveAnswerSend() => WireFeed.ReceiveAnswerSend(_plugins, _connection, _wire);
+    public int ReceiveAnswerSend() => _feed.ReceiveAnswerSend(_wire);
 }

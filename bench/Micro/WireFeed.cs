@@ -1,32 +1,46 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using PluggableNet.Host.Connections;
+using PluggableNet.Host.Diagnostics;
+using PluggableNet.Host.Framing;
 using PluggableNet.Host.Plugins;
+using PluggableNet.Plugins.Reverse;
 
 namespace PluggableNet.Micro;
 
 /// <summary>
-/// What a transport does, without the kernel: the wire's bytes land in the connection's receive buffer in receives
-/// as large as it offers, every frame is answered, and whatever it has to send is "sent" at once.
+/// One connection's state machine answering with Reverse, fed as a transport would without the kernel: the wire's
+/// bytes land in the receive buffer in receives as large as it offers, every frame is answered, and whatever there
+/// is to send is "sent" at once.
 /// </summary>
-internal static class WireFeed
+internal sealed class WireFeed
 {
-    /// <summary>Feeds all of <paramref name="wire"/>; returns the bytes sent.</summary>
-    public static int ReceiveAnswerSend(PluginSwitch plugins, FrameConnection connection, ReadOnlySpan<byte> wire)
+    private readonly PluginSwitch _plugins = new(new PluginGeneration("Reverse", "bench", 1, new ReversePlugin(), null, null, null));
+    private readonly FrameConnection _connection;
+
+    public WireFeed(FrameCodec codec, ConnectionLimits limits)
     {
-        using var lease = plugins.Acquire();
+        var context = new ConnectionContext(codec, limits, _plugins, new OffloadGate(1), new HostMetrics(), NullLogger.Instance);
+        _connection = new FrameConnection(context, null, Environment.TickCount64);
+    }
+
+    /// <summary>Feeds all of <paramref name="wire"/>; returns the bytes sent.</summary>
+    public int ReceiveAnswerSend(ReadOnlySpan<byte> wire)
+    {
+        using var lease = _plugins.Acquire();
         var generation = lease.Generation;
         var sent = 0;
         while (!wire.IsEmpty)
         {
-            var buffer = connection.GetReceiveSpan();
+            var buffer = _connection.GetReceiveSpan();
             var count = Math.Min(buffer.Length, wire.Length);
             wire[..count].CopyTo(buffer);
-            connection.OnReceived(count, generation, 1);
+            _connection.OnReceived(count, generation, 1);
             wire = wire[count..];
-            while ((connection.Step & ConnectionStep.Write) != 0)
+            while ((_connection.Step & ConnectionStep.Write) != 0)
             {
-                var pending = connection.PendingOutput.Length;
+                var pending = _connection.PendingOutput.Length;
                 sent += pending;
-                connection.OnSent(pending, generation, 1);
+                _connection.OnSent(pending, generation, 1);
             }
         }
 
