@@ -45,42 +45,34 @@ public sealed class KitPackages : IAsyncLifetime
             await RunAsync(TestPaths.RepoRoot, ["pack", Path.Combine(TestPaths.RepoRoot, project), "-c", TestPaths.Configuration, "--no-build", "-o", Feed, $"-p:Version={Version}"]);
         }
 
-        File.WriteAllText(Path.Combine(Root, "NuGet.config"), $"""
-            <?xml version="1.0" encoding="utf-8"?>
-            <configuration>
-              <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(Root, "packages")}" />
-              </config>
-              <fallbackPackageFolders>
-                <add key="machine" value="{MachinePackages()}" />
-              </fallbackPackageFolders>
-              <packageSources>
-                <clear />
-                <add key="pluggablenet" value="{Feed}" />
-                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
-              </packageSources>
-            </configuration>
-            """);
+        WriteNuGetConfig(Root, Feed, $"""<add key="machine" value="{MachinePackages()}" />""");
         var released = Path.Combine(ReleasedFeedFolder, "feed");
         await RunAsync(TestPaths.RepoRoot, ["pack", Path.Combine(TestPaths.RepoRoot, s_packed[0]), "-c", TestPaths.Configuration, "--no-build", "-o", released]);
-        File.WriteAllText(Path.Combine(ReleasedFeedFolder, "NuGet.config"), $"""
+        WriteNuGetConfig(ReleasedFeedFolder, released, "<clear />");
+        await RunAsync(Root, ["new", "install", Path.Combine(Feed, $"PluggableNet.Templates.{Version}.nupkg"), "--debug:custom-hive", Hive]);
+    }
+
+    /// <summary>
+    /// A NuGet.config in <paramref name="folder"/>: its own packages folder (nothing restored before leaks in), the
+    /// local <paramref name="feed"/> first and nuget.org, with <paramref name="fallback"/> as its fallback folders.
+    /// </summary>
+    private static void WriteNuGetConfig(string folder, string feed, string fallback) =>
+        File.WriteAllText(Path.Combine(folder, "NuGet.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
             <configuration>
               <config>
-                <add key="globalPackagesFolder" value="{Path.Combine(ReleasedFeedFolder, "packages")}" />
+                <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
               </config>
               <fallbackPackageFolders>
-                <clear />
+                {fallback}
               </fallbackPackageFolders>
               <packageSources>
                 <clear />
-                <add key="pluggablenet" value="{released}" />
+                <add key="pluggablenet" value="{feed}" />
                 <add key="nuget.org" value="https://api.nuget.org/v3/index.json" />
               </packageSources>
             </configuration>
             """);
-        await RunAsync(Root, ["new", "install", Path.Combine(Feed, $"PluggableNet.Templates.{Version}.nupkg"), "--debug:custom-hive", Hive]);
-    }
 
     public Task DisposeAsync()
     {
