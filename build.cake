@@ -18,6 +18,8 @@ var packages = artifacts + Directory("packages");
 var packableProjects = new[]
 {
     File("./src/Abstractions/PluggableNet.Abstractions.csproj"),
+    File("./src/Protocol/PluggableNet.Protocol.csproj"),
+    File("./src/Server/PluggableNet.Server.csproj"),
     File("./src/Testing/PluggableNet.Testing.csproj"),
     File("./src/Client/PluggableNet.Client.csproj"),
     File("./templates/PluggableNet.Templates.csproj"),

@@ -1,6 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Micro;
 
@@ -11,7 +14,7 @@ namespace PluggableNet.Micro;
 [MemoryDiagnoser]
 public class ConnectionPipelineBenchmarks
 {
-    private readonly FrameCodec _codec = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
+    private readonly FrameCodec _codec = new(FramingKind.AsciiDecimal, 5, 1024 * 1024);
     private WireFeed _feed = null!;
     private byte[] _wire = [];
 
@@ -25,7 +28,7 @@ public class ConnectionPipelineBenchmarks
     public void Setup()
     {
         _wire = Frames.Repeat(Frames.Ascii(Frames.Letters(PayloadBytes)), Pipelined);
-        _feed = new WireFeed(_codec, new HostSettings().ToLimits());
+        _feed = new WireFeed(_codec, new ServerSettings().ToLimits());
     }
 
     [Benchmark]

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using PluggableNet.Host.Framing;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Framing;
 
 namespace PluggableNet.Micro;
 
@@ -7,7 +8,7 @@ namespace PluggableNet.Micro;
 [MemoryDiagnoser]
 public class FrameDecodingBenchmarks
 {
-    private readonly FrameCodec _codec = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
+    private readonly FrameCodec _codec = new(FramingKind.AsciiDecimal, 5, 1024 * 1024);
     private byte[] _wire = [];
 
     [Params(1, 64, 65_536 - 5)]

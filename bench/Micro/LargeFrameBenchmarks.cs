@@ -1,6 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Micro;
 
@@ -13,7 +16,7 @@ public class LargeFrameBenchmarks
 {
     private const int MaxFrameBytes = 1024 * 1024;
 
-    private readonly FrameCodec _codec = new(FrameKind.UInt32BigEndian, 5, MaxFrameBytes);
+    private readonly FrameCodec _codec = new(FramingKind.UInt32BigEndian, 5, MaxFrameBytes);
     private WireFeed _feed = null!;
     private byte[] _wire = [];
 
@@ -25,7 +28,7 @@ public class LargeFrameBenchmarks
     {
         _wire = Frames.Binary(Frames.Letters(PayloadBytes));
         // Answers in pooled arrays (a pending limit above the answer), so the figures are the receive side's.
-        var limits = new HostSettings().ToLimits() with { MaxPendingWriteBytes = 4 * MaxFrameBytes };
+        var limits = new ServerSettings().ToLimits() with { MaxPendingWriteBytes = 4 * MaxFrameBytes };
         _feed = new WireFeed(_codec, limits);
     }
 

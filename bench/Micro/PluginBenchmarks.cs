@@ -1,8 +1,9 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
-using PluggableNet.Host.Plugins;
 using PluggableNet.Plugins.Reverse;
 using PluggableNet.Plugins.Upper;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Micro;
 

@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Diagnostics;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Plugins;
 using PluggableNet.Plugins.Reverse;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Micro;
 

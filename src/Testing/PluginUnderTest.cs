@@ -4,7 +4,8 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Testing;
 

@@ -1,8 +1,14 @@
 using System.Diagnostics;
 using System.Reflection;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Interop;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Interop;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Host.Cli;
 
@@ -25,7 +31,7 @@ internal static class DaemonLauncher
         var (configuration, service) = loaded;
 
         // The daemon would fail the same way, but only into its log; say it here instead.
-        if (!ServiceCommand.TryRead(() => HostSettings.Read(configuration), out _, out var error))
+        if (!ServiceCommand.TryRead(() => ServerSettings.Read(configuration), out _, out var error))
         {
             await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
             return HostApp.ExitInvalidConfiguration;

@@ -3,10 +3,16 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
-using PluggableNet.Host.Transport;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
+using PluggableNet.Server.Transport;
 using Serilog;
 
 namespace PluggableNet.Host.Cli;
@@ -90,7 +96,7 @@ internal static class HostApp
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
         }
 
-        if (!ServiceCommand.TryRead(() => HostSettings.Read(configuration), out var settings, out var error))
+        if (!ServiceCommand.TryRead(() => ServerSettings.Read(configuration), out var settings, out var error))
         {
             await ReportStartupFailureAsync(logger, target, error).ConfigureAwait(false);
             return ExitInvalidConfiguration;
@@ -134,7 +140,6 @@ internal static class HostApp
             builder.Services.AddSystemd();
         }
 
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.Observability.DrainDelay + settings.DrainTimeout + TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton(settings);
         if (inherited is not null)
         {
@@ -143,11 +148,11 @@ internal static class HostApp
 
         builder.Services.AddSingleton<IConfiguration>(configuration);
         builder.Services.AddMetricsExport(settings.Observability);
-        builder.Services.AddSingleton<ServerHostedService>();
         // Before the server: starts first (readiness 503 while the plugin loads), stops last (503 through the drain).
         builder.Services.AddHostedService<TelemetryHttpServer>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ServerHostedService>());
-        builder.Services.AddHostedService<ReloadCoordinator>();
+        // The same composition an embedding application gets, with the settings read (and amended) above.
+        builder.Services.AddPluggableNet(new ServerRegistration(configuration, settings, Plugin: null));
+        builder.Services.AddHostedService<ControlChannelService>();
         configureServices?.Invoke(builder.Services);
 
         try

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using PluggableNet.Host.Cli;
-using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
+using PluggableNet.Server.Interop;
 
 // SIGHUP asks for a reload. A parent may hand it over ignored (nohup, some supervisors), and .NET then never delivers
 // it to a registration: the host takes it back first, as nginx does. Before the configuration is read there is

@@ -2,8 +2,14 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Host.Cli;
 
@@ -44,7 +50,7 @@ internal static class ServiceCommand
     }
 
     /// <summary><c>0.0.0.0:9090</c>, or <c>[::]:9090</c> for IPv6.</summary>
-    public static string FormatEndPoint(HostStatus status) =>
+    public static string FormatEndPoint(ServerStatus status) =>
         IPAddress.TryParse(status.Address, out var address)
             ? new IPEndPoint(address, status.Port).ToString()
             : string.Create(CultureInfo.InvariantCulture, $"{status.Address}:{status.Port}");

@@ -1,9 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Interop;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Interop;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Host.Cli;
 
@@ -95,7 +101,7 @@ internal static class ServiceController
 
         if (await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false) is { } status)
         {
-            Console.WriteLine(json ? JsonSerializer.Serialize(status, HostStatusJson.Default.HostStatus) : Describe(status));
+            Console.WriteLine(json ? JsonSerializer.Serialize(status, HostStatusJson.Default.ServerStatus) : Describe(status));
             return StatusRunning;
         }
 
@@ -196,7 +202,7 @@ internal static class ServiceController
                 && !pair.Key.Equals("Control:Socket", StringComparison.OrdinalIgnoreCase))
             .Select(pair => $"--{pair.Key}={pair.Value}")];
 
-    private static string Describe(HostStatus status)
+    private static string Describe(ServerStatus status)
     {
         var uptime = TimeSpan.FromSeconds(status.UptimeSeconds);
         return string.Create(CultureInfo.InvariantCulture, $"""
@@ -218,7 +224,7 @@ internal static class ServiceController
     }
 
     /// <summary>The same figures as the PluggableNet meter's instruments (README, Observability), one topic a line.</summary>
-    private static string Figures(HostStatus status)
+    private static string Figures(ServerStatus status)
     {
         static string ByKind(Dictionary<string, long> counts) =>
             string.Join(", ", counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value}")));

@@ -1,5 +1,11 @@
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Interop;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Interop;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Host.Service;
 

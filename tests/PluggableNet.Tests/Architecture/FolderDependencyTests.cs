@@ -4,94 +4,125 @@ using PluggableNet.Tests.Infrastructure;
 namespace PluggableNet.Tests.Architecture;
 
 /// <summary>
-/// The folders of <c>src/Host</c> depend on each other one way, as the README's architecture section draws them:
-/// a folder uses only folders below it, never one above, so there is no cycle.
+/// Inside each project the folders depend on each other one way, as docs/architecture.md draws them: a folder uses only
+/// folders below it, never one above, so there is no cycle. Between projects the compiler enforces it: the executable
+/// (<c>src/Host</c>) references the library (<c>src/Server</c>), never the reverse.
 /// </summary>
 public sealed partial class FolderDependencyTests
 {
-    /// <summary>Bottom first. Files directly in <c>src/Host</c> (Program.cs) are the composition root, above all.</summary>
-    private static readonly string[] s_layers =
-    [
-        "Interop", "Framing", "Diagnostics", "Plugins", "Connections", "Transport", "Hosting", "Service", "Cli",
-    ];
-
-    private static string SourceRoot => Path.Combine(TestPaths.RepoRoot, "src", "Host");
-
-    [Fact]
-    public void EveryFolderIsALayer()
+    /// <summary>
+    /// Bottom first. <c>""</c> is the files directly in the project folder: the library's server object and its
+    /// settings sit above the transports and below reload and hosting. The executable has no files outside its folders.
+    /// </summary>
+    private static readonly Dictionary<string, string[]> s_layers = new()
     {
-        var unknown = Folders().Where(f => Array.IndexOf(s_layers, f) < 0).ToList();
+        ["Server"] = ["Interop", "Framing", "Diagnostics", "Plugins", "Connections", "Transport", "", "Reload", "Hosting"],
+        ["Host"] = ["Os", "Configuration", "Control", "Telemetry", "Service", "Cli"],
+    };
 
-        Assert.True(unknown.Count == 0, $"folders missing from the layering: {string.Join(", ", unknown)}");
+    public static TheoryData<string> Projects => new(s_layers.Keys);
+
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void EveryFolderIsALayer(string project)
+    {
+        var unknown = Folders(project).Where(f => Array.IndexOf(s_layers[project], f) < 0).ToList();
+
+        Assert.True(unknown.Count == 0, $"folders of src/{project} missing from the layering: {string.Join(", ", unknown)}");
     }
 
-    [Fact]
-    public void NoFolderUsesAFolderAboveIt()
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void NoFolderUsesAFolderAboveIt(string project)
     {
+        var layers = s_layers[project];
         var violations = new List<string>();
-        foreach (var file in SourceFiles())
+        foreach (var file in SourceFiles(project))
         {
-            var folder = FolderOf(file);
-            if (folder is null)
+            var folder = FolderOf(project, file);
+            var level = Array.IndexOf(layers, folder);
+            foreach (var used in UsedFolders(project, File.ReadAllText(file)).Where(u => u != folder))
             {
-                continue;
-            }
-
-            var level = Array.IndexOf(s_layers, folder);
-            foreach (var used in UsedFolders(File.ReadAllText(file)).Where(u => u != folder))
-            {
-                if (Array.IndexOf(s_layers, used) > level)
+                if (Array.IndexOf(layers, used) > level)
                 {
-                    violations.Add($"{Path.GetRelativePath(SourceRoot, file)} ({folder}) uses {used}");
+                    violations.Add($"{Path.GetRelativePath(SourceRoot(project), file)} ({Describe(folder)}) uses {Describe(used)}");
                 }
             }
         }
 
-        Assert.True(violations.Count == 0, "a folder uses one above it:" + Environment.NewLine + string.Join(Environment.NewLine, violations));
+        Assert.True(violations.Count == 0, $"a folder of src/{project} uses one above it:" + Environment.NewLine + string.Join(Environment.NewLine, violations));
     }
 
-    [Fact]
-    public void EachFileIsInTheNamespaceOfItsFolder()
+    [Theory]
+    [MemberData(nameof(Projects))]
+    public void EachFileIsInTheNamespaceOfItsFolder(string project)
     {
         // Program.cs has top-level statements and no namespace: it is the entry point, whatever its folder.
-        var wrong = SourceFiles()
-            .Where(f => FolderOf(f) is { } folder
-                && NamespacePattern().Match(File.ReadAllText(f)) is { Success: true } declared
-                && !declared.Groups[1].Value.StartsWith($"PluggableNet.Host.{folder}", StringComparison.Ordinal))
-            .Select(f => Path.GetRelativePath(SourceRoot, f))
+        var wrong = SourceFiles(project)
+            .Where(f => NamespacePattern().Match(File.ReadAllText(f)) is { Success: true } declared
+                && !IsNamespaceOf(project, FolderOf(project, f), declared.Groups[1].Value))
+            .Select(f => Path.GetRelativePath(SourceRoot(project), f))
             .ToList();
 
         Assert.True(wrong.Count == 0, "namespace does not match the folder: " + string.Join(", ", wrong));
     }
 
-    /// <summary>Folders named by a using directive, a qualified name, or a name relative to PluggableNet.Host.</summary>
-    private static IEnumerable<string> UsedFolders(string source)
+    [Fact]
+    public void TheLibraryNeverReferencesTheExecutable()
     {
+        var project = File.ReadAllText(Path.Combine(SourceRoot("Server"), "PluggableNet.Server.csproj"));
+
+        Assert.DoesNotContain("Host.csproj", project, StringComparison.Ordinal);
+    }
+
+    /// <remarks>
+    /// One exception: the library's <c>AddPluggableNet</c> lives in <c>Microsoft.Extensions.DependencyInjection</c>, where
+    /// every Microsoft.Extensions registration is, so applications find it without a using.
+    /// </remarks>
+    private static bool IsNamespaceOf(string project, string folder, string declared) => folder.Length == 0
+        ? declared == $"PluggableNet.{project}"
+        : declared.StartsWith($"PluggableNet.{project}.{folder}", StringComparison.Ordinal)
+            || (project, folder, declared) is ("Server", "Hosting", "Microsoft.Extensions.DependencyInjection");
+
+    private static string Describe(string folder) => folder.Length == 0 ? "the project's root" : folder;
+
+    /// <summary>Folders named by a using directive or a qualified name; <c>""</c> for the project's root namespace.</summary>
+    private static IEnumerable<string> UsedFolders(string project, string source)
+    {
+        var layers = s_layers[project];
         foreach (Match match in FolderReferencePattern().Matches(source))
         {
-            var name = match.Groups["qualified"].Success ? match.Groups["qualified"].Value : match.Groups["relative"].Value;
-            if (Array.IndexOf(s_layers, name) >= 0)
+            if (match.Groups["project"].Value != project)
+            {
+                continue;
+            }
+
+            var name = match.Groups["folder"].Success ? match.Groups["folder"].Value : string.Empty;
+            if (Array.IndexOf(layers, name) >= 0)
             {
                 yield return name;
             }
         }
     }
 
-    private static IEnumerable<string> Folders() =>
-        Directory.GetDirectories(SourceRoot).Select(Path.GetFileName).Where(n => n is not ("bin" or "obj"))!;
+    private static string SourceRoot(string project) => Path.Combine(TestPaths.RepoRoot, "src", project);
 
-    private static IEnumerable<string> SourceFiles() =>
-        Folders().SelectMany(f => Directory.GetFiles(Path.Combine(SourceRoot, f), "*.cs", SearchOption.AllDirectories))
-            .Concat(Directory.GetFiles(SourceRoot, "*.cs"));
+    private static IEnumerable<string> Folders(string project) =>
+        Directory.GetDirectories(SourceRoot(project)).Select(Path.GetFileName).Where(n => n is not ("bin" or "obj"))!;
 
-    private static string? FolderOf(string file)
+    private static IEnumerable<string> SourceFiles(string project) =>
+        Folders(project).SelectMany(f => Directory.GetFiles(Path.Combine(SourceRoot(project), f), "*.cs", SearchOption.AllDirectories))
+            .Concat(Directory.GetFiles(SourceRoot(project), "*.cs"));
+
+    private static string FolderOf(string project, string file)
     {
-        var relative = Path.GetRelativePath(SourceRoot, file);
+        var relative = Path.GetRelativePath(SourceRoot(project), file);
         var separator = relative.IndexOf(Path.DirectorySeparatorChar, StringComparison.Ordinal);
-        return separator < 0 ? null : relative[..separator];
+        return separator < 0 ? string.Empty : relative[..separator];
     }
 
-    [GeneratedRegex(@"PluggableNet\.Host\.(?<qualified>[A-Z][A-Za-z]+)|(?<![\w.])(?<relative>[A-Z][A-Za-z]+)\.[A-Z]\w*")]
+    /// <summary><c>using PluggableNet.Server;</c> (the root), <c>PluggableNet.Server.Transport</c> (a folder), and so on.</summary>
+    [GeneratedRegex(@"PluggableNet\.(?<project>Server|Host)(?:\.(?<folder>[A-Z][A-Za-z]+))?\b(?!\.[a-z])")]
     private static partial Regex FolderReferencePattern();
 
     [GeneratedRegex(@"^namespace\s+([\w.]+)", RegexOptions.Multiline)]

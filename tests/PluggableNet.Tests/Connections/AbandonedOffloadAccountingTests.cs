@@ -1,7 +1,9 @@
 using System.Buffers;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Connections;
@@ -12,7 +14,7 @@ namespace PluggableNet.Tests.Connections;
 /// </summary>
 public sealed class AbandonedOffloadAccountingTests
 {
-    private static readonly FrameCodec s_ascii5 = new(FrameKind.AsciiDecimal, 5, 99_999);
+    private static readonly FrameCodec s_ascii5 = new(FramingKind.AsciiDecimal, 5, 99_999);
 
     [Fact]
     public void AbandonedCallsBeyondTheLimitKeepTheirSlot()

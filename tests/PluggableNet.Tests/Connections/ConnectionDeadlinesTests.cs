@@ -1,11 +1,17 @@
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Connections;
 
 public sealed class ConnectionDeadlinesTests
 {
-    private static readonly ConnectionLimits s_limits = new HostSettings().ToLimits() with
+    private static readonly ConnectionLimits s_limits = new ServerSettings().ToLimits() with
     {
         ReadTimeoutMs = 100,
         WriteTimeoutMs = 200,

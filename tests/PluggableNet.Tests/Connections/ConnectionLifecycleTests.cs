@@ -1,8 +1,15 @@
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Diagnostics;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Extensions.Logging;
@@ -56,7 +63,7 @@ public sealed class ConnectionLifecycleTests
     [Fact]
     public void TimeoutsAreCountedAndLoggedWithTheirDuration()
     {
-        var lifecycle = NewLifecycle(limits: new HostSettings().ToLimits() with { IdleTimeoutMs = 100 });
+        var lifecycle = NewLifecycle(limits: new ServerSettings().ToLimits() with { IdleTimeoutMs = 100 });
         Assert.True(lifecycle.TryAdmit(0));
         var connection = new Held(lifecycle.Create(peer: null, now: 0));
 
@@ -108,8 +115,8 @@ public sealed class ConnectionLifecycleTests
     private ConnectionLifecycle NewLifecycle(int maxConnections = 100, ConnectionLimits? limits = null)
     {
         var plugins = new PluginSwitch(new PluginGeneration("Test", "1.0.0", 1, new NoAnswer(), null, null, null));
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, 5, 1024);
-        var context = new ConnectionContext(codec, limits ?? new HostSettings().ToLimits(), plugins, new OffloadGate(1), new HostMetrics(), new SerilogLoggerFactory(new LoggerConfiguration().WriteTo.Sink(_log).CreateLogger(), dispose: true).CreateLogger("test"));
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, 5, 1024);
+        var context = new ConnectionContext(codec, limits ?? new ServerSettings().ToLimits(), plugins, new OffloadGate(1), new HostMetrics(), new SerilogLoggerFactory(new LoggerConfiguration().WriteTo.Sink(_log).CreateLogger(), dispose: true).CreateLogger("test"));
         return new ConnectionLifecycle(context, maxConnections);
     }
 

@@ -1,8 +1,15 @@
 using System.Buffers;
 using System.Text;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Connections;
@@ -10,7 +17,7 @@ namespace PluggableNet.Tests.Connections;
 /// <summary>The one next step a connection tells its transport, and the state label derived from it.</summary>
 public sealed class ConnectionStepTests
 {
-    private static readonly FrameCodec s_ascii5 = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
+    private static readonly FrameCodec s_ascii5 = new(FramingKind.AsciiDecimal, 5, 1024 * 1024);
 
     [Fact]
     public void AFreshConnectionReadsAndIsInTheAcceptState()
@@ -52,7 +59,7 @@ public sealed class ConnectionStepTests
     [Fact]
     public void AnswersBeyondThePendingLimitPauseReadingUntilSentThenBufferedFramesAreAnswered()
     {
-        var limits = new HostSettings().ToLimits() with { MaxPendingWriteBytes = 1024 };
+        var limits = new ServerSettings().ToLimits() with { MaxPendingWriteBytes = 1024 };
         var harness = new MachineHarness(s_ascii5, limits: limits);
         var payload = new string('x', 1000);
         var frame = $"01000{payload}";

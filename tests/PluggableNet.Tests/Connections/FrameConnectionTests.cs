@@ -1,7 +1,14 @@
 using System.Text;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Connections;
@@ -9,7 +16,7 @@ namespace PluggableNet.Tests.Connections;
 /// <summary>The state machine fed byte by byte and in every split, without sockets in the way.</summary>
 public sealed class FrameConnectionTests
 {
-    private static readonly FrameCodec s_ascii5 = new(FrameKind.AsciiDecimal, 5, 1024 * 1024);
+    private static readonly FrameCodec s_ascii5 = new(FramingKind.AsciiDecimal, 5, 1024 * 1024);
 
     [Fact]
     public void ByteAtATimeDeliveryAnswersEachFrameOnce()
@@ -44,7 +51,7 @@ public sealed class FrameConnectionTests
     [InlineData(10)]
     public void AFrameSplitAtEveryPositionDecodesTheSame(int digits)
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, digits, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, digits, 1024 * 1024);
         var payload = digits == 1 ? "split me " : "split me anywhere";
         var frame = Frames.Ascii(payload, digits);
 
@@ -54,7 +61,7 @@ public sealed class FrameConnectionTests
     [Fact]
     public void BinaryFramingSplitAtEveryPositionDecodesTheSame()
     {
-        var codec = new FrameCodec(FrameKind.UInt32BigEndian, 5, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.UInt32BigEndian, 5, 1024 * 1024);
         var payload = new byte[300];
         Random.Shared.NextBytes(payload);
         var frame = Frames.Binary(payload);
@@ -85,7 +92,7 @@ public sealed class FrameConnectionTests
     [InlineData("99999")]
     public void AnInvalidHeaderClosesAfterAnsweringTheValidRequestsBeforeIt(string bad)
     {
-        var harness = new MachineHarness(new FrameCodec(FrameKind.AsciiDecimal, 5, 1000));
+        var harness = new MachineHarness(new FrameCodec(FramingKind.AsciiDecimal, 5, 1000));
 
         harness.Receive(Encoding.ASCII.GetBytes("00002ok" + bad + "00002no"));
 
@@ -111,7 +118,7 @@ public sealed class FrameConnectionTests
     [Fact]
     public void UnsentAnswersWithoutProgressExpireAfterTheWriteTimeout()
     {
-        var harness = new MachineHarness(s_ascii5, limits: new HostSettings().ToLimits() with { WriteTimeoutMs = 500, IdleTimeoutMs = 100 });
+        var harness = new MachineHarness(s_ascii5, limits: new ServerSettings().ToLimits() with { WriteTimeoutMs = 500, IdleTimeoutMs = 100 });
         var start = Environment.TickCount64;
 
         harness.ReceiveWithoutSending("00005HELLO"u8, start);

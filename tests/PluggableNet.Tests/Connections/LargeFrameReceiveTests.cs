@@ -1,6 +1,7 @@
 using System.Numerics;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Framing;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Framing;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Connections;
@@ -15,7 +16,7 @@ public sealed class LargeFrameReceiveTests
     private const int Initial = 16 * 1024;
     private const int MiB = 1024 * 1024;
 
-    private static readonly FrameCodec s_binary = new(FrameKind.UInt32BigEndian, 5, MiB);
+    private static readonly FrameCodec s_binary = new(FramingKind.UInt32BigEndian, 5, MiB);
 
     public static TheoryData<int, int> FramesAndReceives
     {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
-using PluggableNet.Host.Connections;
+using PluggableNet.Server.Connections;
 
 namespace PluggableNet.Tests.Connections;
 

@@ -1,4 +1,4 @@
-using PluggableNet.Host.Connections;
+using PluggableNet.Server.Connections;
 
 namespace PluggableNet.Tests.Connections;
 

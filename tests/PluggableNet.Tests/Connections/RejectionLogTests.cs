@@ -1,4 +1,4 @@
-using PluggableNet.Host.Connections;
+using PluggableNet.Server.Connections;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Events;

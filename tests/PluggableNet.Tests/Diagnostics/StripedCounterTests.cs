@@ -1,4 +1,4 @@
-using PluggableNet.Host.Diagnostics;
+using PluggableNet.Server.Diagnostics;
 
 namespace PluggableNet.Tests.Diagnostics;
 

@@ -1,4 +1,4 @@
-using PluggableNet.Host.Diagnostics;
+using PluggableNet.Server.Diagnostics;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Events;

@@ -1,6 +1,12 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.EndToEnd;
@@ -41,7 +47,7 @@ public sealed class PluginSelectionTests
         }).Build();
 
         var error = Assert.Throws<PluginLoadException>(() =>
-            PluggableServer.Start(HostSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+            PluggableServer.Start(ServerSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
 
         Assert.Contains("Logic:Plugin 'Nope' was not found", error.Message, StringComparison.Ordinal);
         Assert.Contains("Available plugins: Reverse, Upper", error.Message, StringComparison.Ordinal);
@@ -62,7 +68,7 @@ public sealed class PluginSelectionTests
             }).Build();
 
             var error = Assert.Throws<PluginLoadException>(() =>
-                PluggableServer.Start(HostSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
+                PluggableServer.Start(ServerSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
 
             Assert.Contains("Empty.dll", error.Message, StringComparison.Ordinal);
             Assert.Contains("ILogicPlugin", error.Message, StringComparison.Ordinal);

@@ -1,5 +1,6 @@
 using System.Text;
-using PluggableNet.Host.Framing;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Framing;
 
 namespace PluggableNet.Tests.Framing;
 
@@ -73,7 +74,7 @@ public sealed class FrameCodecFuzzTests
     [Fact]
     public void HeaderOfTenNinesIsTooLargeWithoutOverflow()
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, 10, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, 10, 1024 * 1024);
 
         Assert.Equal(HeaderStatus.TooLarge, codec.TryReadHeader("9999999999"u8, out var length));
         Assert.Equal(0, length);
@@ -83,12 +84,12 @@ public sealed class FrameCodecFuzzTests
     {
         if (random.Next(4) == 0)
         {
-            return new FrameCodec(FrameKind.UInt32BigEndian, 4, random.Next(1, 5000));
+            return new FrameCodec(FramingKind.UInt32BigEndian, 4, random.Next(1, 5000));
         }
 
         var digits = random.Next(1, 11);
         var widest = digits >= 10 ? int.MaxValue : (int)Math.Pow(10, digits) - 1;
-        return new FrameCodec(FrameKind.AsciiDecimal, digits, Math.Min(widest, random.Next(1, 5000)));
+        return new FrameCodec(FramingKind.AsciiDecimal, digits, Math.Min(widest, random.Next(1, 5000)));
     }
 
     /// <summary>Mostly random bytes, often shaped like headers (digits, small lengths) so some frames are valid.</summary>
@@ -105,7 +106,7 @@ public sealed class FrameCodecFuzzTests
                     random.NextBytes(noise);
                     stream.Write(noise);
                     break;
-                case 1 when codec.Kind == FrameKind.AsciiDecimal:
+                case 1 when codec.Kind == FramingKind.AsciiDecimal:
                     for (var d = 0; d < codec.HeaderLength; d++)
                     {
                         stream.WriteByte((byte)(random.Next(12) switch { 10 => ' ', 11 => '-', var digit => '0' + digit }));
@@ -115,7 +116,7 @@ public sealed class FrameCodecFuzzTests
                 default:
                     var length = random.Next(0, 60);
                     var header = new byte[codec.HeaderLength];
-                    if (codec.Kind == FrameKind.UInt32BigEndian)
+                    if (codec.Kind == FramingKind.UInt32BigEndian)
                     {
                         Frames.WriteBinaryHeader(header, random.Next(8) == 0 ? (uint)random.Next() : (uint)length);
                     }
@@ -186,7 +187,7 @@ public sealed class FrameCodecFuzzTests
             }
 
             ulong length;
-            if (codec.Kind == FrameKind.UInt32BigEndian)
+            if (codec.Kind == FramingKind.UInt32BigEndian)
             {
                 length = ((ulong)bytes[at] << 24) | ((ulong)bytes[at + 1] << 16) | ((ulong)bytes[at + 2] << 8) | bytes[at + 3];
             }

@@ -1,5 +1,6 @@
 using System.Text;
-using PluggableNet.Host.Framing;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Framing;
 
 namespace PluggableNet.Tests.Framing;
 
@@ -12,7 +13,7 @@ public sealed class FrameCodecTests
     [InlineData(10, "0000000012hello world\n", "hello world\n")]
     public void ReadsAsciiHeadersOfEveryWidth(int digits, string wire, string payload)
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, digits, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, digits, 1024 * 1024);
 
         var status = codec.TryReadFrame(Encoding.ASCII.GetBytes(wire), out var decoded, out var consumed);
 
@@ -24,7 +25,7 @@ public sealed class FrameCodecTests
     [Fact]
     public void ReadsBinaryBigEndianLengths()
     {
-        var codec = new FrameCodec(FrameKind.UInt32BigEndian, 5, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.UInt32BigEndian, 5, 1024 * 1024);
         byte[] wire = [0, 0, 1, 0, .. new byte[256]];
 
         Assert.Equal(HeaderStatus.Valid, codec.TryReadFrame(wire, out var payload, out var consumed));
@@ -38,7 +39,7 @@ public sealed class FrameCodecTests
     [InlineData("")]
     public void IncompleteInputIsIncomplete(string wire)
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, 5, 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, 5, 1024);
 
         Assert.Equal(HeaderStatus.Incomplete, codec.TryReadFrame(Encoding.ASCII.GetBytes(wire), out _, out var consumed));
         Assert.Equal(0, consumed);
@@ -55,7 +56,7 @@ public sealed class FrameCodecTests
     [InlineData("02000", nameof(HeaderStatus.TooLarge))]
     public void RejectsEveryHeaderNbNetsIntWouldHaveAccepted(string header, string expected)
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, 5, 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, 5, 1024);
 
         Assert.Equal(Enum.Parse<HeaderStatus>(expected), codec.TryReadHeader(Encoding.ASCII.GetBytes(header + "payload"), out _));
     }
@@ -63,7 +64,7 @@ public sealed class FrameCodecTests
     [Fact]
     public void TenDigitsOfNinesIsTooLargeNotAnOverflow()
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, 10, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, 10, 1024 * 1024);
 
         Assert.Equal(HeaderStatus.TooLarge, codec.TryReadHeader("9999999999"u8, out var length));
         Assert.Equal(0, length);
@@ -72,7 +73,7 @@ public sealed class FrameCodecTests
     [Fact]
     public void BinaryZeroAndOversizedLengthsAreRejected()
     {
-        var codec = new FrameCodec(FrameKind.UInt32BigEndian, 5, 1024);
+        var codec = new FrameCodec(FramingKind.UInt32BigEndian, 5, 1024);
 
         Assert.Equal(HeaderStatus.ZeroLength, codec.TryReadHeader([0, 0, 0, 0], out _));
         Assert.Equal(HeaderStatus.TooLarge, codec.TryReadHeader([0xFF, 0xFF, 0xFF, 0xFF], out _));
@@ -85,7 +86,7 @@ public sealed class FrameCodecTests
     [InlineData(10, 1_048_576, "0001048576")]
     public void WritesZeroPaddedHeaders(int digits, int length, string expected)
     {
-        var codec = new FrameCodec(FrameKind.AsciiDecimal, digits, 1024 * 1024);
+        var codec = new FrameCodec(FramingKind.AsciiDecimal, digits, 1024 * 1024);
         var header = new byte[digits];
 
         codec.WriteHeader(header, length);
@@ -99,6 +100,6 @@ public sealed class FrameCodecTests
     [InlineData(9, 999_999_999)]
     public void MaxAnswerIsWhatTheWidthCanExpress(int digits, int expected)
     {
-        Assert.Equal(expected, new FrameCodec(FrameKind.AsciiDecimal, digits, 1024).MaxAnswerBytes);
+        Assert.Equal(expected, new FrameCodec(FramingKind.AsciiDecimal, digits, 1024).MaxAnswerBytes);
     }
 }

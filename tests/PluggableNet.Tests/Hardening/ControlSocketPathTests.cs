@@ -1,5 +1,11 @@
 using System.Net.Sockets;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Cli;
 using PluggableNet.Tests.Infrastructure;
 using PluggableNet.Tests.Service;

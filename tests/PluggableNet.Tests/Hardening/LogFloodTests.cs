@@ -1,6 +1,12 @@
 using System.Diagnostics;
 using System.Net;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Testing;
 using PluggableNet.Tests.Infrastructure;
 using Serilog.Events;
@@ -65,7 +71,7 @@ public sealed class LogFloodTests(ITestOutputHelper output)
         using var host = Process.Start(info)!;
         try
         {
-            HostStatus? status = null;
+            ServerStatus? status = null;
             await Wait.UntilAsync(async () => (status = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(1))) is not null, TimeSpan.FromSeconds(30), "the host to answer status");
             var endPoint = new IPEndPoint(IPAddress.Loopback, status!.Port);
             using var bystander = FrameClient.Connect(endPoint);

@@ -1,4 +1,4 @@
-using PluggableNet.Host.Interop;
+using PluggableNet.Server.Interop;
 using PluggableNet.Tests.Cli;
 using PluggableNet.Tests.Infrastructure;
 using PluggableNet.Tests.Service;

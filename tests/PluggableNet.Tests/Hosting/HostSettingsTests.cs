@@ -1,14 +1,21 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Transport;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Protocol;
+using PluggableNet.Server;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
+using PluggableNet.Server.Transport;
 
 namespace PluggableNet.Tests.Hosting;
 
 public sealed class HostSettingsTests
 {
-    private static HostSettings Read(params (string Key, string Value)[] values) =>
-        HostSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
+    private static ServerSettings Read(params (string Key, string Value)[] values) =>
+        ServerSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values.ToDictionary(v => v.Key, v => (string?)v.Value)).Build());
 
     [Fact]
     public void DefaultsMatchTheOriginalServer()
@@ -17,7 +24,7 @@ public sealed class HostSettingsTests
 
         Assert.Equal("0.0.0.0", settings.Address.ToString());
         Assert.Equal(9090, settings.Port);
-        Assert.Equal(FrameKind.AsciiDecimal, settings.FrameKind);
+        Assert.Equal(FramingKind.AsciiDecimal, settings.FramingKind);
         Assert.Equal(5, settings.HeaderDigits);
         Assert.Equal("Reverse", settings.Plugin);
         Assert.Equal(Environment.ProcessorCount, settings.ReactorThreads);

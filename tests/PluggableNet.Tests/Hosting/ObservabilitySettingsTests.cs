@@ -1,6 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Hosting;
 
@@ -75,6 +81,6 @@ public sealed class ObservabilitySettingsTests
         Assert.Contains("Telemetry:Prometheus:Endpoint", error.Message, StringComparison.Ordinal);
     }
 
-    private static HostSettings Read(params (string Key, string Value)[] values) =>
-        HostSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build());
+    private static ServerSettings Read(params (string Key, string Value)[] values) =>
+        ServerSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build());
 }

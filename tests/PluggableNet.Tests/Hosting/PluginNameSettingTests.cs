@@ -1,13 +1,19 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Hosting;
 
 /// <summary><c>Logic:Plugin</c> is validated as a folder name, with the other keys, before anything is loaded.</summary>
 public sealed class PluginNameSettingTests
 {
-    private static HostSettings Read(string plugin) =>
-        HostSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    private static ServerSettings Read(string plugin) =>
+        ServerSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Logic:Plugin"] = plugin,
             ["Logic:PluginsPath"] = "/srv/plugins",

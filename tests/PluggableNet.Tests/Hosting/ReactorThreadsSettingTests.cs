@@ -1,5 +1,11 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Hosting;
@@ -21,7 +27,7 @@ public sealed class ReactorThreadsSettingTests
             values["Server:ReactorThreads"] = value;
         }
 
-        var settings = HostSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
+        var settings = ServerSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
 
         Assert.Equal(adaptive, settings.AdaptiveReactors);
         Assert.Equal(fixedCount == 0 ? Environment.ProcessorCount : fixedCount, settings.ReactorThreads);
@@ -34,7 +40,7 @@ public sealed class ReactorThreadsSettingTests
     public void ABadValueIsRejectedNamingTheKey(string value)
     {
         var error = Assert.Throws<ConfigurationException>(() =>
-            HostSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Server:ReactorThreads"] = value }).Build()));
+            ServerSettings.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Server:ReactorThreads"] = value }).Build()));
 
         Assert.Contains("Server:ReactorThreads", error.Message, StringComparison.Ordinal);
         Assert.Contains("auto", error.Message, StringComparison.Ordinal);
@@ -43,7 +49,7 @@ public sealed class ReactorThreadsSettingTests
     [Fact]
     public void ALiveEditFromAutoToANumberIsReportedOnceAsNeedingARestart()
     {
-        var auto = new HostSettings();
+        var auto = new ServerSettings();
 
         var changes = SettingsChange.NeedingRestart(auto, auto with { AdaptiveReactors = false, ReactorThreads = 2 });
 

@@ -1,5 +1,11 @@
 using System.Reflection;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Hosting;
 
@@ -9,7 +15,7 @@ public sealed class SettingsChangeTests
     public void EverySettingIsEitherLiveOrRestartOnly()
     {
         // The Telemetry:* and Health:* keys are grouped in one record; each of its settings is a key.
-        var settings = typeof(HostSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
+        var settings = typeof(ServerSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.PropertyType != typeof(ObservabilitySettings))
             .Concat(typeof(ObservabilitySettings).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
             .Select(p => p.Name)
@@ -22,7 +28,7 @@ public sealed class SettingsChangeTests
     [Fact]
     public void OnlyChangedRestartKeysAreReported()
     {
-        var previous = new HostSettings();
+        var previous = new ServerSettings();
 
         var changes = SettingsChange.NeedingRestart(previous, previous with { Port = 19090, Plugin = "Upper", HotReload = false });
 

@@ -1,4 +1,5 @@
-using PluggableNet.Host.Plugins;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 using Serilog.Events;
 
@@ -41,7 +42,7 @@ public sealed class AtomicFolderDeployTests
     {
         using var plugins = new HotSwapPluginFolder(HotSwapPlugins.V1);
         await using var server = TestServer.Start("Sockets", plugins.Settings());
-        Task<Host.Hosting.SwapResult>? reload = null;
+        Task<PluggableNet.Server.SwapResult>? reload = null;
 
         await plugins.DeployFolderAsync(HotSwapPlugins.V2, async () =>
         {

@@ -1,6 +1,12 @@
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Events;

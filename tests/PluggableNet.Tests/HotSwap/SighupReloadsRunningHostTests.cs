@@ -1,5 +1,11 @@
 using System.Runtime.InteropServices;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.HotSwap;
@@ -71,9 +77,9 @@ public sealed partial class SighupReloadsRunningHostTests
         $"--Control:Socket={control}",
     ]);
 
-    private static async Task<HostStatus> StatusAsync(string control, HostProcess host, Func<HostStatus?, bool> condition)
+    private static async Task<ServerStatus> StatusAsync(string control, HostProcess host, Func<ServerStatus?, bool> condition)
     {
-        HostStatus? status = null;
+        ServerStatus? status = null;
         await Wait.UntilAsync(
             async () =>
             {

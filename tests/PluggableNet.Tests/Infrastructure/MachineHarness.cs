@@ -1,10 +1,16 @@
 using System.Buffers;
 using Microsoft.Extensions.Logging.Abstractions;
-using PluggableNet.Host.Connections;
-using PluggableNet.Host.Diagnostics;
-using PluggableNet.Host.Framing;
-using PluggableNet.Host.Hosting;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Infrastructure;
 
@@ -23,7 +29,7 @@ internal sealed class MachineHarness
         _plugins = new PluginSwitch(new PluginGeneration("Test", "1.0.0", 1, plugin ?? new EchoPlugin(), null, null, null));
         Metrics = new HostMetrics();
         OffloadGate = offloadGate ?? new OffloadGate(4);
-        Context = new ConnectionContext(codec, limits ?? new HostSettings().ToLimits(), _plugins, OffloadGate, Metrics, NullLogger.Instance);
+        Context = new ConnectionContext(codec, limits ?? new ServerSettings().ToLimits(), _plugins, OffloadGate, Metrics, NullLogger.Instance);
         Machine = new FrameConnection(Context, null, Environment.TickCount64);
     }
 

@@ -1,6 +1,12 @@
 using System.Net;
 using System.Runtime.InteropServices;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Infrastructure;
 
@@ -76,9 +82,9 @@ internal sealed partial class RunningHost : IAsyncDisposable
     }
 
     /// <summary>Queries <c>status</c> until <paramref name="condition"/> holds.</summary>
-    public async Task<HostStatus> StatusAsync(Func<HostStatus, bool> condition, TimeSpan? timeout = null)
+    public async Task<ServerStatus> StatusAsync(Func<ServerStatus, bool> condition, TimeSpan? timeout = null)
     {
-        HostStatus? status = null;
+        ServerStatus? status = null;
         await Wait.UntilAsync(
             async () =>
             {

@@ -1,6 +1,12 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
@@ -55,7 +61,7 @@ internal sealed class TestServer : IAsyncDisposable
         var log = new LogCapture();
         var logger = new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Debug).WriteTo.Sink(log).CreateLogger();
         var loggerFactory = new SerilogLoggerFactory(logger, dispose: true);
-        var hostSettings = HostSettings.Read(configuration);
+        var hostSettings = ServerSettings.Read(configuration);
         var server = PluggableServer.Start(hostSettings, configuration, loggerFactory);
         return new TestServer(server, log, loggerFactory, configuration);
     }

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using PluggableNet.Host.Interop;
+using PluggableNet.Server.Interop;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Interop;

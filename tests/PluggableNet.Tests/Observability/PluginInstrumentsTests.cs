@@ -41,7 +41,7 @@ public sealed class PluginInstrumentsTests
         var swap = await server.Server.ReloadAsync("test");
         Assert.True(swap.Succeeded, swap.Error);
         // Enough on v2 that some connection passes a whole timing interval on it: v2 has a timed request too.
-        var interval = PluggableNet.Host.Connections.FrameConnection.InlineTimingInterval;
+        var interval = PluggableNet.Server.Connections.FrameConnection.InlineTimingInterval;
         await Wait.UntilAsync(() => server.Server.Plugins.Current.Counters.Requests > 10 * interval, because: "traffic on v2 too");
         await stop.CancelAsync();
         foreach (var counts in await Task.WhenAll(askers))

@@ -1,5 +1,11 @@
 using System.Net;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Performance;
@@ -26,7 +32,7 @@ public sealed class SteadyStateAllocationTests
         ]);
         try
         {
-            HostStatus? status = null;
+            ServerStatus? status = null;
             await Wait.UntilAsync(async () => (status = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(1))) is not null, because: host.ToString());
             var endPoint = new IPEndPoint(IPAddress.Loopback, status!.Port);
 

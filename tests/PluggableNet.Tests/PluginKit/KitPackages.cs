@@ -19,6 +19,8 @@ public sealed class KitPackages : IAsyncLifetime
     private static readonly string[] s_packed =
     [
         "src/Abstractions/PluggableNet.Abstractions.csproj",
+        "src/Protocol/PluggableNet.Protocol.csproj",
+        "src/Server/PluggableNet.Server.csproj",
         "src/Testing/PluggableNet.Testing.csproj",
         "templates/PluggableNet.Templates.csproj",
     ];

@@ -1,4 +1,5 @@
-using PluggableNet.Host.Plugins;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Plugins;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 
 namespace PluggableNet.Tests.Plugins;
 

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Loader;
-using PluggableNet.Host.Plugins;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Events;

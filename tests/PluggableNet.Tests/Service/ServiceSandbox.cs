@@ -1,7 +1,13 @@
 using System.Diagnostics;
 using System.Net;
-using PluggableNet.Host.Hosting;
+using PluggableNet.Host.Configuration;
+using PluggableNet.Host.Control;
+using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Telemetry;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Service;
@@ -46,7 +52,7 @@ internal sealed class ServiceSandbox : IAsyncDisposable
 
     public int? ReadPid() => Host.Service.PidFile.ReadPid(PidFile);
 
-    public Task<HostStatus?> StatusAsync() => ControlChannel.QueryAsync(ControlSocket, TimeSpan.FromSeconds(2));
+    public Task<ServerStatus?> StatusAsync() => ControlChannel.QueryAsync(ControlSocket, TimeSpan.FromSeconds(2));
 
     public async Task<IPEndPoint> EndPointAsync()
     {

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
-using PluggableNet.Host.Interop;
 using PluggableNet.Host.Service;
+using PluggableNet.Server.Interop;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Service;

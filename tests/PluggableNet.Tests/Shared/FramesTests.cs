@@ -1,5 +1,6 @@
 using System.Text;
-using PluggableNet.Host.Framing;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Framing;
 
 namespace PluggableNet.Tests.Shared;
 
@@ -47,15 +48,15 @@ public sealed class FramesTests
     }
 
     [Theory]
-    [InlineData(FrameKind.AsciiDecimal, 1)]
-    [InlineData(FrameKind.AsciiDecimal, 5)]
-    [InlineData(FrameKind.AsciiDecimal, 10)]
-    [InlineData(FrameKind.UInt32BigEndian, 4)]
-    public void TheHostsCodecReadsBackWhatWasBuilt(FrameKind kind, int digits)
+    [InlineData(FramingKind.AsciiDecimal, 1)]
+    [InlineData(FramingKind.AsciiDecimal, 5)]
+    [InlineData(FramingKind.AsciiDecimal, 10)]
+    [InlineData(FramingKind.UInt32BigEndian, 4)]
+    public void TheHostsCodecReadsBackWhatWasBuilt(FramingKind kind, int digits)
     {
-        var codec = new FrameCodec(kind, kind == FrameKind.AsciiDecimal ? digits : 5, 1024 * 1024);
+        var codec = new FrameCodec(kind, kind == FramingKind.AsciiDecimal ? digits : 5, 1024 * 1024);
         var payload = Frames.Letters(digits == 1 ? 9 : 5000);
-        var frame = Frames.Encode(payload, kind == FrameKind.UInt32BigEndian, digits);
+        var frame = Frames.Encode(payload, kind == FramingKind.UInt32BigEndian, digits);
 
         Assert.Equal(HeaderStatus.Valid, codec.TryReadFrame(frame, out var decoded, out var consumed));
         Assert.Equal(payload, decoded.ToArray());

@@ -1,4 +1,4 @@
-using PluggableNet.Host.Transport.Epoll;
+using PluggableNet.Server.Transport.Epoll;
 
 namespace PluggableNet.Tests.Transport;
 

@@ -1,0 +1,198 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Os;
+using PluggableNet.Server;
+using PluggableNet.Server.Interop;
+
+namespace PluggableNet.Host.Control;
+
+/// <summary>
+/// A Unix domain socket that answers one-line commands from the local operator tools: <c>status</c> returns
+/// the <see cref="ServerStatus"/> as one JSON line. The socket file is readable and writable by its owner only.
+/// </summary>
+public sealed class ControlChannel : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly string _path;
+    private readonly Func<ServerStatus> _status;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _loop;
+    private int _disposed;
+
+    public ControlChannel(string path, Func<ServerStatus> status, ILogger logger)
+    {
+        _path = Path.GetFullPath(path);
+        _status = status;
+        _logger = logger;
+        PrivatePaths.EnsureDirectory(Path.GetDirectoryName(_path)!);
+        ClaimPath(_path);
+
+        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        _listener.Bind(new UnixDomainSocketEndPoint(_path));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        _listener.Listen(16);
+        _loop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>
+    /// Frees <paramref name="path"/> for our socket only when nothing there is worth keeping, as nginx does: nothing at
+    /// all, or a stale socket (nobody listening: a host that died). A live socket is another host's (address in use);
+    /// any other file is not ours to delete. Either refuses to start.
+    /// </summary>
+    private static void ClaimPath(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
+            return;
+        }
+
+        if (PrivatePaths.SharedDirectoryProblem(path) is { } problem)
+        {
+            throw new ConfigurationException([$"Control:Socket: {problem}."]);
+        }
+
+        if (!Libc.TryLStat(path, out var mode, out _))
+        {
+            var errno = Libc.LastError;
+            if (errno == Libc.ENOENT)
+            {
+                return;
+            }
+
+            throw new ConfigurationException([$"Control:Socket: {path} cannot be checked: {Libc.Describe(errno)}."]);
+        }
+
+        if ((mode & Libc.S_IFMT) != Libc.S_IFSOCK)
+        {
+            throw new ConfigurationException([$"Control:Socket: {path} exists and is not a socket; refusing to replace it (remove it, or choose another path)."]);
+        }
+
+        using (var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            try
+            {
+                probe.Connect(new UnixDomainSocketEndPoint(path));
+            }
+            catch (SocketException exception) when (exception.SocketErrorCode == SocketError.ConnectionRefused)
+            {
+                // Nobody listens: the socket of a host that is gone.
+                File.Delete(path);
+                return;
+            }
+            catch (SocketException exception)
+            {
+                throw new SocketException((int)SocketError.AddressAlreadyInUse, $"Control:Socket {path}: address already in use ({exception.Message})");
+            }
+        }
+
+        throw new SocketException((int)SocketError.AddressAlreadyInUse, $"Control:Socket {path}: address already in use (another process answers there)");
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            _ = ServeAsync(client);
+        }
+    }
+
+    private async Task ServeAsync(Socket client)
+    {
+        using (client)
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                timeout.CancelAfter(TimeSpan.FromSeconds(5));
+                var buffer = new byte[256];
+                var length = 0;
+                while (length < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, length) < 0)
+                {
+                    var read = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    length += read;
+                }
+
+                var command = Encoding.ASCII.GetString(buffer, 0, length).Trim();
+                var answer = command switch
+                {
+                    "status" => JsonSerializer.Serialize(_status(), HostStatusJson.Default.ServerStatus),
+                    _ => "{\"error\":\"unknown command; try status\"}",
+                };
+                await client.SendAsync(Encoding.UTF8.GetBytes(answer + "\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or SocketException)
+            {
+                _logger.LogDebug("Control client dropped: {Error}", exception.Message);
+            }
+        }
+    }
+
+    /// <summary>Asks a running host for its status; null if nothing answers at <paramref name="path"/>.</summary>
+    public static async Task<ServerStatus?> QueryAsync(string path, TimeSpan timeout)
+    {
+        try
+        {
+            using var cancellation = new CancellationTokenSource(timeout);
+            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation.Token).ConfigureAwait(false);
+            await socket.SendAsync("status\n"u8.ToArray(), SocketFlags.None, cancellation.Token).ConfigureAwait(false);
+            using var stream = new NetworkStream(socket, ownsSocket: false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var line = await reader.ReadLineAsync(cancellation.Token).ConfigureAwait(false);
+            return line is null ? null : JsonSerializer.Deserialize(line, HostStatusJson.Default.ServerStatus);
+        }
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        await _loop.ConfigureAwait(false);
+        try
+        {
+            File.Delete(_path);
+        }
+        catch (IOException)
+        {
+            // Best effort: a stale socket file is replaced at the next start.
+        }
+
+        _stopping.Dispose();
+    }
+}

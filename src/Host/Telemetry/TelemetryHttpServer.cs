@@ -1,0 +1,136 @@
+using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using PluggableNet.Server;
+using PluggableNet.Server.Hosting;
+using PluggableNet.Server.Transport;
+
+namespace PluggableNet.Host.Telemetry;
+
+/// <summary>
+/// The HTTP side for operators and balancers: <c>GET /healthz</c> and <c>GET /readyz</c> under <c>Health:Endpoint</c>,
+/// and the Prometheus scrape at <c>Telemetry:Prometheus:Endpoint</c>. Served by Kestrel on its own (thread-pool)
+/// threads, never the reactors'; endpoints with the same address and port share one listener.
+/// </summary>
+/// <remarks>
+/// Registered before the server's hosted service, so it starts first (readiness is 503 while the plugin loads) and
+/// stops last (readiness stays visible, as 503, through <c>Health:DrainDelay</c> and the drain).
+/// </remarks>
+internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedService server, ILoggerFactory loggerFactory, MeterProvider? meterProvider = null) : IHostedService, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger("PluggableNet.Telemetry");
+    // An IHost, not a WebApplication: with both endpoints off, ASP.NET Core's assemblies are never loaded.
+    private IHost? _app;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var observability = settings.Observability;
+        HttpEndPoint[] endPoints = [.. new[] { observability.HealthEndpoint, observability.PrometheusEndpoint }.OfType<HttpEndPoint>()];
+        return endPoints.Length == 0 ? Task.CompletedTask : StartKestrelAsync(observability, endPoints, cancellationToken);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private async Task StartKestrelAsync(ObservabilitySettings observability, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "PluggableNet.Telemetry" });
+        builder.Services.AddSingleton(loggerFactory);
+        // The host process owns SIGTERM; this listener must outlive the drain, not stop on the signal by itself.
+        builder.Services.AddSingleton<IHostLifetime, NoSignalLifetime>();
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (var listener in endPoints.DistinctBy(e => (e.Address, e.Port)))
+            {
+                kestrel.Listen(listener.Address, listener.Port);
+            }
+        });
+
+        var app = builder.Build();
+        if (observability.PrometheusEndpoint is { } prometheus)
+        {
+            app.UseOpenTelemetryPrometheusScrapingEndpoint(
+                meterProvider,
+                context => context.Connection.LocalPort == prometheus.Port && context.Request.Path == prometheus.Path,
+                path: null,
+                configureBranchedPipeline: null,
+                optionsName: null);
+        }
+
+        var health = observability.HealthEndpoint;
+        app.Run(context => health is not null && context.Connection.LocalPort == health.Port ? ServeHealthAsync(context, health) : NotFoundAsync(context));
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException exception)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            // Kestrel names the address it could not bind; the operator needs the key that asked for it.
+            var keys = endPoints.Where(e => exception.Message.Contains($":{e.Port}", StringComparison.Ordinal)).Select(e => e.Key).DefaultIfEmpty(string.Join(" / ", endPoints.Select(e => e.Key)));
+            throw new ConfigurationException([$"{string.Join(", ", keys)}: cannot listen: {exception.GetBaseException().Message}"]);
+        }
+
+        _app = app;
+        foreach (var endPoint in endPoints)
+        {
+            _logger.LogInformation("{Key} serving on {Url}", endPoint.Key, endPoint);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _app?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is IAsyncDisposable app)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private Task ServeHealthAsync(HttpContext context, HttpEndPoint health)
+    {
+        var path = context.Request.Path.Value ?? string.Empty;
+        var live = path == health.PathBase + "/healthz";
+        var ready = path == health.PathBase + "/readyz";
+        if (!live && !ready)
+        {
+            return NotFoundAsync(context);
+        }
+
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, HEAD";
+            return Task.CompletedTask;
+        }
+
+        var running = server.Server;
+        var (ok, text) = live
+            ? running is null ? (true, "starting") : running.IsLive ? (true, "live") : (false, "reactors stalled")
+            : running is null ? (false, "starting") : running.IsReady ? (true, "ready") : (false, "draining");
+        context.Response.StatusCode = ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(text + "\n");
+    }
+
+    private static Task NotFoundAsync(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A lifetime that waits for nobody and listens to no signal: the generic host around it decides.</summary>
+    private sealed class NoSignalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,44 @@
+namespace PluggableNet.Server.Connections;
+
+/// <summary>Why a connection was closed. Carried to the log so every close has a stated cause.</summary>
+internal enum CloseReason
+{
+    /// <summary>Still open.</summary>
+    None,
+
+    /// <summary>The peer closed its side (EOF); all complete requests were answered first.</summary>
+    RemoteClosed,
+
+    /// <summary>The peer reset the connection, or the socket reported an error (EPOLLERR, ECONNRESET, EPIPE).</summary>
+    RemoteReset,
+
+    /// <summary>A malformed header: not all digits, a length of 0, or a length above <c>Framing:MaxFrameBytes</c>.</summary>
+    ProtocolError,
+
+    /// <summary>A started frame did not complete within <c>Limits:ReadTimeout</c> (slowloris).</summary>
+    ReadTimeout,
+
+    /// <summary>A frame's payload arrived slower than <c>Limits:MinReceiveRate</c> after its grace period (a trickle).</summary>
+    ReceiveTooSlow,
+
+    /// <summary>Answers were waiting and the peer read none of them within <c>Limits:WriteTimeout</c>.</summary>
+    WriteTimeout,
+
+    /// <summary>No request within <c>Limits:IdleTimeout</c>.</summary>
+    IdleTimeout,
+
+    /// <summary>An offloaded request did not complete within <c>Limits:ProcessTimeout</c>.</summary>
+    ProcessTimeout,
+
+    /// <summary>The plugin threw while handling a request.</summary>
+    PluginFault,
+
+    /// <summary>The plugin's answer is longer than the framing can express.</summary>
+    AnswerTooLarge,
+
+    /// <summary>Accepted beyond <c>Limits:MaxConnections</c> and closed at once.</summary>
+    Rejected,
+
+    /// <summary>The server is shutting down.</summary>
+    Shutdown,
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Plugins;
+
+namespace PluggableNet.Server.Connections;
+
+/// <summary>What every connection of one server shares: framing, limits, the plugin switch, logging, counters.</summary>
+internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limits, PluginSwitch plugins, OffloadGate offloadGate, HostMetrics metrics, ILogger logger, HostMeter? meter = null)
+{
+    private long _nextConnectionId;
+    private volatile bool _draining;
+
+    public FrameCodec Codec { get; } = codec;
+
+    public ConnectionLimits Limits { get; } = limits;
+
+    public PluginSwitch Plugins { get; } = plugins;
+
+    public OffloadGate OffloadGate { get; } = offloadGate;
+
+    public HostMetrics Metrics { get; } = metrics;
+
+    public ILogger Logger { get; } = logger;
+
+    /// <summary>The histograms recorded on the hot path (when a listener is enabled); a meter of its own when none is given.</summary>
+    public HostMeter Meter { get; } = meter ?? new HostMeter(metrics, new ServerReadings(), new System.Net.IPEndPoint(System.Net.IPAddress.None, 0));
+
+    /// <summary>Per close reason, the connection.duration tags: built once, when the first connection closes for it.</summary>
+    public CloseReasonTags CloseTags { get; } = new();
+
+    /// <summary>Keeps the connection events a peer can repeat at will to one full line per second and kind.</summary>
+    public ThrottledLog Throttled { get; } = new(logger);
+
+    /// <summary>Set when shutdown starts: connections close as soon as they have nothing left to answer.</summary>
+    public bool Draining => _draining;
+
+    public void StartDraining() => _draining = true;
+
+    public long NextConnectionId() => Interlocked.Increment(ref _nextConnectionId);
+}

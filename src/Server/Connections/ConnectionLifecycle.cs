@@ -1,0 +1,162 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Diagnostics;
+
+namespace PluggableNet.Server.Connections;
+
+/// <summary>
+/// What happens to every connection between the transport accepting it and closing it, written once for all
+/// transports: admission against <c>Limits:MaxConnections</c>, the periodic timeout decision, close bookkeeping,
+/// and knowing when a drain has nothing left to wait for.
+/// </summary>
+internal sealed class ConnectionLifecycle
+{
+    private readonly int _maxConnections;
+    private readonly long _scanIntervalMs;
+    private readonly RejectionLog _rejections;
+    private long _lastScanAt = Environment.TickCount64;
+    private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ConnectionLifecycle(ConnectionContext context, int maxConnections)
+    {
+        Context = context;
+        _maxConnections = maxConnections;
+        _scanIntervalMs = context.Limits.ScanIntervalMs;
+        _rejections = new RejectionLog(context.Logger, maxConnections);
+    }
+
+    public ConnectionContext Context { get; }
+
+    /// <summary>Connections admitted and not yet closed.</summary>
+    public long Open => Context.Metrics.OpenConnections;
+
+    /// <summary>How often a transport calls <see cref="DueClose"/> on each connection: faster while draining.</summary>
+    public long ScanIntervalMs => Context.Draining ? 10 : _scanIntervalMs;
+
+    /// <summary>
+    /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c> (counted, and logged at
+    /// most once a second since a peer controls the rate). A refused socket is closed by the caller, at once.
+    /// </summary>
+    public bool TryAdmit(long now)
+    {
+        if (Context.Metrics.ConnectionOpened() <= _maxConnections)
+        {
+            return true;
+        }
+
+        Context.Metrics.ConnectionClosed();
+        Context.Metrics.ConnectionRejected();
+        _rejections.Rejected(now);
+        return false;
+    }
+
+    /// <summary>The state machine for an admitted connection.</summary>
+    public FrameConnection Create(EndPoint? peer, long now)
+    {
+        var connection = new FrameConnection(Context, peer, now);
+        if (Context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            ConnectionLog.Accepted(Context.Logger, connection.Id, peer);
+        }
+
+        return connection;
+    }
+
+    /// <summary>
+    /// The scan's verdict for one connection at <paramref name="now"/>: the reason to close it, or None. Timeouts
+    /// are counted and logged here. A drain leaves a connection alone while a request may be on its way in.
+    /// Reads state only, so it may run on a timer thread.
+    /// </summary>
+    public CloseReason DueClose(ITransportConnection connection, long now)
+    {
+        var machine = connection.Machine;
+        var reason = machine.DueClose(now);
+        if (reason == CloseReason.None || (reason == CloseReason.Shutdown && connection.RequestMayBeInFlight))
+        {
+            return CloseReason.None;
+        }
+
+        if (reason != CloseReason.Shutdown)
+        {
+            Context.Metrics.Timeout(reason switch
+            {
+                CloseReason.ReadTimeout => TimeoutKind.Read,
+                CloseReason.ReceiveTooSlow => TimeoutKind.ReceiveRate,
+                CloseReason.WriteTimeout => TimeoutKind.Write,
+                CloseReason.IdleTimeout => TimeoutKind.Idle,
+                _ => TimeoutKind.Process,
+            });
+            var kind = reason switch
+            {
+                CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
+                CloseReason.ReceiveTooSlow => ThrottledEvent.ReceiveTooSlow,
+                CloseReason.WriteTimeout => ThrottledEvent.WriteTimeout,
+                CloseReason.IdleTimeout => ThrottledEvent.IdleTimeout,
+                _ => ThrottledEvent.ProcessTimeout,
+            };
+            if (Context.Throttled.ShouldLog(kind, now))
+            {
+                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
+            }
+        }
+
+        return reason;
+    }
+
+    /// <summary>
+    /// Once per scan, whatever the connections: sums up the throttled log lines whose second is over, and gives back the
+    /// memory of large buffers nobody uses any more.
+    /// </summary>
+    public void OnScan(long now)
+    {
+        Volatile.Write(ref _lastScanAt, now);
+        _rejections.Flush(now);
+        Context.Throttled.Flush(now);
+        ConnectionBuffers.ReturnIdleMemory(now);
+    }
+
+    /// <summary>How long since a transport loop last scanned: the liveness of the reactors (or the sockets transport's timer).</summary>
+    public TimeSpan SinceLastScan(long now) => TimeSpan.FromMilliseconds(Math.Max(0, now - Volatile.Read(ref _lastScanAt)));
+
+    /// <summary>A socket admitted by <see cref="TryAdmit"/> closed before it got a state machine.</summary>
+    public void Abandoned() => CountClosed();
+
+    /// <summary>The transport closed <paramref name="connection"/>'s socket: release its buffers, count it, log it.</summary>
+    public void Closed(FrameConnection connection)
+    {
+        if (Context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            // The state it closed in, read before its buffers go.
+            ConnectionLog.Closed(Context.Logger, connection.Id, connection.Peer, connection.CloseReason.ToString(), connection.State.ToString(), connection.Requests);
+        }
+
+        connection.Release();
+        var duration = Context.Meter.ConnectionDuration;
+        if (duration.Enabled)
+        {
+            duration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(connection.OpenedAt).TotalSeconds, Context.CloseTags.For(connection.CloseReason, Context.Meter));
+        }
+
+        CountClosed();
+    }
+
+    /// <summary>Connections close as soon as they have nothing left to answer; the task completes when none is left.</summary>
+    public Task DrainAsync()
+    {
+        Context.StartDraining();
+        if (Open == 0)
+        {
+            _allClosed.TrySetResult();
+        }
+
+        return _allClosed.Task;
+    }
+
+    private void CountClosed()
+    {
+        if (Context.Metrics.ConnectionClosed() == 0 && Context.Draining)
+        {
+            _allClosed.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+namespace PluggableNet.Server.Connections;
+
+/// <summary>
+/// The per-connection limits the state machine enforces, resolved to milliseconds and bytes. Built from the
+/// host's settings (<c>ServerSettings.ToLimits</c>), which own the defaults; a timeout of 0 is off.
+/// </summary>
+internal sealed record ConnectionLimits
+{
+    public required int MaxPendingWriteBytes { get; init; }
+
+    public required long ReadTimeoutMs { get; init; }
+
+    /// <summary>Bytes per second a frame's payload must average once its header is known; 0 = off (the read timeout covers the frame).</summary>
+    public required int MinReceiveBytesPerSecond { get; init; }
+
+    /// <summary>How long from a frame's first byte before <see cref="MinReceiveBytesPerSecond"/> is judged.</summary>
+    public required long MinReceiveRateGraceMs { get; init; }
+
+    public required long WriteTimeoutMs { get; init; }
+
+    public required long IdleTimeoutMs { get; init; }
+
+    public required long ProcessTimeoutMs { get; init; }
+
+    public required PluginFaultAction PluginFaultAction { get; init; }
+
+    /// <summary>Bytes of a fresh receive buffer; it doubles as a larger frame's bytes arrive, up to that frame's size.</summary>
+    public int ReceiveBufferBytes { get; init; } = 16 * 1024;
+
+    /// <summary>
+    /// How often transports check timeouts: a quarter of the shortest one, between 10 ms and 1 s, so a limit
+    /// fires at most 25% late without a timer per connection.
+    /// </summary>
+    public long ScanIntervalMs
+    {
+        get
+        {
+            var smallest = new[] { ReadTimeoutMs, WriteTimeoutMs, IdleTimeoutMs, ProcessTimeoutMs }.Where(t => t > 0).DefaultIfEmpty(4000).Min();
+            return Math.Clamp(smallest / 4, 10, 1000);
+        }
+    }
+}

@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Plugins;
+
+namespace PluggableNet.Server.Connections;
+
+/// <summary>The protocol pass: frames out of the receive buffer, into the plugin, answers into the output buffer.</summary>
+internal sealed partial class FrameConnection
+{
+    /// <summary>
+    /// Parses and answers every complete frame that is buffered, as far as limits allow, then decides whether the
+    /// connection closes (half-close answered, drain).
+    /// </summary>
+    private void Pump(PluginGeneration generation, long now)
+    {
+        if (_output.Length == 0)
+        {
+            _deadlines.WriteProgressed(now);
+        }
+
+        var inline = 0;
+        var timing = _context.Meter.RequestDuration.Enabled;
+        while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            var buffered = _input.Data;
+            if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+            {
+                // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
+                var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+                _input.Consume(skipped < 0 ? buffered.Length : skipped);
+                continue;
+            }
+
+            var status = _codec.TryReadHeader(buffered, out var payloadLength);
+            if (status == HeaderStatus.Incomplete)
+            {
+                break;
+            }
+
+            if (status != HeaderStatus.Valid)
+            {
+                OnProtocolError(status, buffered);
+                break;
+            }
+
+            // Length, not buffered.Length: a large frame still arriving is held in segments, Data only its start.
+            var frameLength = _codec.HeaderLength + payloadLength;
+            if (_input.Length < frameLength)
+            {
+                _expectedFrame = frameLength;
+                break;
+            }
+
+            Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
+            var payload = buffered.Slice(_codec.HeaderLength, payloadLength);
+            if (generation.Execution == PluginExecution.Offloaded)
+            {
+                if (!TryStartOffload(generation, payload, now))
+                {
+                    break;
+                }
+            }
+            else
+            {
+                // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
+                // cost more than a small plugin call (README, Observability).
+                var timed = timing && --_untilTimed <= 0;
+                if (timed)
+                {
+                    _untilTimed = InlineTimingInterval;
+                }
+
+                ProcessInline(generation, payload, timed);
+                inline++;
+                Requests++;
+                _unreportedRequests++;
+            }
+
+            // In this order, so a verdict read from another thread (DueClose) never pairs this frame's start with the
+            // next frame's bytes.
+            _deadlines.FrameTaken(now);
+            _expectedFrame = 0;
+            _input.Consume(frameLength);
+        }
+
+        if (!_input.IsEmpty)
+        {
+            // The read limit runs from a frame's first byte, never from line endings skipped before it.
+            _deadlines.FrameStarting(now);
+        }
+
+        if (inline > 0)
+        {
+            // Per version, on the generation that answered: a swap between two passes never mixes their counts.
+            generation.Counters.RequestCounter.Add(inline);
+        }
+
+        if (_unreportedRequests > 0)
+        {
+            _context.Metrics.AddRequests(_unreportedRequests);
+            _unreportedRequests = 0;
+        }
+
+        _input.ReleaseIfEmpty();
+        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
+        {
+            _readPaused = true;
+            _context.Metrics.ReadPaused();
+            if (_context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
+            }
+        }
+
+        if (CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+        {
+            if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
+            {
+                // Half-close: every complete request has been answered; a partial frame can never complete.
+                RequestGracefulClose(CloseReason.RemoteClosed);
+            }
+            else if (_context.Draining && _input.IsEmpty)
+            {
+                RequestGracefulClose(CloseReason.Shutdown);
+            }
+        }
+
+        LogStateChange();
+    }
+
+    private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timed)
+    {
+        var headerAt = _output.Reserve(_codec.HeaderLength);
+        var histogram = _context.Meter.RequestDuration;
+        var started = timed ? Stopwatch.GetTimestamp() : 0;
+        try
+        {
+            generation.Plugin.Process(payload, _output);
+        }
+        catch (Exception exception)
+        {
+            _output.Truncate(headerAt);
+            RecordInline(histogram, started, generation);
+            OnPluginFault(generation, exception);
+            return;
+        }
+
+        RecordInline(histogram, started, generation);
+
+        FinishAnswer(generation, headerAt);
+    }
+
+    private static void RecordInline(System.Diagnostics.Metrics.Histogram<double> histogram, long started, PluginGeneration generation)
+    {
+        if (started != 0)
+        {
+            histogram.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, generation.Counters.InlineTags);
+        }
+    }
+
+    private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
+    {
+        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes);
+        if (_offload is null)
+        {
+            if (!_waitingForOffloadSlot && _context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
+            }
+
+            if (!_waitingForOffloadSlot)
+            {
+                _waitingForOffloadSlot = true;
+                _context.Metrics.OffloadSlotWaitStarted();
+            }
+
+            return false;
+        }
+
+        if (_waitingForOffloadSlot)
+        {
+            _waitingForOffloadSlot = false;
+            _context.Metrics.OffloadSlotWaitEnded();
+        }
+
+        _deadlines.OffloadStarted(now);
+        return true;
+    }
+
+    private void FinishAnswer(PluginGeneration generation, int headerAt)
+    {
+        var length = _output.Position - headerAt - _codec.HeaderLength;
+        if (length > _codec.MaxAnswerBytes)
+        {
+            // Never send a header that lies: drop this answer, send the ones before it, close.
+            _output.Truncate(headerAt);
+            RejectOversizedAnswer(generation, length);
+            return;
+        }
+
+        _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), length);
+    }
+
+    private void RejectOversizedAnswer(PluginGeneration generation, long length)
+    {
+        if (_context.Throttled.ShouldLog(ThrottledEvent.AnswerTooLarge, Environment.TickCount64))
+        {
+            ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
+        }
+
+        _context.Metrics.PluginFault(PluginFaultKind.AnswerTooLarge);
+        RequestGracefulClose(CloseReason.AnswerTooLarge);
+    }
+
+    private void OnPluginFault(PluginGeneration generation, Exception exception)
+    {
+        _context.Metrics.PluginFault(PluginFaultKind.Exception);
+        var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame;
+        if (_context.Throttled.ShouldLog(ThrottledEvent.PluginFault, Environment.TickCount64))
+        {
+            ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, emptyFrame ? "answered with an empty frame" : "connection closed");
+        }
+
+        if (emptyFrame)
+        {
+            var headerAt = _output.Reserve(_codec.HeaderLength);
+            _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), 0);
+            return;
+        }
+
+        RequestGracefulClose(CloseReason.PluginFault);
+    }
+
+    private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
+    {
+        _context.Metrics.ProtocolError(status switch
+        {
+            HeaderStatus.NotDigits => ProtocolErrorKind.NotDigits,
+            HeaderStatus.ZeroLength => ProtocolErrorKind.ZeroLength,
+            _ => ProtocolErrorKind.TooLarge,
+        });
+        var kind = status switch
+        {
+            HeaderStatus.NotDigits => ThrottledEvent.HeaderNotDigits,
+            HeaderStatus.ZeroLength => ThrottledEvent.HeaderZeroLength,
+            _ => ThrottledEvent.HeaderTooLarge,
+        };
+        if (_context.Logger.IsEnabled(LogLevel.Information) && _context.Throttled.ShouldLog(kind, Environment.TickCount64))
+        {
+            var reason = status switch
+            {
+                HeaderStatus.NotDigits => $"not all digits: \"{Printable(buffered[.._codec.HeaderLength])}\"",
+                HeaderStatus.ZeroLength => "length 0",
+                _ => $"length above Framing:MaxFrameBytes ({_codec.MaxFrameBytes})",
+            };
+            ConnectionLog.ProtocolError(_context.Logger, Id, Peer, reason);
+        }
+
+        // Answers to the valid requests before the bad header still go out; nothing after it is read.
+        _input.Clear();
+        RequestGracefulClose(CloseReason.ProtocolError);
+    }
+
+    private void RequestGracefulClose(CloseReason reason)
+    {
+        if (CloseReason == CloseReason.None)
+        {
+            CloseReason = reason;
+            CloseAfterFlush = true;
+        }
+
+        LogStateChange();
+    }
+
+    /// <summary>nbNet's per-connection state dump, at Debug, whenever the derived state changes.</summary>
+    private void LogStateChange()
+    {
+        if (!_context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        var state = State;
+        if (state != _loggedState)
+        {
+            _loggedState = state;
+            var buffered = _input.Length;
+            var need = _expectedFrame > 0 ? _expectedFrame - buffered : _codec.HeaderLength - buffered;
+            ConnectionLog.State(_context.Logger, Id, state.ToString(), buffered, Math.Max(need, 0), _output.Length);
+        }
+    }
+
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        Span<char> chars = stackalloc char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = bytes[i] is >= 0x20 and < 0x7f ? (char)bytes[i] : '.';
+        }
+
+        return new string(chars);
+    }
+}

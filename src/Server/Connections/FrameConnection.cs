@@ -1,0 +1,306 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Plugins;
+
+namespace PluggableNet.Server.Connections;
+
+/// <summary>
+/// The per-connection state machine, independent of how bytes move: a transport puts received bytes in, takes
+/// answers out, and acts on one computed <see cref="Step"/> (read, write, await the plugin, await a slot, close).
+/// Both the epoll and the sockets transport drive this same class, one thread at a time.
+/// </summary>
+/// <remarks>
+/// A pipelined burst is parsed and answered in one pass: every complete frame in the receive buffer is handed to
+/// the plugin in order and its answer framed straight into the output buffer, so one send carries them all.
+/// The parts: <see cref="ReceiveBuffer"/> and <see cref="OutputBuffer"/> hold the bytes,
+/// <see cref="OffloadedRequest"/> a request on the thread pool, <see cref="ConnectionDeadlines"/> the timeouts.
+/// </remarks>
+internal sealed partial class FrameConnection
+{
+    /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
+    internal const int InlineTimingInterval = 64;
+
+    private readonly ConnectionContext _context;
+    private readonly FrameCodec _codec;
+    private readonly ConnectionLimits _limits;
+    private readonly ReceiveBuffer _input;
+    private readonly OutputBuffer _output;
+    private ConnectionDeadlines _deadlines;
+
+    // Header + payload of the frame being received once its header is known; 0 while no header is known.
+    private int _expectedFrame;
+    private long _unreportedRequests;
+    private bool _receivedAny;
+    private bool _inputEnded;
+    private bool _waitingForOffloadSlot;
+    private bool _readPaused;
+
+    // Inline requests left before the next one is timed for pluggablenet.request.duration; the first one is.
+    private int _untilTimed;
+    private OffloadedRequest? _offload;
+    private ConnectionState _loggedState;
+
+    public FrameConnection(ConnectionContext context, EndPoint? peer, long now)
+    {
+        _context = context;
+        _codec = context.Codec;
+        _limits = context.Limits;
+        _input = new ReceiveBuffer(_limits.ReceiveBufferBytes);
+        _output = new OutputBuffer(_limits.MaxPendingWriteBytes);
+        _deadlines = new ConnectionDeadlines(now);
+        Id = context.NextConnectionId();
+        Peer = peer;
+        OpenedAt = Stopwatch.GetTimestamp();
+    }
+
+    public long Id { get; }
+
+    public EndPoint? Peer { get; }
+
+    /// <summary>When the state machine was created (a <see cref="Stopwatch"/> timestamp), for <c>pluggablenet.connection.duration</c>.</summary>
+    public long OpenedAt { get; }
+
+    /// <summary>Requests answered (or failed) on this connection.</summary>
+    public long Requests { get; private set; }
+
+    /// <summary>Set once the connection must close; <see cref="CloseAfterFlush"/> says whether answers go out first.</summary>
+    public CloseReason CloseReason { get; private set; }
+
+    public bool CloseAfterFlush { get; private set; }
+
+    public ReadOnlySpan<byte> PendingOutput => _output.Pending;
+
+    public ReadOnlyMemory<byte> PendingOutputMemory => _output.PendingMemory;
+
+    /// <summary>The running offloaded request's task, while <see cref="Step"/> includes <see cref="ConnectionStep.AwaitOffload"/>.</summary>
+    public Task? OffloadTask => _offload?.Task;
+
+    /// <summary>What the transport does next. Computed from the parts, so it can never disagree with them.</summary>
+    public ConnectionStep Step
+    {
+        get
+        {
+            var pending = _output.Length;
+            if (CloseReason != CloseReason.None)
+            {
+                return CloseAfterFlush && pending > 0 ? ConnectionStep.Write : ConnectionStep.Close;
+            }
+
+            var step = pending > 0 ? ConnectionStep.Write : ConnectionStep.None;
+            if (_offload is not null)
+            {
+                return step | ConnectionStep.AwaitOffload;
+            }
+
+            if (_waitingForOffloadSlot)
+            {
+                return step | ConnectionStep.AwaitSlot;
+            }
+
+            return !_inputEnded && pending <= _limits.MaxPendingWriteBytes ? step | ConnectionStep.Read : step;
+        }
+    }
+
+    /// <summary>nbNet's state label, derived from <see cref="Step"/> and the buffers: for logs and the README's diagram.</summary>
+    public ConnectionState State
+    {
+        get
+        {
+            var step = Step;
+            return step switch
+            {
+                _ when CloseReason != CloseReason.None => ConnectionState.Closing,
+                _ when (step & (ConnectionStep.AwaitOffload | ConnectionStep.AwaitSlot)) != 0 => ConnectionState.Process,
+                _ when (step & ConnectionStep.Write) != 0 => ConnectionState.Write,
+                _ when _expectedFrame > 0 => ConnectionState.ReadBody,
+                _ when !_receivedAny => ConnectionState.Accept,
+                _ => ConnectionState.ReadHeader,
+            };
+        }
+    }
+
+    /// <summary>Nothing received and unanswered, nothing to send: the connection may close without losing anything.</summary>
+    public bool IsIdle => _input.IsEmpty && _offload is null && !_waitingForOffloadSlot && _output.Length == 0;
+
+    /// <summary>Where the next receive writes. Rents the receive buffer on first use.</summary>
+    public Span<byte> GetReceiveSpan() => _input.GetSpan(_expectedFrame);
+
+    /// <inheritdoc cref="GetReceiveSpan"/>
+    public Memory<byte> GetReceiveMemory() => _input.GetMemory(_expectedFrame);
+
+    /// <summary>Takes <paramref name="count"/> newly received bytes and answers every complete frame among them.</summary>
+    public void OnReceived(int count, PluginGeneration generation, long now)
+    {
+        _input.Advance(count);
+        _context.Metrics.Received(count);
+        _receivedAny = true;
+        Pump(generation, now);
+    }
+
+    /// <summary>The socket had nothing to read after all: give the receive buffer back.</summary>
+    public void OnNoData() => _input.ReleaseIfEmpty();
+
+    /// <summary>The peer shut down its sending side: answer what is complete, then close.</summary>
+    public void OnEndOfInput(PluginGeneration generation, long now)
+    {
+        _inputEnded = true;
+        Pump(generation, now);
+    }
+
+    /// <summary>
+    /// The transport sent <paramref name="count"/> bytes of <see cref="PendingOutput"/>. Once everything is sent,
+    /// frames that backpressure left waiting in the receive buffer are answered.
+    /// </summary>
+    public void OnSent(int count, PluginGeneration generation, long now)
+    {
+        _output.Consume(count);
+        _context.Metrics.Sent(count);
+        _deadlines.WriteProgressed(now);
+        if (_readPaused && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
+        if (_output.Length == 0 && !_input.IsEmpty && CloseReason == CloseReason.None && _offload is null)
+        {
+            Pump(generation, now);
+        }
+        else
+        {
+            LogStateChange();
+        }
+    }
+
+    /// <summary>Completes an offloaded request on the transport's thread, then carries on with buffered frames.</summary>
+    public void CompleteOffload(PluginGeneration generation, long now)
+    {
+        if (_offload is not { } offload)
+        {
+            return;
+        }
+
+        _offload = null;
+        if (CloseReason == CloseReason.None)
+        {
+            var histogram = _context.Meter.RequestDuration;
+            if (histogram.Enabled)
+            {
+                histogram.Record(Stopwatch.GetElapsedTime(offload.StartedAt).TotalSeconds, offload.Generation.Counters.OffloadedTags);
+            }
+
+            if (offload.Task.IsCompletedSuccessfully && offload.Answer.Overflowed)
+            {
+                RejectOversizedAnswer(offload.Generation, offload.Answer.Length);
+            }
+            else if (offload.Task.IsCompletedSuccessfully)
+            {
+                var headerAt = _output.Reserve(_codec.HeaderLength);
+                _output.Write(offload.Answer.Written);
+                FinishAnswer(offload.Generation, headerAt);
+            }
+            else
+            {
+                OnPluginFault(offload.Generation, offload.Task.Exception?.GetBaseException() ?? new TaskCanceledException(offload.Task));
+            }
+
+            Requests++;
+            _unreportedRequests++;
+            offload.Generation.Counters.RequestCounter.Add(1);
+            _deadlines.RequestAnswered(now);
+        }
+
+        offload.Release();
+        Pump(generation, now);
+    }
+
+    /// <summary>An offload slot may have freed: try the waiting request again.</summary>
+    public void RetryOffloadSlot(PluginGeneration generation, long now)
+    {
+        if (_waitingForOffloadSlot)
+        {
+            Pump(generation, now);
+        }
+    }
+
+    /// <summary>Closes now, dropping unsent answers (reset, timeout, shutdown cut).</summary>
+    public void Abort(CloseReason reason)
+    {
+        if (CloseReason == CloseReason.None || CloseAfterFlush)
+        {
+            CloseReason = reason;
+            CloseAfterFlush = false;
+        }
+
+        LogStateChange();
+    }
+
+    /// <summary>
+    /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>.
+    /// Reads state only, so a transport may call it from a timer thread; <see cref="CloseFor"/> acts on it.
+    /// </summary>
+    public CloseReason DueClose(long now)
+    {
+        if (CloseReason != CloseReason.None)
+        {
+            return CloseReason.None;
+        }
+
+        var wait = Waiting;
+        var expired = _deadlines.Expired(wait, _limits, now, _input.Length);
+        return expired == CloseReason.None && wait == ConnectionWait.NextRequest && _context.Draining ? CloseReason.Shutdown : expired;
+    }
+
+    /// <summary>How long the limit behind <paramref name="reason"/> ran, for the timeout log.</summary>
+    public long Elapsed(CloseReason reason, long now) => _deadlines.Elapsed(reason, now);
+
+    /// <summary>Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.</summary>
+    public void CloseFor(CloseReason reason)
+    {
+        if (reason == CloseReason.Shutdown)
+        {
+            RequestGracefulClose(reason);
+        }
+        else if (reason != CloseReason.None)
+        {
+            Abort(reason);
+        }
+    }
+
+    /// <summary>Returns every buffer and abandons a running offloaded request. Called once, after the socket closed.</summary>
+    public void Release()
+    {
+        if (_offload is { } offload)
+        {
+            _offload = null;
+            offload.Abandon();
+        }
+
+        if (_readPaused)
+        {
+            _readPaused = false;
+            _context.Metrics.ReadResumed();
+        }
+
+        if (_waitingForOffloadSlot)
+        {
+            _waitingForOffloadSlot = false;
+            _context.Metrics.OffloadSlotWaitEnded();
+        }
+
+        _input.Release();
+        _output.Release();
+    }
+
+    private ConnectionWait Waiting =>
+        _offload is not null ? ConnectionWait.Plugin
+        : _waitingForOffloadSlot ? ConnectionWait.OffloadSlot
+        : _output.Length > 0 ? ConnectionWait.PeerToRead
+        : _expectedFrame > 0 ? ConnectionWait.RestOfPayload
+        : !_input.IsEmpty ? ConnectionWait.RestOfHeader
+        : ConnectionWait.NextRequest;
+}

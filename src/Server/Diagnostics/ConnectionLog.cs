@@ -1,0 +1,45 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace PluggableNet.Server.Diagnostics;
+
+/// <summary>
+/// Every connection-level log event, with stable event ids. Source-generated: a disabled level costs a check.
+/// Enums are passed as their (cached) names so sinks print them as plain words.
+/// </summary>
+internal static partial class ConnectionLog
+{
+    [LoggerMessage(1000, LogLevel.Debug, "Connection {ConnectionId} from {Peer} accepted")]
+    public static partial void Accepted(ILogger logger, long connectionId, EndPoint? peer);
+
+    [LoggerMessage(1001, LogLevel.Debug, "Connection {ConnectionId} from {Peer} closed: {Reason} in state {State} after {Requests} requests")]
+    public static partial void Closed(ILogger logger, long connectionId, EndPoint? peer, string reason, string state, long requests);
+
+    [LoggerMessage(1002, LogLevel.Debug, "Connection {ConnectionId} state {State}: buffered {Buffered} bytes, need {NeedRead}, pending write {PendingWrite}")]
+    public static partial void State(ILogger logger, long connectionId, string state, int buffered, int needRead, int pendingWrite);
+
+    // A peer's mistake, not the server's: Information, as nginx logs client errors, and throttled (ThrottledLog).
+    [LoggerMessage(1003, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: invalid frame header ({Reason})")]
+    public static partial void ProtocolError(ILogger logger, long connectionId, EndPoint? peer, string reason);
+
+    [LoggerMessage(1004, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: {Reason} after {ElapsedMs} ms")]
+    public static partial void TimedOut(ILogger logger, long connectionId, EndPoint? peer, string reason, long elapsedMs);
+
+    [LoggerMessage(1005, LogLevel.Error, "Plugin {Plugin} {Version} failed on connection {ConnectionId} from {Peer}; {Action}")]
+    public static partial void PluginFault(ILogger logger, Exception exception, string plugin, string version, long connectionId, EndPoint? peer, string action);
+
+    [LoggerMessage(1006, LogLevel.Error, "Plugin {Plugin} {Version} answered {Length} bytes on connection {ConnectionId} from {Peer}; the framing allows at most {Max}; connection closed")]
+    public static partial void AnswerTooLarge(ILogger logger, string plugin, string version, long length, long connectionId, EndPoint? peer, int max);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: the connection limit ({Max}) is reached (Limits:MaxConnections, lowered to fit the open-files limit if that is smaller)")]
+    public static partial void Rejected(ILogger logger, long count, int max);
+
+    [LoggerMessage(1008, LogLevel.Debug, "Connection {ConnectionId} paused reading: {Reason}")]
+    public static partial void ReadPaused(ILogger logger, long connectionId, string reason);
+
+    [LoggerMessage(1009, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: socket error {Error}")]
+    public static partial void SocketError(ILogger logger, long connectionId, EndPoint? peer, string error);
+
+    [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
+    public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);
+}

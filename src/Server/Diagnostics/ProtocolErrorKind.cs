@@ -1,0 +1,14 @@
+namespace PluggableNet.Server.Diagnostics;
+
+/// <summary>What was wrong with a bad header; the <c>error.type</c> tag of <c>pluggablenet.protocol_errors</c>.</summary>
+internal enum ProtocolErrorKind
+{
+    /// <summary>An ASCII header with a character that is not a digit.</summary>
+    NotDigits,
+
+    /// <summary>A header announcing a 0-byte payload.</summary>
+    ZeroLength,
+
+    /// <summary>A header announcing more than <c>Framing:MaxFrameBytes</c>.</summary>
+    TooLarge,
+}

@@ -1,0 +1,20 @@
+namespace PluggableNet.Server.Diagnostics;
+
+/// <summary>
+/// What the <see cref="HostMeter"/> reads, at collection time only, from the parts of the server above this folder
+/// (the offload gate, the plugin switch): passed in as functions so the meter depends on nothing above it.
+/// </summary>
+internal sealed class ServerReadings
+{
+    /// <summary>Offloaded calls running for a connection that waits for them.</summary>
+    public Func<int> OffloadsRunning { get; init; } = static () => 0;
+
+    /// <summary>Offloaded calls still running after their connection went away.</summary>
+    public Func<int> OffloadsAbandoned { get; init; } = static () => 0;
+
+    /// <summary>Swapped-out plugin generations whose code is still loaded.</summary>
+    public Func<int> RetiredGenerations { get; init; } = static () => 0;
+
+    /// <summary>The generation serving new requests: its counters (name, version) and number.</summary>
+    public Func<(PluginCounters Plugin, int Number)> CurrentGeneration { get; init; } = static () => (PluginCounters.Detached, 0);
+}

@@ -1,0 +1,33 @@
+namespace PluggableNet.Server.Diagnostics;
+
+/// <summary>
+/// Connection events whose rate a peer controls, each kind kept to one full log line per second. Kinds are as fine
+/// as an operator needs to tell causes apart in the summaries.
+/// </summary>
+internal enum ThrottledEvent
+{
+    /// <summary>A header that is not all digits closed a connection.</summary>
+    HeaderNotDigits,
+
+    /// <summary>A header announcing length 0 closed a connection.</summary>
+    HeaderZeroLength,
+
+    /// <summary>A header announcing more than <c>Framing:MaxFrameBytes</c> closed a connection.</summary>
+    HeaderTooLarge,
+
+    ReadTimeout,
+
+    ReceiveTooSlow,
+
+    WriteTimeout,
+
+    IdleTimeout,
+
+    ProcessTimeout,
+
+    /// <summary>A request made the plugin throw.</summary>
+    PluginFault,
+
+    /// <summary>The plugin answered more than the framing can express.</summary>
+    AnswerTooLarge,
+}

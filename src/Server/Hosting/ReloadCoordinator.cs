@@ -1,0 +1,83 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Reload;
+
+namespace PluggableNet.Server.Hosting;
+
+/// <summary>
+/// Turns the three reload triggers into swaps on the running server: a changed plugin folder, a changed
+/// configuration (<c>Logic:Plugin</c> or the plugin's own section), and SIGHUP. The logic lives in
+/// <see cref="PluginReloader"/>; this only wires it into the generic host and the signal.
+/// </summary>
+internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
+{
+    private readonly ServerHostedService _host;
+    private readonly IConfiguration _configuration;
+    private readonly ILoggerFactory _loggerFactory;
+    private PluginReloader? _reloader;
+    private PosixSignalRegistration? _hangup;
+    private int _signalBeforeStart;
+
+    public ReloadCoordinator(ServerHostedService host, IConfiguration configuration, ILoggerFactory loggerFactory)
+    {
+        _host = host;
+        _configuration = configuration;
+        _loggerFactory = loggerFactory;
+
+        // Taken over as soon as the host builds its services, before the server starts: SIGHUP's default action ends
+        // the process, and a reload asked for while the listener opens must not kill it. It runs once we are ready.
+        if (!OperatingSystem.IsWindows())
+        {
+            _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                if (Volatile.Read(ref _reloader) is { } reloader)
+                {
+                    _ = reloader.ReloadFromSignalAsync();
+                }
+                else
+                {
+                    Volatile.Write(ref _signalBeforeStart, 1);
+                }
+            });
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Registered after ServerHostedService, so the server is listening by now.
+        var server = _host.Server ?? throw new InvalidOperationException("The server must start before the reload triggers.");
+        var reloader = new PluginReloader(server, _configuration, _loggerFactory);
+        reloader.Start();
+        Volatile.Write(ref _reloader, reloader);
+        if (Interlocked.Exchange(ref _signalBeforeStart, 0) == 1)
+        {
+            _ = reloader.ReloadFromSignalAsync();
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Stopped before the server (hosted services stop in reverse order): no swap starts during the drain.
+        _hangup?.Dispose();
+        _hangup = null;
+        if (_reloader is not null)
+        {
+            await _reloader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _hangup?.Dispose();
+        if (_reloader is not null)
+        {
+            await _reloader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

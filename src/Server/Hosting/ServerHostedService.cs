@@ -1,0 +1,46 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Transport;
+
+namespace PluggableNet.Server.Hosting;
+
+/// <summary>
+/// Runs the <see cref="PluggableServer"/> inside the generic host: starts it (so systemd hears READY only once
+/// the listener accepts), stops it gracefully on SIGTERM/Ctrl+C.
+/// </summary>
+/// <remarks>
+/// The stop starts in <see cref="StoppingAsync"/>, which the generic host calls before any service's
+/// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
+/// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
+/// </remarks>
+internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListener? inherited = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
+{
+    public PluggableServer? Server { get; private set; }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var plugin = registration.Plugin?.Invoke(services);
+        Server = PluggableServer.Start(registration.Settings, registration.Configuration, loggerFactory, meterFactory, inherited, plugin);
+        return Task.CompletedTask;
+    }
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+
+    /// <summary>The stop begun in <see cref="StoppingAsync"/> (one stop, whoever asks).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Server is not null)
+        {
+            await Server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

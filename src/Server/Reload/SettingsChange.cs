@@ -1,0 +1,63 @@
+namespace PluggableNet.Server.Reload;
+
+/// <summary>
+/// Which settings a running host can take from a live configuration edit, and which wait for a restart. Both
+/// sides of a comparison are valid <see cref="ServerSettings"/> records, read by <see cref="ServerSettings.Read"/>.
+/// </summary>
+internal static class SettingsChange
+{
+    /// <summary>
+    /// Applied live: the plugin served (<c>Logic:Plugin</c>, and its <c>Plugins:&lt;Name&gt;</c> section, which is
+    /// not a host setting) and whether its folder is watched (<c>Logic:HotReload</c>).
+    /// </summary>
+    public static readonly IReadOnlyList<string> LiveKeys = ["Logic:Plugin", "Logic:HotReload"];
+
+    /// <summary>
+    /// Everything else is fixed when the listener, the reactors, the codec and the connection limits are built,
+    /// so a change is reported and takes effect at the next restart.
+    /// </summary>
+    private static readonly (string Key, Func<ServerSettings, object?> Value)[] s_restartKeys =
+    [
+        ("Server:Address", s => s.Address),
+        ("Server:Port", s => s.Port),
+        ("Server:Backlog", s => s.Backlog),
+        // One entry per ServerSettings property: Server:ReactorThreads sets two (the count and whether it is auto).
+        ("Server:ReactorThreads", s => s.AdaptiveReactors ? "auto" : s.ReactorThreads),
+        ("Server:ReactorThreads", s => s.AdaptiveReactors ? "auto" : s.ReactorThreads),
+        ("Server:ReactorMigrationDrillMs", s => s.ReactorMigrationDrillMs),
+        ("Server:Transport", s => s.Transport),
+        ("Server:DrainTimeout", s => s.DrainTimeout),
+        ("Framing:Kind", s => s.FramingKind),
+        ("Framing:HeaderDigits", s => s.HeaderDigits),
+        ("Framing:MaxFrameBytes", s => s.MaxFrameBytes),
+        ("Logic:PluginsPath", s => s.PluginsPath),
+        ("Logic:SwapDrainTimeout", s => s.SwapDrainTimeout),
+        ("Limits:MaxConnections", s => s.MaxConnections),
+        ("Limits:MaxPendingWriteBytes", s => s.MaxPendingWriteBytes),
+        ("Limits:ReadTimeout", s => s.ReadTimeout),
+        ("Limits:MinReceiveRate", s => s.MinReceiveRate),
+        ("Limits:MinReceiveRateGrace", s => s.MinReceiveRateGrace),
+        ("Limits:WriteTimeout", s => s.WriteTimeout),
+        ("Limits:IdleTimeout", s => s.IdleTimeout),
+        ("Limits:ProcessTimeout", s => s.ProcessTimeout),
+        ("Limits:MaxConcurrentOffloads", s => s.MaxConcurrentOffloads),
+        ("Limits:MaxAbandonedOffloads", s => s.MaxAbandonedOffloads),
+        ("Limits:PluginFault", s => s.PluginFault),
+        ("Control:Socket", s => s.ControlSocket),
+        ("Telemetry:Otlp:Endpoint", s => s.Observability.OtlpEndpoint),
+        ("Telemetry:Otlp:Protocol", s => s.Observability.OtlpProtocol),
+        ("Telemetry:Prometheus:Endpoint", s => s.Observability.PrometheusEndpoint),
+        ("Health:Endpoint", s => s.Observability.HealthEndpoint),
+        ("Health:DrainDelay", s => s.Observability.DrainDelay),
+    ];
+
+    /// <summary>The keys that wait for a restart, in the order <see cref="ServerSettings"/> declares them.</summary>
+    public static IEnumerable<string> RestartKeys => s_restartKeys.Select(k => k.Key);
+
+    /// <summary>The restart-only keys whose value differs, each with its new value.</summary>
+    public static IReadOnlyList<(string Key, string Value)> NeedingRestart(ServerSettings previous, ServerSettings next) =>
+        [.. s_restartKeys
+            .Where(k => !Equals(k.Value(previous), k.Value(next)))
+            .DistinctBy(k => k.Key)
+            .Select(k => (k.Key, k.Value(next)?.ToString() ?? "(none)"))];
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using PluggableNet.Protocol;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Framing;
+using PluggableNet.Server.Transport;
+
+namespace PluggableNet.Server;
+
+/// <summary>
+/// Every setting the host reads, parsed and validated in one place. Each bad value becomes an error that names
+/// its key, and all of them are reported together at startup.
+/// </summary>
+public sealed record ServerSettings
+{
+    /// <summary><c>Server:Address</c>, default <c>0.0.0.0</c>: the address to listen on.</summary>
+    public IPAddress Address { get; init; } = IPAddress.Any;
+
+    /// <summary><c>Server:Port</c>, default 9090 (nbNet's). 0 picks a free port.</summary>
+    public int Port { get; init; } = 9090;
+
+    /// <summary><c>Server:Backlog</c>, default 512: the kernel's queue of connections not yet accepted (not a connection limit).</summary>
+    public int Backlog { get; init; } = 512;
+
+    /// <summary>
+    /// <c>Server:ReactorThreads</c>, default <c>auto</c>: epoll reactors, one thread each. A number fixes how many serve;
+    /// <c>auto</c> starts one per processor and keeps active only as many as measurably pay off (see
+    /// <see cref="AdaptiveReactors"/>). 0 means the processor count, fixed.
+    /// </summary>
+    public int ReactorThreads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>True when <c>Server:ReactorThreads</c> is <c>auto</c> (the default): the active reactors adapt to the load and the machine.</summary>
+    public bool AdaptiveReactors { get; init; } = true;
+
+    /// <summary><c>Server:ReactorMigrationDrillMs</c>, default 0 (off): alternate the active reactors between one and all this often, moving connections; a drill for tests.</summary>
+    public int ReactorMigrationDrillMs { get; init; }
+
+    /// <summary><c>Server:Transport</c>, default <c>Epoll</c> on Linux, <c>Sockets</c> elsewhere.</summary>
+    public TransportKind Transport { get; init; } = OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets;
+
+    /// <summary><c>Server:DrainTimeout</c>, default 10 s: how long a graceful stop waits for connections to finish.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary><c>Framing:Kind</c>, default <c>AsciiDecimal</c>.</summary>
+    public FramingKind FramingKind { get; init; } = FramingKind.AsciiDecimal;
+
+    /// <summary><c>Framing:HeaderDigits</c>, default 5, 1..10: the width of an ASCII header.</summary>
+    public int HeaderDigits { get; init; } = 5;
+
+    /// <summary><c>Framing:MaxFrameBytes</c>, default 1 MiB: the largest request payload; a larger header closes the connection before anything is allocated.</summary>
+    public int MaxFrameBytes { get; init; } = 1024 * 1024;
+
+    /// <summary><c>Logic:Plugin</c>, default <c>Reverse</c>: the plugin folder to serve, a name inside <see cref="PluginsPath"/> (never a path).</summary>
+    public string Plugin { get; init; } = "Reverse";
+
+    /// <summary><c>Logic:PluginsPath</c>, default <c>plugins</c> beside the host: where plugin folders live.</summary>
+    public string PluginsPath { get; init; } = Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    /// <summary><c>Logic:HotReload</c>, default true: swap in a plugin when its files change.</summary>
+    public bool HotReload { get; init; } = true;
+
+    /// <summary><c>Logic:SwapDrainTimeout</c>, default 30 s: how long a swap waits for calls on the old version before disposing it anyway.</summary>
+    public TimeSpan SwapDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Limits:MaxConnections</c>, default 10,000: connections beyond it are accepted and closed at once.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>
+    /// <c>Limits:MaxPendingWriteBytes</c>, default 64 KiB (Kestrel's response buffer): unsent answers per connection
+    /// before it stops being read. A peer that stops reading holds this plus one answer; 10,000 of them at 4 MiB each
+    /// would be 40 GiB.
+    /// </summary>
+    public int MaxPendingWriteBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
+    /// <c>Limits:ReadTimeout</c>, default 30 s (0 = off): a started frame's header must complete within it, and, with
+    /// <see cref="MinReceiveRate"/> off, the whole frame.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// <c>Limits:MinReceiveRate</c>, default 240 bytes/s (Kestrel's MinRequestBodyDataRate; 0 = off): once a frame's
+    /// header is known, its payload must arrive at least this fast on average, after <see cref="MinReceiveRateGrace"/>.
+    /// A slow link with a large frame is not cut by the read timeout; a trickle is.
+    /// </summary>
+    public int MinReceiveRate { get; init; } = 240;
+
+    /// <summary><c>Limits:MinReceiveRateGrace</c>, default 5 s: how long a frame may start slowly before its rate counts.</summary>
+    public TimeSpan MinReceiveRateGrace { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>Limits:WriteTimeout</c>, default 60 s (0 = off): pending answers must make progress within it (nginx's send_timeout).</summary>
+    public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary><c>Limits:IdleTimeout</c>, default 10 min (0 = off): a connection with no request for this long is closed.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary><c>Limits:ProcessTimeout</c>, default 30 s (0 = off): an offloaded request must complete within it.</summary>
+    public TimeSpan ProcessTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary><c>Limits:MaxConcurrentOffloads</c>, default 64 per processor: offloaded requests running at once.</summary>
+    public int MaxConcurrentOffloads { get; init; } = 64 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// <c>Limits:MaxAbandonedOffloads</c>, default 16 per processor: offloaded calls whose connection is gone (cut by
+    /// <c>ProcessTimeout</c>, reset, shutdown) that may still run without an offload slot; each one beyond keeps its
+    /// slot until it ends. Bounds what plugins ignoring cancellation can hold: at most MaxConcurrentOffloads +
+    /// MaxAbandonedOffloads calls, each with its request buffer (≤ MaxFrameBytes).
+    /// </summary>
+    public int MaxAbandonedOffloads { get; init; } = 16 * Environment.ProcessorCount;
+
+    /// <summary><c>Limits:PluginFault</c>, default <c>Close</c>: what a plugin exception does to its connection.</summary>
+    public PluginFaultAction PluginFault { get; init; } = PluginFaultAction.Close;
+
+    /// <summary><c>Control:Socket</c>, default none: a Unix domain socket answering <c>status</c>.</summary>
+    public string? ControlSocket { get; init; }
+
+    /// <summary><c>Telemetry:*</c> and <c>Health:*</c>: metric export and the health endpoint, off by default.</summary>
+    internal ObservabilitySettings Observability { get; init; } = new();
+
+    public IPEndPoint EndPoint => new(Address, Port);
+
+    internal ConnectionLimits ToLimits() => new()
+    {
+        MaxPendingWriteBytes = MaxPendingWriteBytes,
+        ReadTimeoutMs = (long)ReadTimeout.TotalMilliseconds,
+        MinReceiveBytesPerSecond = MinReceiveRate,
+        MinReceiveRateGraceMs = (long)MinReceiveRateGrace.TotalMilliseconds,
+        WriteTimeoutMs = (long)WriteTimeout.TotalMilliseconds,
+        IdleTimeoutMs = (long)IdleTimeout.TotalMilliseconds,
+        ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
+        PluginFaultAction = PluginFault,
+    };
+
+    internal FrameCodec ToCodec() => new(FramingKind, HeaderDigits, MaxFrameBytes);
+
+    /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> listing all errors.</summary>
+    public static ServerSettings Read(IConfiguration configuration)
+    {
+        var reader = new SettingsReader(configuration);
+        var defaults = new ServerSettings();
+        var settings = new ServerSettings
+        {
+            Address = reader.Address("Server:Address", defaults.Address),
+            Port = reader.Int("Server:Port", defaults.Port, 0, 65535),
+            Backlog = reader.Int("Server:Backlog", defaults.Backlog, 1, 65535),
+            ReactorThreads = reader.IntOrAuto("Server:ReactorThreads", 1, 256, Environment.ProcessorCount, out var adaptiveReactors),
+            AdaptiveReactors = adaptiveReactors,
+            ReactorMigrationDrillMs = reader.Int("Server:ReactorMigrationDrillMs", defaults.ReactorMigrationDrillMs, 0, 60_000),
+            Transport = reader.Enum("Server:Transport", defaults.Transport),
+            DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
+            FramingKind = reader.Enum("Framing:Kind", defaults.FramingKind),
+            HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
+            MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
+            PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
+            HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
+            SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
+            MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
+            MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
+            ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
+            MinReceiveRate = reader.Int("Limits:MinReceiveRate", defaults.MinReceiveRate, 0, int.MaxValue),
+            MinReceiveRateGrace = reader.Duration("Limits:MinReceiveRateGrace", defaults.MinReceiveRateGrace),
+            WriteTimeout = reader.Duration("Limits:WriteTimeout", defaults.WriteTimeout),
+            IdleTimeout = reader.Duration("Limits:IdleTimeout", defaults.IdleTimeout),
+            ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
+            MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),
+            MaxAbandonedOffloads = reader.Int("Limits:MaxAbandonedOffloads", defaults.MaxAbandonedOffloads, 0, 1_000_000),
+            PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
+            ControlSocket = reader.OptionalText("Control:Socket"),
+            Observability = ObservabilitySettings.Read(reader),
+        };
+
+        // A name confined to the plugins folder: a path here would load and run code from anywhere.
+        settings = settings with { Plugin = reader.FolderName("Logic:Plugin", defaults.Plugin, "Logic:PluginsPath (" + settings.PluginsPath + ")") };
+
+        if (settings.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
+        {
+            reader.Errors.Add("Server:Transport: 'Epoll' needs Linux; use 'Sockets' on this system.");
+        }
+
+        if (settings.FramingKind == FramingKind.AsciiDecimal && settings.HeaderDigits < 10 && settings.MaxFrameBytes > Pow10(settings.HeaderDigits) - 1)
+        {
+            // The header could not announce such a frame anyway; cap silently to what the width can express.
+            settings = settings with { MaxFrameBytes = (int)(Pow10(settings.HeaderDigits) - 1) };
+        }
+
+        reader.ThrowIfInvalid();
+
+        return settings;
+    }
+
+    private static long Pow10(int digits)
+    {
+        long value = 1;
+        for (var i = 0; i < digits; i++)
+        {
+            value *= 10;
+        }
+
+        return value;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json.Serialization;
+
+namespace PluggableNet.Server;
+
+/// <summary>What <c>status</c> reports about a running host. Serialized as one JSON line on the control socket.</summary>
+/// <remarks>
+/// The swap fields: <c>failedSwaps</c> counts attempts that kept the old version serving; <c>lastSwapError</c> is the
+/// reason of the latest failure and is cleared by the next successful swap; <c>retiredGenerationsLoaded</c> counts
+/// swapped-out versions whose code has not been collected yet (it should fall back to 0 after a few full GCs).
+/// <c>abandonedOffloads</c> counts offloaded calls still running after their connection went away (a plugin that
+/// ignores cancellation), and <c>abandonedOffloadBytes</c> the request and answer bytes they held when abandoned; both bounded by
+/// <c>Limits:MaxAbandonedOffloads</c>. <c>activeReactors</c> of <c>reactors</c> epoll reactors take connections now
+/// (<c>adaptiveReactors</c>: <c>Server:ReactorThreads=auto</c> varies it; 0 and 0 on the Sockets transport, which has no
+/// reactors); <c>reactorMigrations</c> counts connections moved between reactors.
+/// </remarks>
+public sealed record ServerStatus(
+    [property: JsonPropertyName("pid")] int Pid,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("port")] int Port,
+    [property: JsonPropertyName("transport")] string Transport,
+    [property: JsonPropertyName("plugin")] string Plugin,
+    [property: JsonPropertyName("pluginVersion")] string PluginVersion,
+    [property: JsonPropertyName("generation")] int Generation,
+    [property: JsonPropertyName("swaps")] int Swaps,
+    [property: JsonPropertyName("connections")] long Connections,
+    [property: JsonPropertyName("requests")] long Requests,
+    [property: JsonPropertyName("allocatedBytes")] long AllocatedBytes,
+    [property: JsonPropertyName("uptimeSeconds")] double UptimeSeconds,
+    [property: JsonPropertyName("failedSwaps")] int FailedSwaps = 0,
+    [property: JsonPropertyName("lastSwapAt")] DateTimeOffset? LastSwapAt = null,
+    [property: JsonPropertyName("lastSwapTrigger")] string? LastSwapTrigger = null,
+    [property: JsonPropertyName("lastSwapError")] string? LastSwapError = null,
+    [property: JsonPropertyName("retiredGenerationsLoaded")] int RetiredGenerationsLoaded = 0,
+    [property: JsonPropertyName("abandonedOffloads")] int AbandonedOffloads = 0,
+    [property: JsonPropertyName("abandonedOffloadBytes")] long AbandonedOffloadBytes = 0,
+    [property: JsonPropertyName("activeReactors")] int ActiveReactors = 0,
+    [property: JsonPropertyName("reactors")] int Reactors = 0,
+    [property: JsonPropertyName("adaptiveReactors")] bool AdaptiveReactors = false,
+    [property: JsonPropertyName("reactorMigrations")] long ReactorMigrations = 0)
+{
+    // The same figures as the PluggableNet meter's instruments (README, Observability), read at the same moment.
+    [JsonPropertyName("acceptedConnections")]
+    public long AcceptedConnections { get; init; }
+
+    [JsonPropertyName("rejectedConnections")]
+    public long RejectedConnections { get; init; }
+
+    [JsonPropertyName("bytesReceived")]
+    public long BytesReceived { get; init; }
+
+    [JsonPropertyName("bytesSent")]
+    public long BytesSent { get; init; }
+
+    /// <summary>Requests per plugin version ("Name Version"), as <c>pluggablenet.requests</c>.</summary>
+    [JsonPropertyName("requestsByVersion")]
+    public Dictionary<string, long> RequestsByVersion { get; init; } = [];
+
+    /// <summary>By reason: not_digits, zero_length, too_large.</summary>
+    [JsonPropertyName("protocolErrors")]
+    public Dictionary<string, long> ProtocolErrors { get; init; } = [];
+
+    /// <summary>By kind: read, receive_rate, write, idle, process.</summary>
+    [JsonPropertyName("timeouts")]
+    public Dictionary<string, long> Timeouts { get; init; } = [];
+
+    /// <summary>By kind: exception, answer_too_large.</summary>
+    [JsonPropertyName("pluginFaults")]
+    public Dictionary<string, long> PluginFaults { get; init; } = [];
+
+    [JsonPropertyName("offloadsActive")]
+    public long OffloadsActive { get; init; }
+
+    [JsonPropertyName("offloadsQueued")]
+    public long OffloadsQueued { get; init; }
+
+    [JsonPropertyName("backpressurePauses")]
+    public long BackpressurePauses { get; init; }
+
+    [JsonPropertyName("pausedConnections")]
+    public long PausedConnections { get; init; }
+
+    /// <summary>What <c>/readyz</c> answers: listening, plugin loaded, not stopping.</summary>
+    [JsonPropertyName("ready")]
+    public bool Ready { get; init; }
+}
+
+/// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>
+[JsonSerializable(typeof(ServerStatus))]
+internal sealed partial class HostStatusJson : JsonSerializerContext;

@@ -1,0 +1,34 @@
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Interop;
+
+namespace PluggableNet.Server.Transport.Epoll;
+
+/// <summary>A connection as one reactor sees it: its descriptor, its registered interest, its state machine.</summary>
+internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine) : ITransportConnection
+{
+    public int Fd { get; } = fd;
+
+    /// <summary>epoll's user data: the descriptor plus a sequence number, so a stale event for a reused fd is ignored.</summary>
+    public ulong Token { get; } = token;
+
+    public FrameConnection Machine { get; } = machine;
+
+    /// <summary>The events currently registered with epoll.</summary>
+    public uint Interest { get; set; }
+
+    /// <summary>The offloaded task a completion callback has been hooked to, so it is hooked once.</summary>
+    public Task? HookedOffload { get; set; }
+
+    /// <summary>The descriptor is closed; events or completions still queued for it are ignored.</summary>
+    public bool Closed { get; set; }
+
+    /// <summary>Bytes wait in the kernel's receive queue: requests that arrived and that the state machine has not seen.</summary>
+    public bool RequestMayBeInFlight
+    {
+        get
+        {
+            byte peek;
+            return Libc.recv(Fd, &peek, 1, Libc.MSG_PEEK) > 0;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Interop;
+
+namespace PluggableNet.Server.Transport.Epoll;
+
+/// <summary>Accepting, the hand-off to the least-loaded reactor, and registering a connection with epoll.</summary>
+internal sealed unsafe partial class EpollReactor
+{
+    private const int AcceptsPerWake = 16;
+    private const long AcceptPauseMs = 100;
+
+    private readonly ReactorSet _set;
+    private readonly ConcurrentQueue<(int Fd, FrameConnection Machine)> _handoffs = new();
+    private uint _sequence;
+    private bool _listening;
+    private long _acceptPausedUntil;
+
+    private void Accept(long now)
+    {
+        var address = stackalloc byte[SocketAddressCodec.MaxLength];
+        for (var i = 0; i < AcceptsPerWake && _listening; i++)
+        {
+            var length = (uint)SocketAddressCodec.MaxLength;
+            var fd = Libc.accept4(_listenFd, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
+            if (fd < 0)
+            {
+                var errno = Libc.LastError;
+                if (SocketErrors.IsTransientAccept(errno))
+                {
+                    continue;
+                }
+
+                if (SocketErrors.IsOutOfResources(errno))
+                {
+                    _logger.LogError("Reactor {Reactor}: accept failed: {Error}; accepting paused for {Pause} ms", _index, Libc.Describe(errno), AcceptPauseMs);
+                    StopListening();
+                    _acceptPausedUntil = now + AcceptPauseMs;
+                }
+
+                return;
+            }
+
+            if (!_lifecycle.TryAdmit(now))
+            {
+                Libc.close(fd);
+                continue;
+            }
+
+            var one = 1;
+            Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
+            var machine = _lifecycle.Create(SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)), now);
+            var target = LeastLoaded();
+            Interlocked.Increment(ref target._connectionCount);
+            if (ReferenceEquals(target, this))
+            {
+                Register(fd, machine);
+            }
+            else
+            {
+                target.Adopt(fd, machine);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whichever reactor the kernel woke accepts, but the connection goes to the active reactor with the fewest:
+    /// EPOLLEXCLUSIVE alone lets one idle reactor collect every new connection, and an inactive reactor may still
+    /// be woken once just after the active set shrank.
+    /// </summary>
+    private EpollReactor LeastLoaded()
+    {
+        var best = this;
+        var fewest = IsActive ? ConnectionCount : int.MaxValue;
+        var active = _set.Active;
+        for (var i = 0; i < active && i < _set.Count; i++)
+        {
+            var reactor = _set.All[i];
+            var count = reactor.ConnectionCount;
+            if (count < fewest)
+            {
+                best = reactor;
+                fewest = count;
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>Takes over a connection another reactor accepted; registered on this reactor's thread.</summary>
+    private void Adopt(int fd, FrameConnection machine)
+    {
+        _handoffs.Enqueue((fd, machine));
+        Wake();
+    }
+
+    private void RegisterHandoffs()
+    {
+        while (_handoffs.TryDequeue(out var handoff))
+        {
+            Register(handoff.Fd, handoff.Machine);
+        }
+    }
+
+    private void Register(int fd, FrameConnection machine)
+    {
+        if (fd >= _byFd.Length)
+        {
+            Array.Resize(ref _byFd, Math.Max(fd + 1, _byFd.Length * 2));
+        }
+
+        var token = (ulong)(uint)fd | ((ulong)++_sequence << 32);
+        var connection = new EpollConnection(fd, token, machine) { Interest = Libc.EPOLLIN };
+        if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, token) != 0)
+        {
+            _logger.LogError("Reactor {Reactor}: epoll_ctl(ADD) failed: {Error}", _index, Libc.Describe(Libc.LastError));
+            machine.Abort(CloseReason.RemoteReset);
+            Libc.close(fd);
+            Interlocked.Decrement(ref _connectionCount);
+            _lifecycle.Closed(machine);
+            return;
+        }
+
+        _byFd[fd] = connection;
+        _highestFd = Math.Max(_highestFd, fd);
+    }
+
+    private void ResumeAcceptingIfDue(long now)
+    {
+        if (!_listening && _acceptPausedUntil != 0 && now >= _acceptPausedUntil && !_context.Draining)
+        {
+            _acceptPausedUntil = 0;
+            if (IsActive && !_stopAccepting)
+            {
+                StartListening();
+            }
+        }
+    }
+
+    private void StartListening()
+    {
+        if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, _listenFd, Libc.EPOLLIN | Libc.EPOLLEXCLUSIVE, ListenerToken) == 0)
+        {
+            _listening = true;
+        }
+        else
+        {
+            _logger.LogError("Reactor {Reactor}: cannot watch the listener: {Error}", _index, Libc.Describe(Libc.LastError));
+        }
+    }
+
+    private void StopListening()
+    {
+        _acceptPausedUntil = 0;
+        if (_listening)
+        {
+            _listening = false;
+            EpollEvents.Control(_epfd, Libc.EPOLL_CTL_DEL, _listenFd, 0, 0);
+        }
+    }
+}

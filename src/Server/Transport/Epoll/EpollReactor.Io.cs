@@ -1,0 +1,249 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Interop;
+using PluggableNet.Server.Plugins;
+
+namespace PluggableNet.Server.Transport.Epoll;
+
+/// <summary>Moving bytes: receive, send, act on each connection's next step, close.</summary>
+internal sealed unsafe partial class EpollReactor
+{
+    private const int ReadsPerWake = 4;
+
+    private readonly ConcurrentQueue<EpollConnection> _completions = new();
+    private readonly List<EpollConnection> _slotWaiters = [];
+
+    private void Dispatch(ulong token, uint events, PluginGeneration generation, long now)
+    {
+        if (token == ListenerToken)
+        {
+            Accept(now);
+            return;
+        }
+
+        var fd = (int)(token & 0xFFFF_FFFF);
+        if (token == WakeToken || (uint)fd >= (uint)_byFd.Length || _byFd[fd] is not { } connection || connection.Token != token)
+        {
+            return;
+        }
+
+        var machine = connection.Machine;
+        try
+        {
+            if ((events & (Libc.EPOLLERR | Libc.EPOLLHUP)) != 0 && (machine.Step & ConnectionStep.Read) == 0)
+            {
+                // Nothing more can be read and the peer is gone: nobody is left to answer.
+                machine.Abort(CloseReason.RemoteReset);
+            }
+            else
+            {
+                if ((events & (Libc.EPOLLIN | Libc.EPOLLHUP | Libc.EPOLLERR)) != 0)
+                {
+                    Receive(connection, generation, now);
+                }
+
+                Flush(connection, generation, now);
+            }
+
+            Update(connection);
+        }
+        catch (Exception exception)
+        {
+            // A bug must cost one connection, never the reactor.
+            _logger.LogError(exception, "Reactor {Reactor}: unexpected error on connection {ConnectionId}; connection closed", _index, machine.Id);
+            machine.Abort(CloseReason.RemoteReset);
+            Close(connection);
+        }
+    }
+
+    private void Receive(EpollConnection connection, PluginGeneration generation, long now)
+    {
+        var machine = connection.Machine;
+        for (var reads = 0; reads < ReadsPerWake && (machine.Step & ConnectionStep.Read) != 0; reads++)
+        {
+            var buffer = machine.GetReceiveSpan();
+            nint received;
+            fixed (byte* pointer = buffer)
+            {
+                received = Libc.recv(connection.Fd, pointer, (nuint)buffer.Length, 0);
+            }
+
+            if (received > 0)
+            {
+                machine.OnReceived((int)received, generation, now);
+                if (received < buffer.Length)
+                {
+                    // The socket is drained; level-triggered epoll reports any later data.
+                    return;
+                }
+
+                continue;
+            }
+
+            if (received == 0)
+            {
+                machine.OnEndOfInput(generation, now);
+                return;
+            }
+
+            var errno = Libc.LastError;
+            if (SocketErrors.IsRetry(errno))
+            {
+                continue;
+            }
+
+            machine.OnNoData();
+            if (!SocketErrors.IsWouldBlock(errno))
+            {
+                Fail(machine, errno);
+            }
+
+            return;
+        }
+    }
+
+    /// <summary>Sends what is pending right away; EPOLLOUT is armed (by <see cref="Update"/>) only if the kernel takes less.</summary>
+    private void Flush(EpollConnection connection, PluginGeneration generation, long now)
+    {
+        var machine = connection.Machine;
+        while ((machine.Step & ConnectionStep.Write) != 0)
+        {
+            var pending = machine.PendingOutput;
+            nint sent;
+            fixed (byte* pointer = pending)
+            {
+                sent = Libc.send(connection.Fd, pointer, (nuint)pending.Length, Libc.MSG_NOSIGNAL);
+            }
+
+            if (sent > 0)
+            {
+                machine.OnSent((int)sent, generation, now);
+                continue;
+            }
+
+            var errno = Libc.LastError;
+            if (SocketErrors.IsRetry(errno))
+            {
+                continue;
+            }
+
+            if (!SocketErrors.IsWouldBlock(errno))
+            {
+                Fail(machine, errno);
+            }
+
+            return;
+        }
+    }
+
+    private void Fail(FrameConnection machine, int errno)
+    {
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            ConnectionLog.SocketError(_logger, machine.Id, machine.Peer, Libc.Describe(errno));
+        }
+
+        machine.Abort(SocketErrors.CloseReasonFor(errno));
+    }
+
+    /// <summary>Acts on the connection's next step: closes it, or registers exactly the events it now waits for.</summary>
+    private void Update(EpollConnection connection)
+    {
+        var machine = connection.Machine;
+        var step = machine.Step;
+        if (step == ConnectionStep.Close)
+        {
+            Close(connection);
+            return;
+        }
+
+        if ((step & ConnectionStep.AwaitOffload) != 0 && machine.OffloadTask is { } task && !ReferenceEquals(connection.HookedOffload, task))
+        {
+            HookOffloadCompletion(connection, task);
+        }
+
+        if ((step & ConnectionStep.AwaitSlot) != 0 && !_slotWaiters.Contains(connection))
+        {
+            _slotWaiters.Add(connection);
+        }
+
+        var interest = ((step & ConnectionStep.Read) != 0 ? Libc.EPOLLIN : 0) | ((step & ConnectionStep.Write) != 0 ? Libc.EPOLLOUT : 0);
+        if (interest != connection.Interest)
+        {
+            connection.Interest = interest;
+            EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token);
+        }
+    }
+
+    // Its own method: a lambda capturing `connection` in Update would make the compiler allocate the closure on
+    // every call of Update, offloaded or not.
+    private void HookOffloadCompletion(EpollConnection connection, Task task)
+    {
+        connection.HookedOffload = task;
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
+        {
+            _completions.Enqueue(connection);
+            Wake();
+        });
+    }
+
+    private void CompleteOffloads(PluginGeneration generation, long now)
+    {
+        while (_completions.TryDequeue(out var connection))
+        {
+            if (!connection.Closed)
+            {
+                connection.Machine.CompleteOffload(generation, now);
+                Flush(connection, generation, now);
+                Update(connection);
+            }
+        }
+    }
+
+    private void RetrySlotWaiters(PluginGeneration generation, long now)
+    {
+        for (var i = _slotWaiters.Count - 1; i >= 0; i--)
+        {
+            var connection = _slotWaiters[i];
+            if (!connection.Closed)
+            {
+                connection.Machine.RetryOffloadSlot(generation, now);
+                Flush(connection, generation, now);
+                Update(connection);
+            }
+
+            if (connection.Closed || (connection.Machine.Step & ConnectionStep.AwaitSlot) == 0)
+            {
+                _slotWaiters.RemoveAt(i);
+            }
+        }
+    }
+
+    private void Close(EpollConnection connection)
+    {
+        if (connection.Closed)
+        {
+            return;
+        }
+
+        var machine = connection.Machine;
+        connection.Closed = true;
+        _byFd[connection.Fd] = null;
+        if (machine.CloseAfterFlush && machine.CloseReason != CloseReason.RemoteReset)
+        {
+            // Graceful: send FIN first and drop what the peer still sent, so close() does not turn into an RST
+            // that could destroy answers still in flight.
+            Libc.shutdown(connection.Fd, Libc.SHUT_WR);
+            var scratch = stackalloc byte[512];
+            for (var i = 0; i < 16 && Libc.recv(connection.Fd, scratch, 512, 0) > 0; i++)
+            {
+            }
+        }
+
+        Libc.close(connection.Fd);
+        Interlocked.Decrement(ref _connectionCount);
+        _lifecycle.Closed(machine);
+    }
+}

@@ -1,0 +1,300 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Interop;
+
+namespace PluggableNet.Server.Transport.Epoll;
+
+/// <summary>
+/// One event loop: its own epoll instance, its own connections, one thread. Every active reactor watches the shared
+/// listening socket with EPOLLEXCLUSIVE; whichever the kernel wakes accepts and hands the descriptor to the
+/// least-loaded active reactor (requests never cross threads; a connection moves only between requests, when the
+/// active set changes). Level-triggered: a connection that stops wanting to read or write is simply unregistered for it.
+/// </summary>
+/// <remarks>
+/// This file: the loop, wake-ups and commands from other threads, the timeout scan. Accepting and hand-off are
+/// in <c>EpollReactor.Accept.cs</c>, receiving, sending and closing in <c>EpollReactor.Io.cs</c>, moving connections
+/// to another reactor in <c>EpollReactor.Migration.cs</c>.
+/// </remarks>
+internal sealed unsafe partial class EpollReactor : IDisposable
+{
+    private const ulong ListenerToken = ulong.MaxValue;
+    private const ulong WakeToken = ulong.MaxValue - 1;
+    private const int MaxEvents = 256;
+
+    private readonly int _index;
+    private readonly int _listenFd;
+    private readonly ConnectionLifecycle _lifecycle;
+    private readonly ConnectionContext _context;
+    private readonly ILogger _logger;
+    private readonly int _epfd;
+    private readonly int _wakeFd;
+    private readonly EpollEvents _events = new(MaxEvents);
+    private readonly ConcurrentQueue<Action> _commands = new();
+    private readonly Thread _thread;
+
+    // Held to write a wake-up and to close the eventfd (the loop reads it without: it has ended before Dispose). A
+    // wake-up can come from any thread at any time, an abandoned offloaded call ending after the server stopped included.
+    private readonly Lock _wakeFdLock = new();
+    private bool _wakeFdClosed;
+
+    private EpollConnection?[] _byFd = new EpollConnection?[1024];
+    private int _highestFd;
+    private int _connectionCount;
+    private int _wakePending;
+    private long _nextScanAt;
+    private volatile bool _stopRequested;
+    private volatile bool _loopEnded;
+    private bool _stopAccepting;
+    private long _waitTicks;
+    private int _threadId;
+
+    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set)
+    {
+        _set = set;
+        _index = index;
+        _listenFd = listenFd;
+        _lifecycle = lifecycle;
+        _context = lifecycle.Context;
+        _logger = _context.Logger;
+
+        _epfd = Libc.epoll_create1(Libc.EPOLL_CLOEXEC);
+        if (_epfd < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed: {Libc.Describe(Libc.LastError)}");
+        }
+
+        _wakeFd = Libc.eventfd(0, Libc.EFD_NONBLOCK | Libc.EFD_CLOEXEC);
+        if (_wakeFd < 0 || EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, _wakeFd, Libc.EPOLLIN, WakeToken) != 0)
+        {
+            throw new InvalidOperationException($"eventfd failed: {Libc.Describe(Libc.LastError)}");
+        }
+
+        // The listener is watched once the loop applies the active set (ApplyActiveSet), only by active reactors.
+        _thread = new Thread(Run) { IsBackground = true, Name = $"epoll-reactor-{index}" };
+    }
+
+    /// <summary>Connections currently owned by this reactor (hand-offs on their way included).</summary>
+    public int ConnectionCount => Volatile.Read(ref _connectionCount);
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Runs <paramref name="command"/> on the reactor thread.</summary>
+    public void Post(Action command)
+    {
+        _commands.Enqueue(command);
+        if (_loopEnded)
+        {
+            // The loop is gone (it stopped, or epoll failed): nothing else touches the reactor's state any more.
+            RunCommandsAfterLoop();
+            return;
+        }
+
+        Wake();
+    }
+
+    public Task StopAcceptingAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            _stopAccepting = true;
+            StopListening();
+            done.TrySetResult();
+        });
+        return done.Task;
+    }
+
+    /// <summary>Runs the timeout and drain scan at the next pass of the loop.</summary>
+    public void ScanNow() => Post(() => _nextScanAt = 0);
+
+    /// <summary>Ends the loop after cutting every remaining connection; returns how many were cut.</summary>
+    public Task<int> AbortAllAsync()
+    {
+        var cut = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            RegisterHandoffs();
+            var count = 0;
+            for (var fd = 0; fd <= _highestFd; fd++)
+            {
+                if (_byFd[fd] is { } connection)
+                {
+                    connection.Machine.Abort(CloseReason.Shutdown);
+                    Close(connection);
+                    count++;
+                }
+            }
+
+            _stopRequested = true;
+            cut.TrySetResult(count);
+        });
+        return cut.Task;
+    }
+
+    public void Join() => _thread.Join();
+
+    public void Dispose()
+    {
+        lock (_wakeFdLock)
+        {
+            if (_wakeFdClosed)
+            {
+                return;
+            }
+
+            _wakeFdClosed = true;
+            Libc.close(_wakeFd);
+        }
+
+        Libc.close(_epfd);
+        _events.Dispose();
+    }
+
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            WriteWake();
+        }
+    }
+
+    /// <summary>
+    /// Once the eventfd is closed its number may be reused by any descriptor of the process (another server's
+    /// connection, a log file): a late wake-up written there would put 8 bytes of a little-endian 1 into it.
+    /// </summary>
+    private void WriteWake()
+    {
+        lock (_wakeFdLock)
+        {
+            if (!_wakeFdClosed)
+            {
+                ulong one = 1;
+                Libc.write(_wakeFd, &one, sizeof(ulong));
+            }
+        }
+    }
+
+    private void Run()
+    {
+        Volatile.Write(ref _threadId, Libc.gettid());
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            _loopEnded = true;
+            RunCommandsAfterLoop();
+        }
+    }
+
+    private void RunCommandsAfterLoop()
+    {
+        lock (_commands)
+        {
+            while (_commands.TryDequeue(out var command))
+            {
+                command();
+            }
+        }
+    }
+
+    private void Loop()
+    {
+        while (!_stopRequested)
+        {
+            var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+            var count = Libc.epoll_wait(_epfd, _events.Pointer, MaxEvents, WaitTimeout());
+            Volatile.Write(ref _waitTicks, _waitTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - waitStarted));
+            if (count < 0)
+            {
+                var errno = Libc.LastError;
+                if (SocketErrors.IsRetry(errno))
+                {
+                    continue;
+                }
+
+                _logger.LogCritical("Reactor {Reactor}: epoll_wait failed: {Error}; the reactor stops", _index, Libc.Describe(errno));
+                break;
+            }
+
+            var now = Environment.TickCount64;
+
+            // One pin per wake-up: every request in this pass runs entirely on one plugin version.
+            using var lease = _context.Plugins.Acquire();
+            var generation = lease.Generation;
+            for (var i = 0; i < count; i++)
+            {
+                Dispatch(_events.Data(i), _events.Events(i), generation, now);
+            }
+
+            if (Volatile.Read(ref _wakePending) != 0)
+            {
+                DrainWakeQueue(generation, now);
+            }
+
+            if (_slotWaiters.Count > 0)
+            {
+                RetrySlotWaiters(generation, now);
+            }
+
+            if (_activeSetChanged)
+            {
+                ApplyActiveSet(now);
+            }
+
+            if (_rebalanceUntil != 0)
+            {
+                RebalanceIfDue(now);
+            }
+
+            if (now >= _nextScanAt)
+            {
+                Scan(now);
+                _nextScanAt = now + _lifecycle.ScanIntervalMs;
+            }
+        }
+    }
+
+    private int WaitTimeout()
+    {
+        if (_slotWaiters.Count > 0 || _rebalanceUntil != 0)
+        {
+            return (int)RebalanceRetryMs;
+        }
+
+        var untilScan = _nextScanAt - Environment.TickCount64;
+        return (int)Math.Clamp(untilScan, 0, _lifecycle.ScanIntervalMs);
+    }
+
+    private void DrainWakeQueue(Plugins.PluginGeneration generation, long now)
+    {
+        Volatile.Write(ref _wakePending, 0);
+        ulong value;
+        Libc.read(_wakeFd, &value, sizeof(ulong));
+
+        RegisterHandoffs();
+        while (_commands.TryDequeue(out var command))
+        {
+            command();
+        }
+
+        CompleteOffloads(generation, now);
+    }
+
+    /// <summary>Timeouts and drain, checked every scan interval rather than with a timer per connection.</summary>
+    private void Scan(long now)
+    {
+        _lifecycle.OnScan(now);
+        ResumeAcceptingIfDue(now);
+        for (var fd = 0; fd <= _highestFd; fd++)
+        {
+            if (_byFd[fd] is { } connection && _lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
+            {
+                connection.Machine.CloseFor(reason);
+                Update(connection);
+            }
+        }
+    }
+}

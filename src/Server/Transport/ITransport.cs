@@ -1,0 +1,29 @@
+using System.Net;
+
+namespace PluggableNet.Server.Transport;
+
+/// <summary>
+/// Moves bytes between sockets and <see cref="Connections.FrameConnection"/> state machines, and nothing else:
+/// admission, timeouts and close bookkeeping are <see cref="Connections.ConnectionLifecycle"/>'s, and the drain is
+/// orchestrated above the transports (stop accepting, ask connections to finish, wait, abort the rest).
+/// </summary>
+internal interface ITransport : IAsyncDisposable
+{
+    /// <summary>The address actually bound (the real port when 0 was asked for). Valid after <see cref="Start"/>.</summary>
+    IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>Binds, listens and starts serving. Throws if the address cannot be bound.</summary>
+    void Start();
+
+    /// <summary>Stops accepting and closes the listener; accepted connections go on being served.</summary>
+    Task StopAcceptingAsync();
+
+    /// <summary>
+    /// Runs the lifecycle's check on every connection now rather than at the next scan, so a drain that just started
+    /// closes the connections with nothing in progress at once.
+    /// </summary>
+    void ScanNow();
+
+    /// <summary>Cuts every connection still open and ends the transport's loops. Returns how many were cut.</summary>
+    Task<int> AbortAllAsync();
+}

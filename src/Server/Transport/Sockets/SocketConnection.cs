@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Plugins;
+
+namespace PluggableNet.Server.Transport.Sockets;
+
+/// <summary>
+/// Drives one <see cref="FrameConnection"/> over a <see cref="Socket"/> with an async loop that acts on the
+/// connection's next step. Writing comes first: sending everything before the next receive is this transport's
+/// backpressure.
+/// </summary>
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection
+{
+    private const int SlotRetryMs = 5;
+
+    private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly PluginSwitch _plugins = lifecycle.Context.Plugins;
+    private volatile bool _idleInReceive;
+    private int _abortReason;
+
+    public FrameConnection Machine { get; } = machine;
+
+    /// <summary>Unless the loop is parked in an empty receive, a request may be between the socket and the machine.</summary>
+    public bool RequestMayBeInFlight => !_idleInReceive || HasUnreadBytes;
+
+    /// <summary>Why another thread aborted this connection, or None.</summary>
+    private CloseReason AbortReason => (CloseReason)Volatile.Read(ref _abortReason);
+
+    private bool HasUnreadBytes
+    {
+        get
+        {
+            try
+            {
+                return socket.Available > 0;
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Closes the socket from another thread (timeout, shutdown); the loop then ends with <paramref name="reason"/>.</summary>
+    public void Abort(CloseReason reason)
+    {
+        if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
+        {
+            if (reason != CloseReason.Shutdown || !TryShutdown())
+            {
+                socket.Dispose();
+            }
+
+            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
+            _aborted.TrySetResult();
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        try
+        {
+            while (Machine.Step is var step && step != ConnectionStep.Close)
+            {
+                if ((step & ConnectionStep.Write) != 0)
+                {
+                    var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
+                    using var lease = _plugins.Acquire();
+                    Machine.OnSent(sent, lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.Read) != 0)
+                {
+                    if (Machine.IsIdle)
+                    {
+                        // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                        _idleInReceive = true;
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        _idleInReceive = false;
+                    }
+
+                    var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
+                    if (received == 0 && AbortReason != CloseReason.None)
+                    {
+                        // Our own shutdown (a drain), not the peer's half-close.
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Received(received, lease.Generation);
+                }
+                else if ((step & ConnectionStep.AwaitOffload) != 0)
+                {
+                    var task = Machine.OffloadTask!;
+                    await Task.WhenAny(task, _aborted.Task).ConfigureAwait(false);
+                    if (!task.IsCompleted)
+                    {
+                        // Timed out or cut by shutdown: abandon the request (Release cancels it) and close.
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Machine.CompleteOffload(lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.AwaitSlot) != 0)
+                {
+                    await Task.Delay(SlotRetryMs).ConfigureAwait(false);
+                    if (AbortReason != CloseReason.None)
+                    {
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
+
+                    using var lease = _plugins.Acquire();
+                    Machine.RetryOffloadSlot(lease.Generation, Environment.TickCount64);
+                }
+                else
+                {
+                    Debug.Fail($"Connection {Machine.Id}: no next step");
+                    Machine.Abort(CloseReason.RemoteReset);
+                }
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
+        {
+            var reason = AbortReason;
+            if (reason == CloseReason.None && lifecycle.Context.Logger.IsEnabled(LogLevel.Debug))
+            {
+                ConnectionLog.SocketError(lifecycle.Context.Logger, Machine.Id, Machine.Peer, exception.Message);
+            }
+
+            Machine.Abort(reason == CloseReason.None ? CloseReason.RemoteReset : reason);
+        }
+        catch (Exception exception)
+        {
+            lifecycle.Context.Logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
+            Machine.Abort(CloseReason.RemoteReset);
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private void Received(int count, PluginGeneration generation)
+    {
+        if (count == 0)
+        {
+            Machine.OnEndOfInput(generation, Environment.TickCount64);
+        }
+        else
+        {
+            Machine.OnReceived(count, generation, Environment.TickCount64);
+        }
+    }
+
+    /// <summary>
+    /// Sends a FIN and ends a pending receive or send, leaving the loop to close the socket: disposing it under
+    /// a pending operation makes the close abortive (an RST), which can destroy answers the peer has not read yet.
+    /// </summary>
+    private bool TryShutdown()
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+            return true;
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    private void Close()
+    {
+        try
+        {
+            if (Machine.CloseAfterFlush && AbortReason == CloseReason.None)
+            {
+                socket.Shutdown(SocketShutdown.Send);
+            }
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already gone; nothing left to flush.
+        }
+
+        socket.Dispose();
+        lifecycle.Closed(Machine);
+    }
+}

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Connections;
+
+namespace PluggableNet.Server.Transport.Sockets;
+
+/// <summary>
+/// The portable transport on System.Net.Sockets: an accept loop and one async loop per connection, driving the same
+/// <see cref="FrameConnection"/> state machine as the epoll reactor. One timer runs the lifecycle's scan over all
+/// connections.
+/// </summary>
+internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
+{
+    private const int AbortWaitMs = 2000;
+    private const int MinAcceptPauseMs = 100;
+    private const int MaxAcceptPauseMs = 1000;
+
+    private readonly ConcurrentDictionary<long, SocketConnection> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private Task _acceptLoop = Task.CompletedTask;
+    private Timer? _scanTimer;
+
+    public IPEndPoint LocalEndPoint { get; private set; } = options.EndPoint;
+
+    public void Start()
+    {
+        var listener = options.Inherited is { } inherited ? Adopt(inherited) : Bind();
+        _listener = listener;
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _scanTimer = new Timer(_ => Scan(), null, lifecycle.ScanIntervalMs, Timeout.Infinite);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    /// <summary>
+    /// Serves on an inherited listening socket. It is left without close-on-exec on purpose: .NET's close
+    /// disconnects a close-on-exec TCP socket to unblock a pending accept, which on a listening socket shared with
+    /// the supervisor would stop the listener for every process, the next host included.
+    /// </summary>
+    private static Socket Adopt(InheritedListener inherited) =>
+        new(new SafeSocketHandle(inherited.Fd, ownsHandle: true)) { NoDelay = true };
+
+    private Socket Bind()
+    {
+        var listener = new Socket(options.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (options.EndPoint.AddressFamily == AddressFamily.InterNetworkV6)
+            {
+                listener.DualMode = true;
+            }
+
+            listener.NoDelay = true;
+            listener.Bind(options.EndPoint);
+            listener.Listen(options.Backlog);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+
+        return listener;
+    }
+
+    public async Task StopAcceptingAsync()
+    {
+        if (_listener is null)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _listener.Dispose();
+        _listener = null;
+        await _acceptLoop.ConfigureAwait(false);
+    }
+
+    public void ScanNow() => _scanTimer?.Change(0, Timeout.Infinite);
+
+    public async Task<int> AbortAllAsync()
+    {
+        var cut = 0;
+        foreach (var connection in _connections.Values)
+        {
+            connection.Abort(CloseReason.Shutdown);
+            cut++;
+        }
+
+        var waitUntil = Environment.TickCount64 + AbortWaitMs;
+        while (!_connections.IsEmpty && Environment.TickCount64 < waitUntil)
+        {
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        if (_scanTimer is { } timer)
+        {
+            _scanTimer = null;
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        return cut;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAcceptingAsync().ConfigureAwait(false);
+        await AbortAllAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private static bool IsOutOfResources(Exception exception) =>
+        exception is SocketException { SocketErrorCode: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable };
+
+    private async Task AcceptLoopAsync()
+    {
+        var pause = MinAcceptPauseMs / 2;
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener!.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                // Out of descriptors or buffers: pause accepting (the kernel's backlog holds the rest) and back off
+                // while it lasts, as the epoll reactors do, instead of retrying into the same error.
+                pause = IsOutOfResources(exception) ? Math.Min(pause * 2, MaxAcceptPauseMs) : MinAcceptPauseMs;
+                lifecycle.Context.Logger.LogError("Accept failed: {Error}; accepting paused for {Pause} ms", exception.Message, pause);
+                try
+                {
+                    await Task.Delay(pause, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            pause = MinAcceptPauseMs / 2;
+
+            var now = Environment.TickCount64;
+            if (!lifecycle.TryAdmit(now))
+            {
+                socket.Dispose();
+                continue;
+            }
+
+            FrameConnection machine;
+            try
+            {
+                socket.NoDelay = true;
+                machine = lifecycle.Create(socket.RemoteEndPoint, now);
+            }
+            catch (SocketException exception)
+            {
+                // Reset while it waited in the backlog: nothing to serve, and no reason to stop accepting.
+                lifecycle.Context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
+                socket.Dispose();
+                lifecycle.Abandoned();
+                continue;
+            }
+
+            var connection = new SocketConnection(socket, machine, lifecycle);
+            _connections[machine.Id] = connection;
+
+            // Off the accept loop: a first request already waiting would otherwise be answered synchronously
+            // here, and a slow plugin would stop every new connection from being accepted.
+            ThreadPool.UnsafeQueueUserWorkItem(
+                static state => _ = state.Transport.RunConnectionAsync(state.Connection),
+                (Transport: this, Connection: connection),
+                preferLocal: false);
+        }
+    }
+
+    private async Task RunConnectionAsync(SocketConnection connection)
+    {
+        try
+        {
+            await connection.RunAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _connections.TryRemove(connection.Machine.Id, out _);
+        }
+    }
+
+    private void Scan()
+    {
+        var now = Environment.TickCount64;
+        lifecycle.OnScan(now);
+        foreach (var connection in _connections.Values)
+        {
+            if (lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
+            {
+                // Off the connection's own loop: closing the socket ends whatever it awaits.
+                connection.Abort(reason);
+            }
+        }
+
+        try
+        {
+            _scanTimer?.Change(lifecycle.ScanIntervalMs, Timeout.Infinite);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Stopped while this scan ran.
+        }
+    }
+}
