@@ -4,7 +4,7 @@ using PluggableNet.Tests.Infrastructure;
 namespace PluggableNet.Tests.Architecture;
 
 /// <summary>
-/// The folders of <c>src/Host</c> depend on each other one way, as the README's architecture section draws them:
+/// The folders of <c>src/Host</c> depend on each other one way, as docs/architecture.md draws them:
 /// a folder uses only folders below it, never one above, so there is no cycle.
 /// </summary>
 public sealed partial class FolderDependencyTests
