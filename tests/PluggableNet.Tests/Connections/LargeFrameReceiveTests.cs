@@ -12,7 +12,7 @@ namespace PluggableNet.Tests.Connections;
 /// </summary>
 public sealed class LargeFrameReceiveTests
 {
-    // The host's default receive buffer, so the figures are the README's.
+    // The host's default receive buffer, so the figures are docs/performance.md's.
     private const int Initial = 16 * 1024;
     private const int MiB = 1024 * 1024;
 
@@ -22,7 +22,7 @@ public sealed class LargeFrameReceiveTests
     {
         get
         {
-            // Frame lengths, header included: the README's examples, then either side of each point where the frame's
+            // Frame lengths, header included: docs/performance.md's examples, then either side of each point where the frame's
             // own array becomes allowed (frame ≤ 2 × received + one receive buffer) and a few in between.
             int[] frames =
             [

@@ -35,7 +35,7 @@ public sealed class KitPackages : IAsyncLifetime
 
     /// <summary>
     /// A folder outside <see cref="Root"/> whose NuGet.config sees PluggableNet.Abstractions packed at its released
-    /// version (what the README names) and nothing cached: no package from an earlier build can stand in for it.
+    /// version (what docs/writing-plugins.md names) and nothing cached: no package from an earlier build can stand in for it.
     /// </summary>
     public string ReleasedFeedFolder { get; } = TestPaths.NewTempDirectory("pnet-kit-released");
 

@@ -4,7 +4,7 @@ using PluggableNet.Tests.Infrastructure;
 namespace PluggableNet.Tests.PluginKit;
 
 /// <summary>
-/// The README's "Writing a plugin" blocks (each after a <c>&lt;!-- readme-snippet: path --&gt;</c> marker) are built
+/// The blocks of <c>docs/writing-plugins.md</c> (each after a <c>&lt;!-- readme-snippet: path --&gt;</c> marker) are built
 /// exactly as written against this build's packages, deployed and run in the real host, and are what the template
 /// generates: the documentation cannot rot.
 /// </summary>
@@ -41,15 +41,15 @@ public sealed partial class ReadmeSnippetTests(KitPackages kit)
         foreach (var (path, text) in Snippets())
         {
             var generated = File.ReadAllText(Path.Combine(Path.GetDirectoryName(project)!, path)).ReplaceLineEndings("\n").TrimEnd();
-            // The README names the released version; the template names the one it was packed as.
+            // The page names the released version; the template names the one it was packed as.
             Assert.Equal(text.TrimEnd(), generated.Replace(kit.Version, "1.0.0", StringComparison.Ordinal));
         }
     }
 
     private static Dictionary<string, string> Snippets()
     {
-        var readme = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "README.md")).ReplaceLineEndings("\n");
-        return SnippetPattern().Matches(readme).ToDictionary(m => m.Groups["path"].Value, m => m.Groups["code"].Value + "\n");
+        var page = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "writing-plugins.md")).ReplaceLineEndings("\n");
+        return SnippetPattern().Matches(page).ToDictionary(m => m.Groups["path"].Value, m => m.Groups["code"].Value + "\n");
     }
 
     [GeneratedRegex(@"<!-- readme-snippet: (?<path>\S+) -->\n```\w*\n(?<code>.*?)\n```", RegexOptions.Singleline)]

@@ -2,7 +2,7 @@ using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.PluginKit;
 
-/// <summary>The path the README gives a plugin author: template, build, own test, deploy into a running host, rebuild.</summary>
+/// <summary>The path docs/writing-plugins.md and the README's tour give a plugin author: template, build, own test, deploy into a running host, rebuild.</summary>
 [Collection(KitCollection.Name)]
 public sealed class TemplatePluginTests(KitPackages kit)
 {

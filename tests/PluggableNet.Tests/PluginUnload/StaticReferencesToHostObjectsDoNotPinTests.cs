@@ -5,7 +5,7 @@ using PluggableNet.Tests.Infrastructure;
 namespace PluggableNet.Tests.PluginUnload;
 
 /// <summary>
-/// The evidence behind the README's unload advice: a plugin that keeps the host's logger, logger factory and its
+/// The evidence behind the unload advice in docs/hot-swap.md: a plugin that keeps the host's logger, logger factory and its
 /// configuration in static fields still unloads. References from the plugin to host objects do not pin it; only
 /// references from outside into the plugin (caches, timers, threads, event handlers) do.
 /// </summary>
