@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using PluggableNet.Protocol;
 
 namespace PluggableNet.Client;
 
@@ -15,8 +16,11 @@ public sealed class PluggableNetClientOptions
     /// </summary>
     public IList<EndPoint> Endpoints { get; } = [];
 
-    /// <summary>The framing; default <see cref="FrameFormat.AsciiDecimal"/>, as the host's.</summary>
-    public FrameFormat Framing { get; set; } = FrameFormat.AsciiDecimal;
+    /// <summary>
+    /// How the length is written in front of each frame; default <see cref="FramingKind.AsciiDecimal"/>, as the host's
+    /// <c>Framing:Kind</c> (the same enum, from PluggableNet.Protocol).
+    /// </summary>
+    public FramingKind Framing { get; set; } = FramingKind.AsciiDecimal;
 
     /// <summary>The ASCII header width, 1 to 10; default 5, as the host's <c>Framing:HeaderDigits</c>. Ignored for binary framing.</summary>
     public int HeaderDigits { get; set; } = 5;
@@ -118,10 +122,10 @@ public sealed class PluggableNetClientOptions
 
         if (!Enum.IsDefined(Framing))
         {
-            throw new ArgumentException($"{nameof(Framing)}: '{Framing}' is not a frame format.", nameof(Framing));
+            throw new ArgumentException($"{nameof(Framing)}: '{Framing}' is not a framing kind.", nameof(Framing));
         }
 
-        if (Framing == FrameFormat.AsciiDecimal && HeaderDigits is < 1 or > 10)
+        if (Framing == FramingKind.AsciiDecimal && HeaderDigits is < 1 or > 10)
         {
             throw new ArgumentException($"{nameof(HeaderDigits)}: '{HeaderDigits}' is not from 1 to 10.", nameof(HeaderDigits));
         }
