@@ -126,8 +126,8 @@ internal sealed class ConnectionSet
             connection.Close();
         }
 
-        await Task.WhenAll(open.Select(c => c.Value ?? c.Key.Completion)).ConfigureAwait(false);
-        await Task.WhenAll(open.Select(c => c.Key.Completion)).ConfigureAwait(false);
+        // The watchers first: the requests left on each connection are failed before this returns.
+        await Task.WhenAll(open.Select(c => c.Value ?? Task.CompletedTask).Concat(open.Select(c => c.Key.Completion))).ConfigureAwait(false);
         _disposing.Dispose();
     }
 
