@@ -19,8 +19,14 @@ internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnectio
     /// <summary>The offloaded task a completion callback has been hooked to, so it is hooked once.</summary>
     public Task? HookedOffload { get; set; }
 
-    /// <summary>The descriptor is closed; events or completions still queued for it are ignored.</summary>
+    /// <summary>The connection is done; events or completions still queued for it are ignored (a lingering one still reads).</summary>
     public bool Closed { get; set; }
+
+    /// <summary>While lingering after a graceful close: when to close anyway (<c>Environment.TickCount64</c>); 0 otherwise.</summary>
+    public long LingerUntil { get; set; }
+
+    /// <summary>Bytes discarded while lingering, against <see cref="LingeringClose.MaxDiscardBytes"/>.</summary>
+    public int Discarded { get; set; }
 
     /// <summary>Bytes wait in the kernel's receive queue: requests that arrived and that the state machine has not seen.</summary>
     public bool RequestMayBeInFlight

@@ -29,6 +29,12 @@ internal sealed unsafe partial class EpollReactor
             return;
         }
 
+        if (connection.LingerUntil != 0)
+        {
+            Linger(connection);
+            return;
+        }
+
         var machine = connection.Machine;
         try
         {
@@ -221,29 +227,32 @@ internal sealed unsafe partial class EpollReactor
         }
     }
 
-    private void Close(EpollConnection connection)
+    /// <summary>
+    /// Closes the connection: at once, or, for a close the host chose at a frame boundary, after lingering (see
+    /// <see cref="LingeringClose"/>) unless <paramref name="mayLinger"/> is false (a stop cutting what is left).
+    /// </summary>
+    private void Close(EpollConnection connection, bool mayLinger = true)
     {
         if (connection.Closed)
         {
             return;
         }
 
-        var machine = connection.Machine;
         connection.Closed = true;
-        _byFd[connection.Fd] = null;
-        if (machine.CloseAfterFlush && machine.CloseReason != CloseReason.RemoteReset)
+        if (mayLinger && LingeringClose.Applies(connection.Machine.CloseReason) && StartLingering(connection))
         {
-            // Graceful: send FIN first and drop what the peer still sent, so close() does not turn into an RST
-            // that could destroy answers still in flight.
-            Libc.shutdown(connection.Fd, Libc.SHUT_WR);
-            var scratch = stackalloc byte[512];
-            for (var i = 0; i < 16 && Libc.recv(connection.Fd, scratch, 512, 0) > 0; i++)
-            {
-            }
+            return;
         }
 
+        Release(connection);
+    }
+
+    /// <summary>The descriptor goes: closed, forgotten, counted.</summary>
+    private void Release(EpollConnection connection)
+    {
+        _byFd[connection.Fd] = null;
         Libc.close(connection.Fd);
         Interlocked.Decrement(ref _connectionCount);
-        _lifecycle.Closed(machine);
+        _lifecycle.Closed(connection.Machine);
     }
 }

@@ -118,12 +118,21 @@ internal sealed unsafe partial class EpollReactor : IDisposable
             var count = 0;
             for (var fd = 0; fd <= _highestFd; fd++)
             {
-                if (_byFd[fd] is { } connection)
+                if (_byFd[fd] is not { } connection)
                 {
-                    connection.Machine.Abort(CloseReason.Shutdown);
-                    Close(connection);
-                    count++;
+                    continue;
                 }
+
+                if (connection.LingerUntil != 0)
+                {
+                    // Already answered and shut down: only its wait for the peer's end is cut.
+                    Release(connection);
+                    continue;
+                }
+
+                connection.Machine.Abort(CloseReason.Shutdown);
+                Close(connection, mayLinger: false);
+                count++;
             }
 
             _stopRequested = true;
@@ -290,7 +299,22 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         ResumeAcceptingIfDue(now);
         for (var fd = 0; fd <= _highestFd; fd++)
         {
-            if (_byFd[fd] is { } connection && _lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
+            if (_byFd[fd] is not { } connection)
+            {
+                continue;
+            }
+
+            if (connection.LingerUntil != 0)
+            {
+                if (now >= connection.LingerUntil)
+                {
+                    Release(connection);
+                }
+
+                continue;
+            }
+
+            if (_lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
             {
                 connection.Machine.CloseFor(reason);
                 Update(connection);

@@ -16,12 +16,22 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
 {
     private const int SlotRetryMs = 5;
 
+    /// <summary>Where a lingering close reads what it drops: shared, since nobody ever looks at it.</summary>
+    private static readonly byte[] s_discard = new byte[4096];
+
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Ends the receive an idle connection is parked in, leaving the socket open for a lingering close.</summary>
+    private readonly CancellationTokenSource _idleReceive = new();
     private readonly PluginSwitch _plugins = lifecycle.Context.Plugins;
     private volatile bool _idleInReceive;
+    private volatile bool _lingering;
     private int _abortReason;
 
     public FrameConnection Machine { get; } = machine;
+
+    /// <summary>Answered and shut down, waiting for the peer's end: drained, not cut, when a stop ends it.</summary>
+    public bool IsLingering => _lingering;
 
     /// <summary>Unless the loop is parked in an empty receive, a request may be between the socket and the machine.</summary>
     public bool RequestMayBeInFlight => !_idleInReceive || HasUnreadBytes;
@@ -44,12 +54,20 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
     }
 
-    /// <summary>Closes the socket from another thread (timeout, shutdown); the loop then ends with <paramref name="reason"/>.</summary>
+    /// <summary>
+    /// Ends the connection from another thread (timeout, drain); the loop then ends with <paramref name="reason"/>. An
+    /// idle connection closed for a reason that lingers (drain, idle timeout) has its parked receive cancelled, and the
+    /// loop closes it gracefully; anything else has its socket shut down or closed under it.
+    /// </summary>
     public void Abort(CloseReason reason)
     {
         if (Interlocked.CompareExchange(ref _abortReason, (int)reason, 0) == 0)
         {
-            if (reason != CloseReason.Shutdown || !TryShutdown())
+            if (LingeringClose.Applies(reason) && _idleInReceive)
+            {
+                _idleReceive.Cancel();
+            }
+            else if (reason != CloseReason.Shutdown || !TryShutdown())
             {
                 socket.Dispose();
             }
@@ -57,6 +75,13 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
             // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
             _aborted.TrySetResult();
         }
+    }
+
+    /// <summary>A stop's deadline: whatever the connection is doing, lingering included, it ends now.</summary>
+    public void Cut()
+    {
+        Abort(CloseReason.Shutdown);
+        socket.Dispose();
     }
 
     public async Task RunAsync()
@@ -77,7 +102,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                     {
                         // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
                         _idleInReceive = true;
-                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _idleReceive.Token).ConfigureAwait(false);
                         _idleInReceive = false;
                     }
 
@@ -125,6 +150,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
             }
         }
+        catch (OperationCanceledException) when (AbortReason != CloseReason.None)
+        {
+            // The parked receive, cancelled by Abort: a graceful close between requests.
+            Machine.Abort(AbortReason);
+        }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
         {
             var reason = AbortReason;
@@ -142,7 +172,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
         finally
         {
-            Close();
+            await CloseAsync().ConfigureAwait(false);
         }
     }
 
@@ -175,21 +205,41 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
     }
 
-    private void Close()
+    /// <summary>Closes the socket: after lingering (see <see cref="LingeringClose"/>) when the host chose the close.</summary>
+    private async Task CloseAsync()
     {
-        try
+        if (LingeringClose.Applies(Machine.CloseReason))
         {
-            if (Machine.CloseAfterFlush && AbortReason == CloseReason.None)
+            try
             {
                 socket.Shutdown(SocketShutdown.Send);
+                _lingering = true;
+                await DiscardInputAsync().ConfigureAwait(false);
             }
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already gone; nothing left to flush.
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Reset, cut by a stop, or out of time: nothing left to wait for.
+            }
         }
 
         socket.Dispose();
         lifecycle.Closed(Machine);
+    }
+
+    /// <summary>Reads and drops what the peer still sends until it closes, within the lingering budget.</summary>
+    private async Task DiscardInputAsync()
+    {
+        using var timeout = new CancellationTokenSource(LingeringClose.TimeoutMs);
+        var discarded = 0;
+        while (discarded <= LingeringClose.MaxDiscardBytes)
+        {
+            var received = await socket.ReceiveAsync(s_discard, SocketFlags.None, timeout.Token).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return;
+            }
+
+            discarded += received;
+        }
     }
 }

@@ -85,8 +85,8 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
         var cut = 0;
         foreach (var connection in _connections.Values)
         {
-            connection.Abort(CloseReason.Shutdown);
-            cut++;
+            cut += connection.IsLingering ? 0 : 1;
+            connection.Cut();
         }
 
         var waitUntil = Environment.TickCount64 + AbortWaitMs;
