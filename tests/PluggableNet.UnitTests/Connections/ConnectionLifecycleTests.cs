@@ -14,7 +14,7 @@ using PluggableNet.Tests.Infrastructure;
 using Serilog;
 using Serilog.Extensions.Logging;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>Admission, the scan's verdict, close bookkeeping and the drain, as both transports share them.</summary>
 public sealed class ConnectionLifecycleTests

@@ -9,9 +9,9 @@ using PluggableNet.Server.Connections;
 using PluggableNet.Server.Framing;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
-using PluggableNet.Tests.Infrastructure;
+using PluggableNet.UnitTests.Infrastructure;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>The state machine fed byte by byte and in every split, without sockets in the way.</summary>
 public sealed class FrameConnectionTests

@@ -5,8 +5,9 @@ using PluggableNet.Server.Framing;
 using PluggableNet.Server.Plugins;
 using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
+using PluggableNet.UnitTests.Infrastructure;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// How an abandoned offloaded call is counted: out of the running calls and the calls a swap waits for, into the

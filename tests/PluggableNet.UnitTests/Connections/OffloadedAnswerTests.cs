@@ -1,6 +1,6 @@
 using PluggableNet.Server.Connections;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 public sealed class OffloadedAnswerTests
 {

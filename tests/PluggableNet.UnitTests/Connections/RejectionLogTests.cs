@@ -4,7 +4,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// Refused connections are logged as a rate: at most one line a second, each with how many were refused, so a

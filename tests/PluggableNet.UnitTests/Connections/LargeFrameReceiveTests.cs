@@ -2,9 +2,9 @@ using System.Numerics;
 using PluggableNet.Protocol;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Framing;
-using PluggableNet.Tests.Infrastructure;
+using PluggableNet.UnitTests.Infrastructure;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// A frame larger than the receive buffer reaches the plugin with each of its bytes copied at most once, while the

@@ -12,7 +12,7 @@ using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Plugins;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Infrastructure;
+namespace PluggableNet.UnitTests.Infrastructure;
 
 /// <summary>
 /// Drives one <see cref="FrameConnection"/> state machine directly, without sockets, so tests can deliver bytes

@@ -7,7 +7,7 @@ using PluggableNet.Server.Connections;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 public sealed class ConnectionDeadlinesTests
 {

@@ -11,8 +11,9 @@ using PluggableNet.Server.Framing;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 using PluggableNet.Tests.Infrastructure;
+using PluggableNet.UnitTests.Infrastructure;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>The one next step a connection tells its transport, and the state label derived from it.</summary>
 public sealed class ConnectionStepTests

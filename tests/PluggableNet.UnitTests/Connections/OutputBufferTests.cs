@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using PluggableNet.Server.Connections;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// The pending answers of one connection as plugins and transports see them: what is written is what is sent, in

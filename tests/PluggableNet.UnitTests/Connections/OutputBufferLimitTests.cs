@@ -1,6 +1,6 @@
 using PluggableNet.Server.Connections;
 
-namespace PluggableNet.Tests.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// A peer that stops reading holds the pending limit plus one answer, never the next doubling past it: up to the
