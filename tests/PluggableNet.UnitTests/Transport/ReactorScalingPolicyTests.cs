@@ -1,6 +1,6 @@
 using PluggableNet.Server.Transport.Epoll;
 
-namespace PluggableNet.Tests.Transport;
+namespace PluggableNet.UnitTests.Transport;
 
 /// <summary>The adaptive reactor policy on synthetic signals: proposals, measured trials, back-off, no flapping.</summary>
 public sealed class ReactorScalingPolicyTests
