@@ -1,6 +1,6 @@
 using PluggableNet.Server.Diagnostics;
 
-namespace PluggableNet.Tests.Diagnostics;
+namespace PluggableNet.UnitTests.Diagnostics;
 
 public sealed class StripedCounterTests
 {

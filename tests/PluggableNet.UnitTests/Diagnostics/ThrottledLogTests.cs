@@ -4,7 +4,7 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
 
-namespace PluggableNet.Tests.Diagnostics;
+namespace PluggableNet.UnitTests.Diagnostics;
 
 /// <summary>Events a peer can repeat at will: one full line per second and kind, the rest summed up.</summary>
 public sealed class ThrottledLogTests : IDisposable
