@@ -2,7 +2,7 @@ using System.Text;
 using PluggableNet.Protocol;
 using PluggableNet.Server.Framing;
 
-namespace PluggableNet.Tests.Framing;
+namespace PluggableNet.UnitTests.Framing;
 
 /// <summary>
 /// Random frame streams, random splits, random garbage, against a reference decoder written plainly here.

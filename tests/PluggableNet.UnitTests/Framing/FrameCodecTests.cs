@@ -2,7 +2,7 @@ using System.Text;
 using PluggableNet.Protocol;
 using PluggableNet.Server.Framing;
 
-namespace PluggableNet.Tests.Framing;
+namespace PluggableNet.UnitTests.Framing;
 
 public sealed class FrameCodecTests
 {
