@@ -7,7 +7,7 @@ using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Hosting;
+namespace PluggableNet.UnitTests.Hosting;
 
 /// <summary><c>Logic:Plugin</c> is validated as a folder name, with the other keys, before anything is loaded.</summary>
 public sealed class PluginNameSettingTests

@@ -7,7 +7,7 @@ using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Hosting;
+namespace PluggableNet.UnitTests.Hosting;
 
 public sealed class SettingsChangeTests
 {

@@ -10,7 +10,7 @@ using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 using PluggableNet.Server.Transport;
 
-namespace PluggableNet.Tests.Hosting;
+namespace PluggableNet.UnitTests.Hosting;
 
 public sealed class HostSettingsTests
 {
