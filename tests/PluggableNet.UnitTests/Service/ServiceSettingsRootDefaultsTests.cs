@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using PluggableNet.Host.Service;
 
-namespace PluggableNet.Tests.Service;
+namespace PluggableNet.UnitTests.Service;
 
 /// <summary>Issue 10, point 14: as root every verb finds the one root host in /run, whatever XDG_RUNTIME_DIR says.</summary>
 public sealed class ServiceSettingsRootDefaultsTests

@@ -8,7 +8,7 @@ using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Service;
+namespace PluggableNet.UnitTests.Service;
 
 /// <summary>The service settings go through the same typed reader as the host settings: same messages, all at once.</summary>
 public sealed class ServiceSettingsTests
