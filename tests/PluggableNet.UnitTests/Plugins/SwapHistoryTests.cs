@@ -1,7 +1,7 @@
 using PluggableNet.Server.Plugins;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Plugins;
+namespace PluggableNet.UnitTests.Plugins;
 
 /// <summary>What the status channel tells an operator about the last swaps: "did my deploy take?".</summary>
 public sealed class SwapHistoryTests

@@ -1,7 +1,7 @@
 using PluggableNet.Server.Plugins;
 using PluggableNet.Server.Reload;
 
-namespace PluggableNet.Tests.Plugins;
+namespace PluggableNet.UnitTests.Plugins;
 
 public sealed class PluginPreflightTests
 {
