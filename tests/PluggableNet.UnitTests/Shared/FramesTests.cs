@@ -2,7 +2,7 @@ using System.Text;
 using PluggableNet.Protocol;
 using PluggableNet.Server.Framing;
 
-namespace PluggableNet.Tests.Shared;
+namespace PluggableNet.UnitTests.Shared;
 
 /// <summary>
 /// The frame builder the tests and benchmarks share (tests/Shared/Frames.cs) writes exactly the protocol's bytes,
