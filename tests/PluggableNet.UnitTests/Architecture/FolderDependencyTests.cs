@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using PluggableNet.Tests.Infrastructure;
 
-namespace PluggableNet.Tests.Architecture;
+namespace PluggableNet.UnitTests.Architecture;
 
 /// <summary>
 /// Inside each project the folders depend on each other one way, as docs/architecture.md draws them: a folder uses only
