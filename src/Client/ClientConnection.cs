@@ -1,46 +1,51 @@
-using System.Buffers;
+using System.IO.Pipelines;
 using System.Net.Sockets;
+using PluggableNet.Protocol;
 
 namespace PluggableNet.Client;
 
 /// <summary>
-/// One persistent connection: requests are appended in order to one output buffer that a send loop writes out
-/// (all requests queued meanwhile go in one send), and the receive loop matches each answer to the oldest request
+/// One persistent connection: requests are appended in order to a send pipe that the send loop writes out (all
+/// requests queued meanwhile go out together), and the receive loop matches each answer to the oldest request
 /// waiting, since the host answers in order. A request that timed out or was cancelled stays in the queue until its
-/// answer arrives and is dropped, so the order never slips.
+/// answer arrives and is dropped, so the order never slips. It knows nothing of the client: what happens to the
+/// requests it leaves is reported in <see cref="Ended"/>, and the client decides.
 /// </summary>
-internal sealed class ClientConnection
+internal sealed partial class ClientConnection
 {
-    private const int ReceiveBufferBytes = 16 * 1024;
+    /// <summary>Pipe segments: large enough that a burst of small requests or answers goes in one system call.</summary>
+    private const int SegmentBytes = 16 * 1024;
     private static long s_ids;
 
     private readonly Socket _socket;
-    private readonly FrameHeader _header;
-    private readonly PluggableNetClient _owner;
+    private readonly LengthHeader _header;
+    private readonly int _maxAnswerBytes;
     private readonly object _lock = new();
     private readonly Queue<PendingRequest> _inFlight = new();
-    private readonly AsyncSignal _sendSignal = new();
-    private byte[] _output = [];
-    private int _outputLength;
-    private byte[] _sending = [];
+    private readonly Pipe _send;
+    private readonly Pipe _receive;
     private long _queuedBytes;
     private long _sentBytes;
     private int _pending;
     private bool _closed;
     private bool _retired;
-    private bool _sendWaiting;
     private volatile bool _closedByClient;
     private long _retiredAt;
-    private Task _receiveLoop = Task.CompletedTask;
+    private Task<ConnectionEnded>? _receiveLoop;
     private Task _sendLoop = Task.CompletedTask;
 
-    public ClientConnection(Socket socket, EndpointState endpoint, FrameHeader header, PluggableNetClient owner)
+    public ClientConnection(Socket socket, EndpointState endpoint, LengthHeader header, int maxAnswerBytes)
     {
         _socket = socket;
         Endpoint = endpoint;
         _header = header;
-        _owner = owner;
+        _maxAnswerBytes = maxAnswerBytes;
         Id = Interlocked.Increment(ref s_ids);
+
+        // Unbounded (writers never wait: requests are bounded by the callers, answers are consumed at once). The send
+        // loop is woken on the thread pool so that a caller enqueuing under the lock never runs it inline.
+        _send = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: SegmentBytes, useSynchronizationContext: false));
+        _receive = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: SegmentBytes, useSynchronizationContext: false));
     }
 
     public long Id { get; }
@@ -62,8 +67,11 @@ internal sealed class ClientConnection
         }
     }
 
-    /// <summary>Bytes handed to the kernel so far: a request ending past it was never sent whole.</summary>
-    public long SentBytes => Volatile.Read(ref _sentBytes);
+    /// <summary>Completes once, when the connection is over, with what became of it and the requests it leaves.</summary>
+    public Task<ConnectionEnded> Ended => _receiveLoop ?? throw new InvalidOperationException("The connection was not started.");
+
+    /// <summary>Both loops over (after <see cref="Ended"/>).</summary>
+    public Task Completion => Task.WhenAll(Ended, _sendLoop);
 
     public void Start()
     {
@@ -74,7 +82,6 @@ internal sealed class ClientConnection
     /// <summary>Queues <paramref name="request"/> behind the others; false if the connection takes no new requests.</summary>
     public bool TryEnqueue(PendingRequest request)
     {
-        bool wake;
         lock (_lock)
         {
             if (_closed || _retired)
@@ -82,26 +89,19 @@ internal sealed class ClientConnection
                 return false;
             }
 
+            var writer = _send.Writer;
             var length = request.FrameLength;
-            if (_output.Length - _outputLength < length)
-            {
-                Grow(ref _output, _outputLength, _outputLength + length);
-            }
-
-            request.Frame.CopyTo(_output.AsSpan(_outputLength));
-            _outputLength += length;
+            request.Frame.CopyTo(writer.GetSpan(length));
+            writer.Advance(length);
             _queuedBytes += length;
             request.EndOffset = _queuedBytes;
             request.LastEndpoint = Endpoint.EndPoint;
             _inFlight.Enqueue(request);
             _pending++;
-            wake = _sendWaiting;
-            _sendWaiting = false;
-        }
 
-        if (wake)
-        {
-            _sendSignal.Set();
+            // Never waits (no pause threshold); it only wakes the send loop.
+            var flush = writer.FlushAsync();
+            flush.GetAwaiter().GetResult();
         }
 
         return true;
@@ -113,15 +113,16 @@ internal sealed class ClientConnection
     /// caught up, or when no request on it is still awaited and the oldest has been overdue for its timeout once more
     /// (at least a second): the client never cuts a request someone still waits for.
     /// </summary>
-    public void Scan(long now)
+    public ScanOutcome Scan(long now)
     {
         var abort = false;
-        var retire = false;
+        var stalled = false;
+        var timedOut = 0;
         lock (_lock)
         {
             if (_closed)
             {
-                return;
+                return default;
             }
 
             var anyWaiting = false;
@@ -130,7 +131,7 @@ internal sealed class ClientConnection
                 if (now >= request.Deadline && !request.IsCompleted
                     && request.TrySetException(new TimeoutException($"No answer from {Endpoint.Name} within {request.Timeout}; the request may have been processed. Its answer, if it comes, is dropped.")))
                 {
-                    _owner.CountTimeout();
+                    timedOut++;
                 }
 
                 anyWaiting |= !request.IsCompleted;
@@ -142,7 +143,7 @@ internal sealed class ClientConnection
                 {
                     _retired = true;
                     _retiredAt = now;
-                    retire = true;
+                    stalled = true;
                 }
                 else if (!anyWaiting && now - _retiredAt >= Math.Max(oldest.Timeout.TotalMilliseconds, 1000))
                 {
@@ -152,15 +153,12 @@ internal sealed class ClientConnection
             }
         }
 
-        if (retire)
-        {
-            _owner.OnRetired(this);
-        }
-
         if (abort)
         {
             Close();
         }
+
+        return new ScanOutcome(timedOut, stalled);
     }
 
     /// <summary>Closes the socket from our side; the receive loop ends and reports <see cref="ConnectionEnd.ClosedByClient"/>.</summary>
@@ -179,260 +177,63 @@ internal sealed class ClientConnection
         _socket.Dispose();
     }
 
-    /// <summary>Waits for both loops to end (after <see cref="Close"/>).</summary>
-    public Task Completion => Task.WhenAll(_receiveLoop, _sendLoop);
-
-    private static void Grow(ref byte[] buffer, int used, int needed)
-    {
-        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(4096, buffer.Length * 2)));
-        buffer.AsSpan(0, used).CopyTo(bigger);
-        if (buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        buffer = bigger;
-    }
-
     private async Task SendLoopAsync()
     {
+        var reader = _send.Reader;
         try
         {
             while (true)
             {
-                var length = 0;
-                lock (_lock)
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                foreach (var segment in buffer)
                 {
-                    if (_outputLength == 0)
+                    var unsent = segment;
+                    while (!unsent.IsEmpty)
                     {
-                        if (_closed)
-                        {
-                            return;
-                        }
-
-                        _sendSignal.Reset();
-                        _sendWaiting = true;
-                    }
-                    else
-                    {
-                        (_output, _sending) = (_sending, _output);
-                        length = _outputLength;
-                        _outputLength = 0;
+                        var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
+                        unsent = unsent[sent..];
                     }
                 }
 
-                if (length == 0)
+                Volatile.Write(ref _sentBytes, _sentBytes + buffer.Length);
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
                 {
-                    await _sendSignal.WaitAsync().ConfigureAwait(false);
-                    continue;
+                    return;
                 }
-
-                var unsent = _sending.AsMemory(0, length);
-                while (!unsent.IsEmpty)
-                {
-                    var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
-                    unsent = unsent[sent..];
-                }
-
-                Volatile.Write(ref _sentBytes, _sentBytes + length);
             }
         }
         catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
         {
             // The receive loop tells how the connection ended. Requests not sent whole are resent from there; new ones go elsewhere.
+        }
+        finally
+        {
             lock (_lock)
             {
+                // No writer appends to a connection that is retired; its queued bytes go back to the pool.
                 _retired = true;
-            }
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _closed |= _closedByClient;
-                ReturnBuffers();
+                reader.Complete();
             }
         }
     }
 
-    private void ReturnBuffers()
-    {
-        // Under the lock, once the send loop is over: no writer appends to a connection that is closed or retired.
-        _retired = true;
-        foreach (var buffer in (byte[][])[_output, _sending])
-        {
-            if (buffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
-        _output = [];
-        _sending = [];
-        _outputLength = 0;
-    }
-
-    private async Task ReceiveLoopAsync()
-    {
-        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferBytes);
-        int start = 0, end = 0;
-        var how = ConnectionEnd.Broken;
-        string reason;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                if (end == buffer.Length)
-                {
-                    MakeRoom(ref buffer, ref start, ref end, buffer.Length + 1);
-                }
-
-                var received = await _socket.ReceiveAsync(buffer.AsMemory(end), SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    if (start == end)
-                    {
-                        how = ConnectionEnd.Graceful;
-                        reason = "was closed by the server at a frame boundary";
-                    }
-                    else
-                    {
-                        reason = $"was closed by the server in the middle of an answer ({end - start} byte(s) of it received)";
-                    }
-
-                    break;
-                }
-
-                end += received;
-                string? protocolError = null;
-                while (end - start >= _header.Length)
-                {
-                    protocolError = _header.TryRead(buffer.AsSpan(start, end - start), out var payloadLength);
-                    if (protocolError is not null)
-                    {
-                        break;
-                    }
-
-                    var frameLength = _header.Length + payloadLength;
-                    if (end - start < frameLength)
-                    {
-                        if (buffer.Length - start < frameLength)
-                        {
-                            MakeRoom(ref buffer, ref start, ref end, frameLength);
-                        }
-
-                        break;
-                    }
-
-                    if (!OnAnswer(buffer.AsSpan(start + _header.Length, payloadLength)))
-                    {
-                        protocolError = "an answer arrived with no request waiting for it";
-                        break;
-                    }
-
-                    start += frameLength;
-                }
-
-                if (protocolError is not null)
-                {
-                    reason = "broke the protocol: " + protocolError;
-                    break;
-                }
-
-                if (start == end)
-                {
-                    start = end = 0;
-                }
-            }
-        }
-        catch (SocketException exception)
-        {
-            error = exception;
-            reason = exception.SocketErrorCode == SocketError.ConnectionReset ? "was reset by the server" : "failed: " + exception.Message;
-        }
-        catch (ObjectDisposedException exception)
-        {
-            error = exception;
-            reason = "was closed by the client";
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        End(_closedByClient ? ConnectionEnd.ClosedByClient : how, reason, error);
-    }
-
-    /// <summary>Keeps the unread bytes and makes room for a frame of <paramref name="frameLength"/> bytes.</summary>
-    private static void MakeRoom(ref byte[] buffer, ref int start, ref int end, int frameLength)
-    {
-        var unread = end - start;
-        if (frameLength <= buffer.Length)
-        {
-            buffer.AsSpan(start, unread).CopyTo(buffer);
-        }
-        else
-        {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(frameLength, buffer.Length * 2));
-            buffer.AsSpan(start, unread).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = bigger;
-        }
-
-        start = 0;
-        end = unread;
-    }
-
-    private bool OnAnswer(ReadOnlySpan<byte> payload)
-    {
-        PendingRequest? request;
-        bool caughtUp;
-        lock (_lock)
-        {
-            if (!_inFlight.TryDequeue(out request))
-            {
-                return false;
-            }
-
-            _pending--;
-            caughtUp = _retired && _pending == 0;
-        }
-
-        if (!request.IsCompleted)
-        {
-            request.TrySetResult(payload.ToArray());
-        }
-
-        request.ReleaseTransport();
-        if (caughtUp)
-        {
-            Close();
-        }
-
-        return true;
-    }
-
-    private void End(ConnectionEnd how, string reason, Exception? error)
+    private ConnectionEnded End(ConnectionEnd how, string reason, Exception? error)
     {
         List<PendingRequest> orphans;
-        bool wake;
         lock (_lock)
         {
             _closed = true;
             orphans = [.. _inFlight];
             _inFlight.Clear();
             _pending = 0;
-            wake = _sendWaiting;
-            _sendWaiting = false;
-        }
 
-        if (wake)
-        {
-            _sendSignal.Set();
+            // Ends the send loop if it waits for requests.
+            _send.Writer.Complete();
         }
 
         _socket.Dispose();
-        _owner.OnConnectionEnded(this, how, reason, error, orphans);
+        return new ConnectionEnded(_closedByClient ? ConnectionEnd.ClosedByClient : how, reason, error, orphans, Volatile.Read(ref _sentBytes));
     }
 }

@@ -2,23 +2,29 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.Tasks.Sources;
+using PluggableNet.Protocol;
 
 namespace PluggableNet.Client;
 
 /// <summary>
 /// One request from the call to its answer: its framed bytes (a pooled copy, so the caller's memory is free once
-/// <c>SendAsync</c> returns and the request can be resent), its deadline, and the <see cref="ValueTask"/> the caller
-/// awaits. Pooled: it goes back to the pool once both the caller has read the result and no connection holds it.
+/// <c>SendAsync</c> returns and the request can be resent), its deadline, where its answer goes (a new array, or the
+/// caller's <see cref="IBufferWriter{T}"/>) and the <see cref="ValueTask"/> the caller awaits. Pooled: it goes back
+/// to the pool once both the caller has read the result and no connection holds it.
 /// </summary>
-internal sealed class PendingRequest : IValueTaskSource<byte[]>
+internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSource<int>
 {
     private const int MaxPooled = 1024;
+    private const int MaxPooledFrameBytes = 64 * 1024;
     private static readonly ConcurrentQueue<PendingRequest> s_pool = new();
     private static int s_pooled;
 
-    private ManualResetValueTaskSourceCore<byte[]> _core = new() { RunContinuationsAsynchronously = true };
+    // The result is the answer's length; the answer itself is in _answer or already in the caller's writer.
+    private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = true };
     private byte[] _frame = [];
     private int _frameLength;
+    private IBufferWriter<byte>? _answerWriter;
+    private byte[]? _answer;
     private int _completed;
     private int _references;
     private CancellationTokenRegistration _cancellation;
@@ -54,7 +60,8 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
     /// <summary>The endpoint it was last queued on (or tried).</summary>
     public EndPoint? LastEndpoint { get; set; }
 
-    public static PendingRequest Rent(FrameHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout)
+    /// <summary>A pooled request framed with <paramref name="header"/>; its answer goes to <paramref name="answerWriter"/>, or a new array when null.</summary>
+    public static PendingRequest Rent(LengthHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
     {
         if (!s_pool.TryDequeue(out var request))
         {
@@ -65,7 +72,7 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
             Interlocked.Decrement(ref s_pooled);
         }
 
-        request.Prepare(header, payload, idempotent, timeout);
+        request.Prepare(header, payload, idempotent, timeout, answerWriter);
         return request;
     }
 
@@ -78,15 +85,39 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
         }
     }
 
-    public bool TrySetResult(byte[] answer)
+    /// <summary>
+    /// Completes the request with <paramref name="payload"/>, copied where the caller wants it, unless it already
+    /// completed (timed out, cancelled): then the answer is dropped. Called by the one receive loop that owns it.
+    /// </summary>
+    public void TryAnswer(in ReadOnlySequence<byte> payload)
     {
         if (!TryComplete())
         {
-            return false;
+            return;
         }
 
-        _core.SetResult(answer);
-        return true;
+        if (_answerWriter is null)
+        {
+            _answer = payload.IsEmpty ? [] : payload.ToArray();
+        }
+        else
+        {
+            try
+            {
+                foreach (var segment in payload)
+                {
+                    _answerWriter.Write(segment.Span);
+                }
+            }
+            catch (Exception exception)
+            {
+                // The caller's writer refused the bytes (full, disposed): that is the caller's failure, not the connection's.
+                _core.SetException(exception);
+                return;
+            }
+        }
+
+        _core.SetResult((int)payload.Length);
     }
 
     public bool TrySetException(Exception exception)
@@ -103,7 +134,20 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
     /// <summary>The connection side lets go of the request (answer read, dropped, or given up).</summary>
     public void ReleaseTransport() => Release();
 
-    public byte[] GetResult(short token)
+    byte[] IValueTaskSource<byte[]>.GetResult(short token)
+    {
+        try
+        {
+            _core.GetResult(token);
+            return _answer!;
+        }
+        finally
+        {
+            Release();
+        }
+    }
+
+    int IValueTaskSource<int>.GetResult(short token)
     {
         try
         {
@@ -120,9 +164,9 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
-    private void Prepare(FrameHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout)
+    private void Prepare(LengthHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
     {
-        _frameLength = header.Length + payload.Length;
+        _frameLength = header.Size + payload.Length;
         if (_frame.Length < _frameLength)
         {
             if (_frame.Length > 0)
@@ -134,7 +178,9 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
         }
 
         header.Write(_frame, payload.Length);
-        payload.CopyTo(_frame.AsSpan(header.Length));
+        payload.CopyTo(_frame.AsSpan(header.Size));
+        _answerWriter = answerWriter;
+        _answer = null;
         Idempotent = idempotent;
         Timeout = timeout;
         Deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
@@ -171,7 +217,9 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>
         }
 
         _core.Reset();
-        if (_mayBeLate || _frame.Length > 64 * 1024)
+        _answerWriter = null;
+        _answer = null;
+        if (_mayBeLate || _frame.Length > MaxPooledFrameBytes)
         {
             // Not reused; a large frame goes back to the array pool rather than staying pinned to a pooled request.
             if (_frame.Length > 0 && !_mayBeLate)

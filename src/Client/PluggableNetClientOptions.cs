@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using PluggableNet.Protocol;
 
 namespace PluggableNet.Client;
 
@@ -15,8 +16,11 @@ public sealed class PluggableNetClientOptions
     /// </summary>
     public IList<EndPoint> Endpoints { get; } = [];
 
-    /// <summary>The framing; default <see cref="FrameFormat.AsciiDecimal"/>, as the host's.</summary>
-    public FrameFormat Framing { get; set; } = FrameFormat.AsciiDecimal;
+    /// <summary>
+    /// How the length is written in front of each frame; default <see cref="FramingKind.AsciiDecimal"/>, as the host's
+    /// <c>Framing:Kind</c> (the same enum, from PluggableNet.Protocol).
+    /// </summary>
+    public FramingKind Framing { get; set; } = FramingKind.AsciiDecimal;
 
     /// <summary>The ASCII header width, 1 to 10; default 5, as the host's <c>Framing:HeaderDigits</c>. Ignored for binary framing.</summary>
     public int HeaderDigits { get; set; } = 5;
@@ -104,68 +108,12 @@ public sealed class PluggableNetClientOptions
         return new DnsEndPoint(host, port);
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option (<see cref="PluggableNetClientOptionsValidator"/>).</summary>
     internal void Validate()
     {
-        if (Endpoints.Count is 0 or > 64)
+        if (PluggableNetClientOptionsValidator.FindError(this) is var (option, message))
         {
-            throw new ArgumentException($"{nameof(Endpoints)}: give 1 to 64 endpoints (got {Endpoints.Count}).", nameof(Endpoints));
-        }
-
-        if (Endpoints.Any(e => e is null))
-        {
-            throw new ArgumentException($"{nameof(Endpoints)}: an endpoint is null.", nameof(Endpoints));
-        }
-
-        if (!Enum.IsDefined(Framing))
-        {
-            throw new ArgumentException($"{nameof(Framing)}: '{Framing}' is not a frame format.", nameof(Framing));
-        }
-
-        if (Framing == FrameFormat.AsciiDecimal && HeaderDigits is < 1 or > 10)
-        {
-            throw new ArgumentException($"{nameof(HeaderDigits)}: '{HeaderDigits}' is not from 1 to 10.", nameof(HeaderDigits));
-        }
-
-        Positive(MaxAnswerBytes, nameof(MaxAnswerBytes));
-        Positive(ConnectionsPerEndpoint, nameof(ConnectionsPerEndpoint));
-        if (MaxResendsOnGracefulClose < 0)
-        {
-            throw new ArgumentException($"{nameof(MaxResendsOnGracefulClose)}: '{MaxResendsOnGracefulClose}' is negative.", nameof(MaxResendsOnGracefulClose));
-        }
-
-        if (!Enum.IsDefined(Selection))
-        {
-            throw new ArgumentException($"{nameof(Selection)}: '{Selection}' is not a selection.", nameof(Selection));
-        }
-
-        Duration(ConnectTimeout, nameof(ConnectTimeout), allowInfinite: false);
-        Duration(RequestTimeout, nameof(RequestTimeout), allowInfinite: true);
-        Duration(EndpointDownTime, nameof(EndpointDownTime), allowInfinite: false);
-        Duration(MaxEndpointDownTime, nameof(MaxEndpointDownTime), allowInfinite: false);
-        if (MaxEndpointDownTime < EndpointDownTime)
-        {
-            throw new ArgumentException($"{nameof(MaxEndpointDownTime)}: '{MaxEndpointDownTime}' is below {nameof(EndpointDownTime)} '{EndpointDownTime}'.", nameof(MaxEndpointDownTime));
-        }
-    }
-
-    private static void Positive(int value, string name)
-    {
-        if (value < 1)
-        {
-            throw new ArgumentException($"{name}: '{value}' is not a positive number.", name);
-        }
-    }
-
-    private static void Duration(TimeSpan value, string name, bool allowInfinite)
-    {
-        if (allowInfinite && value == Timeout.InfiniteTimeSpan)
-        {
-            return;
-        }
-
-        if (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue)
-        {
-            throw new ArgumentException($"{name}: '{value}' is not a positive duration{(allowInfinite ? " or Timeout.InfiniteTimeSpan" : string.Empty)}.", name);
+            throw new ArgumentException(message, option);
         }
     }
 }

@@ -58,7 +58,7 @@ internal static class SendCommand
         {
             var options = new PluggableNetClientOptions
             {
-                Framing = parseResult.GetValue(framing) == "binary" ? FrameFormat.UInt32BigEndian : FrameFormat.AsciiDecimal,
+                Framing = parseResult.GetValue(framing) == "binary" ? PluggableNet.Protocol.FramingKind.UInt32BigEndian : PluggableNet.Protocol.FramingKind.AsciiDecimal,
                 HeaderDigits = parseResult.GetValue(digits),
                 ConnectionsPerEndpoint = parseResult.GetValue(connections),
                 RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),

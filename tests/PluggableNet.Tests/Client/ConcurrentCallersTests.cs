@@ -1,5 +1,6 @@
 using System.Text;
 using PluggableNet.Client;
+using PluggableNet.Protocol;
 using PluggableNet.Tests.Infrastructure;
 
 namespace PluggableNet.Tests.Client;
@@ -34,11 +35,11 @@ public sealed class ConcurrentCallersTests
     }
 
     [Theory]
-    [InlineData(FrameFormat.AsciiDecimal, 5)]
-    [InlineData(FrameFormat.AsciiDecimal, 10)]
-    [InlineData(FrameFormat.AsciiDecimal, 3)]
-    [InlineData(FrameFormat.UInt32BigEndian, 5)]
-    public async Task BothFramingsAndHeaderWidthsMatchTheHost(FrameFormat format, int digits)
+    [InlineData(FramingKind.AsciiDecimal, 5)]
+    [InlineData(FramingKind.AsciiDecimal, 10)]
+    [InlineData(FramingKind.AsciiDecimal, 3)]
+    [InlineData(FramingKind.UInt32BigEndian, 5)]
+    public async Task BothFramingsAndHeaderWidthsMatchTheHost(FramingKind format, int digits)
     {
         await using var server = TestServer.Start(
             "Sockets",
@@ -49,8 +50,8 @@ public sealed class ConcurrentCallersTests
         options.HeaderDigits = digits;
         await using var client = new PluggableNetClient(options);
 
-        var largest = format == FrameFormat.UInt32BigEndian || digits == 10 ? 200_000 : Math.Min(client.MaxRequestBytes, 200_000);
-        if (digits == 3 && format == FrameFormat.AsciiDecimal)
+        var largest = format == FramingKind.UInt32BigEndian || digits == 10 ? 200_000 : Math.Min(client.MaxRequestBytes, 200_000);
+        if (digits == 3 && format == FramingKind.AsciiDecimal)
         {
             Assert.Equal(999, client.MaxRequestBytes);
         }

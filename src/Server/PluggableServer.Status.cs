@@ -1,0 +1,50 @@
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Transport;
+
+namespace PluggableNet.Server;
+
+/// <summary>What <c>status</c>, the control socket and the tests see.</summary>
+public sealed partial class PluggableServer
+{
+    /// <summary>A point-in-time view for the status channel and tests.</summary>
+    public ServerStatus Status() => new(
+        Environment.ProcessId,
+        LocalEndPoint.Address.ToString(),
+        LocalEndPoint.Port,
+        Settings.Transport.ToString(),
+        Plugins.Current.Name,
+        Plugins.Current.Version,
+        Plugins.Current.Number,
+        Plugins.Swaps,
+        Metrics.OpenConnections,
+        Metrics.Requests,
+        GC.GetTotalAllocatedBytes(false),
+        Math.Round(Uptime.TotalSeconds, 1),
+        Plugins.History.Failures,
+        Plugins.History.LastSwapAt,
+        Plugins.History.LastTrigger,
+        Plugins.History.LastError,
+        Plugins.Retired.StillLoaded,
+        _lifecycle.Context.OffloadGate.Abandoned,
+        _lifecycle.Context.OffloadGate.AbandonedBytes,
+        Metrics.ActiveReactors,
+        Settings.Transport == TransportKind.Epoll ? Settings.ReactorThreads : 0,
+        Settings.Transport == TransportKind.Epoll && Settings.AdaptiveReactors,
+        Metrics.ReactorMigrations)
+    {
+        AcceptedConnections = Metrics.AcceptedConnections,
+        RejectedConnections = Metrics.RejectedConnections,
+        BytesReceived = Metrics.BytesReceived,
+        BytesSent = Metrics.BytesSent,
+        RequestsByVersion = Meter.PluginVersions().ToDictionary(p => p.Name + " " + p.Version, p => p.Requests),
+        ProtocolErrors = Enum.GetValues<ProtocolErrorKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.ProtocolErrorsOf),
+        Timeouts = Enum.GetValues<TimeoutKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.TimeoutsOf),
+        PluginFaults = Enum.GetValues<PluginFaultKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.PluginFaultsOf),
+        OffloadsActive = _lifecycle.Context.OffloadGate.Running,
+        OffloadsQueued = Metrics.WaitingForOffloadSlot,
+        BackpressurePauses = Metrics.BackpressurePauses,
+        PausedConnections = Metrics.PausedConnections,
+        Ready = IsReady,
+    };
+}
