@@ -23,6 +23,16 @@ internal static class ServiceLogging
     /// <summary>Used for the log file when neither <c>Service:LogOutputTemplate</c> nor a Console sink template is configured.</summary>
     public const string DefaultFileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {Message:lj}{NewLine}{Exception}";
 
+    /// <summary>
+    /// The framework's own sources (<c>Microsoft.*</c>: the generic host, Kestrel for the health and metrics
+    /// endpoints) log at Warning and above unless <c>Serilog:MinimumLevel:Override:Microsoft</c> says otherwise, which
+    /// wins because the <c>Serilog</c> section is applied after this default.
+    /// </summary>
+    public const string QuietSource = "Microsoft";
+
+    /// <summary>The level of <see cref="QuietSource"/> when the <c>Serilog</c> section does not set one.</summary>
+    public const LogEventLevel QuietSourceLevel = LogEventLevel.Warning;
+
     /// <summary>journald adds the time, host and unit itself; it only needs the priority prefix and the message.</summary>
     public const string JournalTemplate = "<{" + SyslogPriorityEnricher.PropertyName + "}>{Message:lj}{NewLine}{Exception}";
 
@@ -69,6 +79,7 @@ internal static class ServiceLogging
     {
         var (front, sinksOnly) = SplitSinks(configuration);
         var logger = new LoggerConfiguration()
+            .MinimumLevel.Override(QuietSource, QuietSourceLevel)
             .ReadFrom.Configuration(front)
             .Filter.ByExcluding(IsGenericHostStartFailure);
         if (journal)
