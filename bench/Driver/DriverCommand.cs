@@ -15,12 +15,13 @@ internal static class DriverCommand
         var client = new Option<string>("--client") { Description = "Load generator: c (bench/Baselines/C/loadgen.c, default) or dotnet (in-process PluggableNet.LoadGen).", DefaultValueFactory = _ => "c" };
         var output = new Option<string>("--out") { Description = "Output folder (default bench/results under the repo root)." };
         var hostDll = new Option<string>("--host-dll") { Description = "Path of PluggableNet.Host.dll (default src/Host/bin/Release/net10.0)." };
+        var baseHostDll = new Option<string>("--base-host-dll") { Description = "Path of another build's PluggableNet.Host.dll, served as 'base-epoll': before/after ratios in one run." };
         var kestrelDll = new Option<string>("--kestrel-dll") { Description = "Path of PluggableNet.Baselines.Kestrel.dll (default its bin/Release/net10.0)." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny settings: 1 round, 1 s, few connections, 200 idle connections." };
 
         var root = new RootCommand("Runs the PluggableNet host (epoll, sockets) and the C and Kestrel baselines through the benchmark scenarios.")
         {
-            rounds, duration, warmup, scenarios, servers, client, output, hostDll, kestrelDll, smoke,
+            rounds, duration, warmup, scenarios, servers, client, output, hostDll, baseHostDll, kestrelDll, smoke,
         };
 
         root.SetAction(async (parseResult, cancellationToken) =>
@@ -39,6 +40,7 @@ internal static class DriverCommand
                     Client = parseResult.GetValue(client)!.Trim().ToLowerInvariant(),
                     OutputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? RepoPaths.DefaultOutput),
                     HostDll = Path.GetFullPath(parseResult.GetValue(hostDll) ?? RepoPaths.DefaultHostDll),
+                    BaseHostDll = parseResult.GetValue(baseHostDll) is { } baseDll ? Path.GetFullPath(baseDll) : null,
                     KestrelDll = Path.GetFullPath(parseResult.GetValue(kestrelDll) ?? RepoPaths.DefaultKestrelDll),
                     Smoke = isSmoke,
                     CommandLine = "PluggableNet.Bench.Driver " + string.Join(' ', parseResult.Tokens.Select(t => Quote(t.Value))),

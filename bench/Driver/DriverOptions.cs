@@ -27,6 +27,9 @@ internal sealed record DriverOptions
     /// <summary>Path of PluggableNet.Host.dll.</summary>
     public required string HostDll { get; init; }
 
+    /// <summary>Another build's PluggableNet.Host.dll, served as <c>base-epoll</c> (with today's default limits), or null.</summary>
+    public string? BaseHostDll { get; init; }
+
     /// <summary>Path of PluggableNet.Baselines.Kestrel.dll.</summary>
     public required string KestrelDll { get; init; }
 

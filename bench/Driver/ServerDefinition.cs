@@ -33,7 +33,10 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     public const string MetricsName = "epoll+metrics";
 
     /// <summary>Every name <see cref="Resolve"/> knows, for help and errors.</summary>
-    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, kestrel, c";
+    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, base-epoll (--base-host-dll), kestrel, c";
+
+    /// <summary>Another build of the host (<c>--base-host-dll</c>), for before/after ratios measured in the same run.</summary>
+    public const string BaseName = "base-epoll";
 
     /// <summary>The definition of a <c>--servers</c> name.</summary>
     public static ServerDefinition Resolve(string name, DriverOptions options, string cServer) => name switch
@@ -44,6 +47,8 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
         // The exporter on (Prometheus endpoint on a free port), so every instrument has a listener: its ratio over
         // epoll's is what metrics cost (issue 13: at least 0.97).
         MetricsName => Host(name, "Epoll", options.HostDll, $"--Telemetry:Prometheus:Endpoint=http://127.0.0.1:{FreePort.Next()}/metrics"),
+        // An older build shipped 4 MiB in its appsettings.json; today's default is given so only the code differs.
+        BaseName => Host(name, "Epoll", options.BaseHostDll ?? throw new ArgumentException("base-epoll needs --base-host-dll."), "--Limits:MaxPendingWriteBytes=65536"),
         KestrelName => Kestrel(options.KestrelDll),
         CName => C(cServer),
         _ when FixedReactors(name) is { } count => Host(name, "Epoll", options.HostDll, $"--Server:ReactorThreads={count}"),

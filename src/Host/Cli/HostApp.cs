@@ -85,12 +85,7 @@ internal static class HostApp
         await using var logger = ServiceLogging.Create(configuration, target, service);
         using var logQueueWatcher = new LogQueueWatcher(logger);
         using var unexpectedExit = new UnexpectedExitLog(logger);
-        LastGoodJsonConfigurationSource.Rejected += (file, exception) =>
-            logger.Error("Ignored the new contents of {File}: {Reason}; the last valid settings stay in force", file, exception.GetBaseException().Message);
-        LastGoodJsonConfigurationSource.Vanished += file =>
-            logger.Warning("Configuration file {File} is gone; its last valid settings stay in force until it is back", file);
-        LastGoodJsonConfigurationSource.Returned += file =>
-            logger.Information("Configuration file {File} is back; reading it", file);
+        using var configurationFileLog = ConfigurationFileLog.Attach(logger);
         if (pidFile?.StalePid is { } stale)
         {
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
