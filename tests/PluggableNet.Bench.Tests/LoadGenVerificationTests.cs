@@ -14,7 +14,7 @@ public sealed class LoadGenVerificationTests
         var result = await new LoadRunner(Options(server.Port)).RunAsync().WaitAsync(_bound);
 
         Assert.Equal(0, result.Errors);
-        Assert.True(result.Requests > 0, "no request was answered in the measured window");
+        Assert.True(result.Requests > 0, "no request was answered in the measured window: " + result.ToJson());
         Assert.True(result.Succeeded);
         Assert.True(result.P50Us > 0 && result.P99Us >= result.P50Us && result.MaxUs >= result.P99Us);
     }
