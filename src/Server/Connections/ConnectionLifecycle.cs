@@ -13,7 +13,9 @@ internal sealed class ConnectionLifecycle
 {
     private readonly int _maxConnections;
     private readonly long _scanIntervalMs;
-    private readonly RejectionLog _rejections;
+
+    // Refusals are a rate a peer controls: the first of a second is logged at once, the rest summed up by the scan.
+    private readonly PerSecondLimit _rejectionLine = new();
     private long _lastScanAt = Environment.TickCount64;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -22,7 +24,6 @@ internal sealed class ConnectionLifecycle
         Context = context;
         _maxConnections = maxConnections;
         _scanIntervalMs = context.Limits.ScanIntervalMs;
-        _rejections = new RejectionLog(context.Logger, maxConnections);
     }
 
     public ConnectionContext Context { get; }
@@ -46,7 +47,11 @@ internal sealed class ConnectionLifecycle
 
         Context.Metrics.ConnectionClosed();
         Context.Metrics.ConnectionRejected();
-        _rejections.Rejected(now);
+        if (_rejectionLine.TryEnter(now))
+        {
+            ConnectionLog.Rejected(Context.Logger, 1, _maxConnections);
+        }
+
         return false;
     }
 
@@ -110,7 +115,11 @@ internal sealed class ConnectionLifecycle
     public void OnScan(long now)
     {
         Volatile.Write(ref _lastScanAt, now);
-        _rejections.Flush(now);
+        if (_rejectionLine.TakeSuppressed(now) is var rejected and > 0)
+        {
+            ConnectionLog.Rejected(Context.Logger, rejected, _maxConnections);
+        }
+
         Context.Throttled.Flush(now);
         ConnectionBuffers.ReturnIdleMemory(now);
     }
