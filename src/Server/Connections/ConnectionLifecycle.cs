@@ -81,25 +81,10 @@ internal sealed class ConnectionLifecycle
             return CloseReason.None;
         }
 
-        if (reason != CloseReason.Shutdown)
+        if (EventKinds.TimeoutOf(reason) is { } timeout)
         {
-            Context.Metrics.Timeout(reason switch
-            {
-                CloseReason.ReadTimeout => TimeoutKind.Read,
-                CloseReason.ReceiveTooSlow => TimeoutKind.ReceiveRate,
-                CloseReason.WriteTimeout => TimeoutKind.Write,
-                CloseReason.IdleTimeout => TimeoutKind.Idle,
-                _ => TimeoutKind.Process,
-            });
-            var kind = reason switch
-            {
-                CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
-                CloseReason.ReceiveTooSlow => ThrottledEvent.ReceiveTooSlow,
-                CloseReason.WriteTimeout => ThrottledEvent.WriteTimeout,
-                CloseReason.IdleTimeout => ThrottledEvent.IdleTimeout,
-                _ => ThrottledEvent.ProcessTimeout,
-            };
-            if (Context.Throttled.ShouldLog(kind, now))
+            Context.Metrics.Timeout(timeout);
+            if (Context.Throttled.ShouldLog(EventKinds.Of(timeout), now))
             {
                 ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
             }

@@ -287,18 +287,8 @@ internal sealed partial class FrameConnection
 
     private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
     {
-        _context.Metrics.ProtocolError(status switch
-        {
-            HeaderStatus.NotDigits => ProtocolErrorKind.NotDigits,
-            HeaderStatus.ZeroLength => ProtocolErrorKind.ZeroLength,
-            _ => ProtocolErrorKind.TooLarge,
-        });
-        var kind = status switch
-        {
-            HeaderStatus.NotDigits => ThrottledEvent.HeaderNotDigits,
-            HeaderStatus.ZeroLength => ThrottledEvent.HeaderZeroLength,
-            _ => ThrottledEvent.HeaderTooLarge,
-        };
+        var (metric, kind) = EventKinds.Of(status);
+        _context.Metrics.ProtocolError(metric);
         if (_context.Logger.IsEnabled(LogLevel.Information) && _context.Throttled.ShouldLog(kind, Environment.TickCount64))
         {
             var reason = status switch
