@@ -133,24 +133,8 @@ internal sealed unsafe partial class EpollReactor
 
         // The old wrapper is dead: nothing queued can refer to it (no offload, no slot wait), but make sure.
         connection.Closed = true;
-        Interlocked.Increment(ref target._connectionCount);
+        target.HandOff(fd, machine);
         Interlocked.Decrement(ref _connectionCount);
         _set.Metrics.ReactorMigration();
-        target.Post(() => target.TakeOver(fd, machine));
-    }
-
-    /// <summary>Registers a connection another reactor gave away; runs on this reactor's thread (or after its loop ended).</summary>
-    private void TakeOver(int fd, FrameConnection machine)
-    {
-        if (_stopRequested || _loopEnded)
-        {
-            machine.Abort(CloseReason.Shutdown);
-            Libc.close(fd);
-            Interlocked.Decrement(ref _connectionCount);
-            _lifecycle.Closed(machine);
-            return;
-        }
-
-        Register(fd, machine);
     }
 }

@@ -114,7 +114,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         var cut = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
-            RegisterHandoffs();
+            TakeHandoffs();
             var count = 0;
             for (var fd = 0; fd <= _highestFd; fd++)
             {
@@ -193,6 +193,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     {
         lock (_commands)
         {
+            TakeHandoffs();
             while (_commands.TryDequeue(out var command))
             {
                 command();
@@ -274,7 +275,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         ulong value;
         Libc.read(_wakeFd, &value, sizeof(ulong));
 
-        RegisterHandoffs();
+        TakeHandoffs();
         while (_commands.TryDequeue(out var command))
         {
             command();
