@@ -240,6 +240,20 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>
+    /// Closes now for a failure of the host's own (<see cref="CloseReason.InternalError"/>): a bug caught at the
+    /// transport's boundary, or a system call that failed through us. Logged at Error, once per connection.
+    /// </summary>
+    public void FailInternally(string operation, Exception? exception = null)
+    {
+        if (CloseReason != CloseReason.InternalError)
+        {
+            ConnectionLog.InternalError(_context.Logger, exception, Id, Peer, operation);
+        }
+
+        Abort(CloseReason.InternalError);
+    }
+
+    /// <summary>
     /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>.
     /// Reads state only, so a transport may call it from a timer thread; <see cref="CloseFor"/> acts on it.
     /// </summary>

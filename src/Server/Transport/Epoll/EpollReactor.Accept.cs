@@ -93,7 +93,7 @@ internal sealed unsafe partial class EpollReactor
     /// it away (<see cref="MoveTo"/>): counted here at once, registered on this reactor's thread by
     /// <see cref="TakeHandoffs"/>, or closed there if this reactor has stopped.
     /// </summary>
-    private void HandOff(int fd, FrameConnection machine)
+    public void HandOff(int fd, FrameConnection machine)
     {
         Interlocked.Increment(ref _connectionCount);
         _handoffs.Enqueue((fd, machine));
@@ -136,8 +136,7 @@ internal sealed unsafe partial class EpollReactor
         var connection = new EpollConnection(fd, token, machine) { Interest = Libc.EPOLLIN };
         if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, token) != 0)
         {
-            _logger.LogError("Reactor {Reactor}: epoll_ctl(ADD) failed: {Error}", _index, Libc.Describe(Libc.LastError));
-            machine.Abort(CloseReason.RemoteReset);
+            machine.FailInternally($"reactor {_index}: epoll_ctl(ADD): {Libc.Describe(Libc.LastError)}");
             Libc.close(fd);
             Interlocked.Decrement(ref _connectionCount);
             _lifecycle.Closed(machine);

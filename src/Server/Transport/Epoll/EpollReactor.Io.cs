@@ -52,8 +52,7 @@ internal sealed unsafe partial class EpollReactor
         catch (Exception exception)
         {
             // A bug must cost one connection, never the reactor.
-            _logger.LogError(exception, "Reactor {Reactor}: unexpected error on connection {ConnectionId}; connection closed", _index, machine.Id);
-            machine.Abort(CloseReason.RemoteReset);
+            machine.FailInternally($"reactor {_index}", exception);
             Close(connection);
         }
     }
@@ -140,12 +139,19 @@ internal sealed unsafe partial class EpollReactor
 
     private void Fail(FrameConnection machine, int errno)
     {
+        var reason = SocketErrors.CloseReasonFor(errno);
+        if (reason == CloseReason.InternalError)
+        {
+            machine.FailInternally($"reactor {_index}: recv/send: {Libc.Describe(errno)}");
+            return;
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             ConnectionLog.SocketError(_logger, machine.Id, machine.Peer, Libc.Describe(errno));
         }
 
-        machine.Abort(SocketErrors.CloseReasonFor(errno));
+        machine.Abort(reason);
     }
 
     /// <summary>Acts on the connection's next step: closes it, or registers exactly the events it now waits for.</summary>
@@ -173,7 +179,12 @@ internal sealed unsafe partial class EpollReactor
         if (interest != connection.Interest)
         {
             connection.Interest = interest;
-            EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token);
+            if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token) != 0)
+            {
+                // Unwatched, the connection would hang until a timeout: close it now, as our failure.
+                machine.FailInternally($"reactor {_index}: epoll_ctl(MOD): {Libc.Describe(Libc.LastError)}");
+                Close(connection);
+            }
         }
     }
 

@@ -121,7 +121,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 else
                 {
                     Debug.Fail($"Connection {Machine.Id}: no next step");
-                    Machine.Abort(CloseReason.RemoteReset);
+                    Machine.FailInternally("the sockets transport: no next step");
                 }
             }
         }
@@ -137,8 +137,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
         catch (Exception exception)
         {
-            lifecycle.Context.Logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
-            Machine.Abort(CloseReason.RemoteReset);
+            Machine.FailInternally("the sockets transport", exception);
         }
         finally
         {
