@@ -94,6 +94,12 @@ internal sealed partial class FrameConnection
             return TryStartOffload(generation, payload, now);
         }
 
+        if (_waitingForOffloadSlot)
+        {
+            // Swapped to an inline plugin while this frame waited for a slot: it needs none now.
+            EndSlotWait();
+        }
+
         // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
         // cost more than a small plugin call (docs/observability.md).
         var timed = timing && --_untilTimed <= 0;
@@ -233,12 +239,17 @@ internal sealed partial class FrameConnection
 
         if (_waitingForOffloadSlot)
         {
-            _waitingForOffloadSlot = false;
-            _context.Metrics.OffloadSlotWaitEnded();
+            EndSlotWait();
         }
 
         _deadlines.OffloadStarted(now);
         return true;
+    }
+
+    private void EndSlotWait()
+    {
+        _waitingForOffloadSlot = false;
+        _context.Metrics.OffloadSlotWaitEnded();
     }
 
     private void FinishAnswer(PluginGeneration generation, int headerAt)

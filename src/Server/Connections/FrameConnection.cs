@@ -304,6 +304,9 @@ internal sealed partial class FrameConnection
         {
             _waitingForOffloadSlot = false;
             _context.Metrics.OffloadSlotWaitEnded();
+
+            // It may have been signalled for a slot it will never take now: let the next waiter have it.
+            _context.OffloadGate.WakeWaiters();
         }
 
         _input.Release();

@@ -15,6 +15,11 @@ internal sealed unsafe partial class EpollReactor
     private readonly ConcurrentQueue<EpollConnection> _completions = new();
     private readonly List<EpollConnection> _slotWaiters = [];
 
+    // Set by the offload gate (any thread) when a slot may have freed; _waitingForSlot: registered with the gate and not
+    // yet signalled (reactor thread only).
+    private int _slotSignalled;
+    private bool _waitingForSlot;
+
     private void Dispatch(ulong token, uint events, PluginGeneration generation, long now)
     {
         if (token == ListenerToken)
@@ -173,6 +178,7 @@ internal sealed unsafe partial class EpollReactor
         if ((step & ConnectionStep.AwaitSlot) != 0 && !_slotWaiters.Contains(connection))
         {
             _slotWaiters.Add(connection);
+            WaitForSlot();
         }
 
         var interest = ((step & ConnectionStep.Read) != 0 ? Libc.EPOLLIN : 0) | ((step & ConnectionStep.Write) != 0 ? Libc.EPOLLOUT : 0);
@@ -213,8 +219,34 @@ internal sealed unsafe partial class EpollReactor
         }
     }
 
+    /// <summary>The reactor waits for a slot on behalf of all its waiting connections: registered once, signalled once.</summary>
+    private void WaitForSlot()
+    {
+        if (!_waitingForSlot)
+        {
+            _waitingForSlot = true;
+            _context.OffloadGate.WaitForSlot(this);
+        }
+    }
+
+    /// <summary>Called by the offload gate, on any thread, under its lock: only note it and wake the loop.</summary>
+    bool IOffloadSlotWaiter.OnSlotMayBeFree()
+    {
+        if (_loopEnded)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _slotSignalled, 1);
+        Wake();
+        return true;
+    }
+
+    /// <summary>A slot may have freed: every waiting connection of this reactor tries again.</summary>
     private void RetrySlotWaiters(PluginGeneration generation, long now)
     {
+        Volatile.Write(ref _slotSignalled, 0);
+        _waitingForSlot = false;
         for (var i = _slotWaiters.Count - 1; i >= 0; i--)
         {
             var connection = _slotWaiters[i];
@@ -229,6 +261,16 @@ internal sealed unsafe partial class EpollReactor
             {
                 _slotWaiters.RemoveAt(i);
             }
+        }
+
+        if (_slotWaiters.Count > 0)
+        {
+            WaitForSlot();
+        }
+        else
+        {
+            // Signalled, perhaps for a slot no connection here took (they closed): the next waiter may have it.
+            _context.OffloadGate.WakeWaiters();
         }
     }
 

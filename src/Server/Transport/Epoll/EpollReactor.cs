@@ -16,7 +16,7 @@ namespace PluggableNet.Server.Transport.Epoll;
 /// in <c>EpollReactor.Accept.cs</c>, receiving, sending and closing in <c>EpollReactor.Io.cs</c>, moving connections
 /// to another reactor in <c>EpollReactor.Migration.cs</c>.
 /// </remarks>
-internal sealed unsafe partial class EpollReactor : IDisposable
+internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWaiter
 {
     private const ulong ListenerToken = ulong.MaxValue;
     private const ulong WakeToken = ulong.MaxValue - 1;
@@ -235,7 +235,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
                 DrainWakeQueue(generation, now);
             }
 
-            if (_slotWaiters.Count > 0)
+            if (Volatile.Read(ref _slotSignalled) != 0)
             {
                 RetrySlotWaiters(generation, now);
             }
@@ -260,7 +260,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
 
     private int WaitTimeout()
     {
-        if (_slotWaiters.Count > 0 || _rebalanceUntil != 0)
+        if (_rebalanceUntil != 0)
         {
             return (int)RebalanceRetryMs;
         }

@@ -12,14 +12,16 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// connection's next step. Writing comes first: sending everything before the next receive is this transport's
 /// backpressure.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter
 {
-    private const int SlotRetryMs = 5;
-
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly PluginSwitch _plugins = lifecycle.Context.Plugins;
     private volatile bool _idleInReceive;
     private int _abortReason;
+
+    // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
+    // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
+    private TaskCompletionSource? _slotFreed;
 
     public FrameConnection Machine { get; } = machine;
 
@@ -108,7 +110,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
                 else if ((step & ConnectionStep.AwaitSlot) != 0)
                 {
-                    await Task.Delay(SlotRetryMs).ConfigureAwait(false);
+                    await WaitForSlotAsync().ConfigureAwait(false);
                     if (AbortReason != CloseReason.None)
                     {
                         Machine.Abort(AbortReason);
@@ -144,6 +146,19 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
             Close();
         }
     }
+
+    /// <summary>Until the offload gate signals that a slot may be free, or another thread aborts the connection.</summary>
+    private async Task WaitForSlotAsync()
+    {
+        var slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _slotFreed, slotFreed);
+        lifecycle.Context.OffloadGate.WaitForSlot(this);
+        await Task.WhenAny(slotFreed.Task, _aborted.Task).ConfigureAwait(false);
+        Volatile.Write(ref _slotFreed, null);
+    }
+
+    /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
+    bool IOffloadSlotWaiter.OnSlotMayBeFree() => Volatile.Read(ref _slotFreed)?.TrySetResult() ?? false;
 
     private void Received(int count, PluginGeneration generation)
     {
