@@ -70,7 +70,7 @@ internal sealed class ConnectionLifecycle
     /// <summary>
     /// The scan's verdict for one connection at <paramref name="now"/>: the reason to close it, or None. Timeouts
     /// are counted and logged here. A drain leaves a connection alone while a request may be on its way in.
-    /// Reads state only, so it may run on a timer thread.
+    /// Reads the deadline the connection published, so it may run on a timer thread.
     /// </summary>
     public CloseReason DueClose(ITransportConnection connection, long now)
     {
@@ -86,7 +86,7 @@ internal sealed class ConnectionLifecycle
             Context.Metrics.Timeout(timeout);
             if (Context.Throttled.ShouldLog(EventKinds.Of(timeout), now))
             {
-                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
+                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(now));
             }
         }
 

@@ -118,8 +118,6 @@ internal sealed partial class FrameConnection
     /// <summary>The frame is answered (or on its way to be): its bytes leave the receive buffer.</summary>
     private void TakeFrame(int frameLength, long now)
     {
-        // In this order, so a verdict read from another thread (DueClose) never pairs this frame's start with the
-        // next frame's bytes.
         _deadlines.FrameTaken(now);
         _expectedFrame = 0;
         _input.Consume(frameLength);
@@ -152,7 +150,7 @@ internal sealed partial class FrameConnection
         _input.ReleaseIfEmpty();
         PauseReadingIfBacklogged();
         CloseIfDone();
-        LogStateChange();
+        OnStateChanged();
     }
 
     /// <summary>Write: unsent answers passed <c>Limits:MaxPendingWriteBytes</c>, so no more requests are read until they drain.</summary>
@@ -324,12 +322,16 @@ internal sealed partial class FrameConnection
             CloseAfterFlush = true;
         }
 
-        LogStateChange();
+        OnStateChanged();
     }
 
-    /// <summary>nbNet's per-connection state dump, at Debug, whenever the derived state changes.</summary>
-    private void LogStateChange()
+    /// <summary>
+    /// At the end of every event: publishes the next deadline for the scan, and writes nbNet's per-connection state
+    /// dump, at Debug, whenever the derived state changes.
+    /// </summary>
+    private void OnStateChanged()
     {
+        PublishDeadline();
         if (!_context.Logger.IsEnabled(LogLevel.Debug))
         {
             return;

@@ -55,6 +55,7 @@ internal sealed partial class FrameConnection
         Id = context.NextConnectionId();
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
+        PublishDeadline();
     }
 
     public long Id { get; }
@@ -172,7 +173,7 @@ internal sealed partial class FrameConnection
         }
         else
         {
-            LogStateChange();
+            OnStateChanged();
         }
     }
 
@@ -236,7 +237,7 @@ internal sealed partial class FrameConnection
             CloseAfterFlush = false;
         }
 
-        LogStateChange();
+        OnStateChanged();
     }
 
     /// <summary>
@@ -251,38 +252,6 @@ internal sealed partial class FrameConnection
         }
 
         Abort(CloseReason.InternalError);
-    }
-
-    /// <summary>
-    /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>.
-    /// Reads state only, so a transport may call it from a timer thread; <see cref="CloseFor"/> acts on it.
-    /// </summary>
-    public CloseReason DueClose(long now)
-    {
-        if (CloseReason != CloseReason.None)
-        {
-            return CloseReason.None;
-        }
-
-        var wait = Waiting;
-        var expired = _deadlines.Expired(wait, _limits, now, _input.Length);
-        return expired == CloseReason.None && wait == ConnectionWait.NextRequest && _context.Draining ? CloseReason.Shutdown : expired;
-    }
-
-    /// <summary>How long the limit behind <paramref name="reason"/> ran, for the timeout log.</summary>
-    public long Elapsed(CloseReason reason, long now) => _deadlines.Elapsed(reason, now);
-
-    /// <summary>Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.</summary>
-    public void CloseFor(CloseReason reason)
-    {
-        if (reason == CloseReason.Shutdown)
-        {
-            RequestGracefulClose(reason);
-        }
-        else if (reason != CloseReason.None)
-        {
-            Abort(reason);
-        }
     }
 
     /// <summary>Returns every buffer and abandons a running offloaded request. Called once, after the socket closed.</summary>
@@ -312,12 +281,4 @@ internal sealed partial class FrameConnection
         _input.Release();
         _output.Release();
     }
-
-    private ConnectionWait Waiting =>
-        _offload is not null ? ConnectionWait.Plugin
-        : _waitingForOffloadSlot ? ConnectionWait.OffloadSlot
-        : _output.Length > 0 ? ConnectionWait.PeerToRead
-        : _expectedFrame > 0 ? ConnectionWait.RestOfPayload
-        : !_input.IsEmpty ? ConnectionWait.RestOfHeader
-        : ConnectionWait.NextRequest;
 }
