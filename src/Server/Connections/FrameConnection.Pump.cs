@@ -100,12 +100,11 @@ internal sealed partial class FrameConnection
             EndSlotWait();
         }
 
-        // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
-        // cost more than a small plugin call (docs/observability.md).
+        // One inline request in HostMeter.InlineTimingInterval is timed (docs/observability.md).
         var timed = timing && --_untilTimed <= 0;
         if (timed)
         {
-            _untilTimed = InlineTimingInterval;
+            _untilTimed = HostMeter.InlineTimingInterval;
         }
 
         ProcessInline(generation, payload, timed);

@@ -21,9 +21,6 @@ namespace PluggableNet.Server.Connections;
 /// </remarks>
 internal sealed partial class FrameConnection
 {
-    /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
-    internal const int InlineTimingInterval = 64;
-
     private readonly ConnectionContext _context;
     private readonly FrameCodec _codec;
     private readonly ConnectionLimits _limits;
@@ -106,7 +103,7 @@ internal sealed partial class FrameConnection
         }
     }
 
-    /// <summary>nbNet's state label, derived from <see cref="Step"/> and the buffers: for logs and the README's diagram.</summary>
+    /// <summary>nbNet's state label, derived from <see cref="Step"/> and the buffers: for logs and the diagram in docs/architecture.md.</summary>
     public ConnectionState State
     {
         get

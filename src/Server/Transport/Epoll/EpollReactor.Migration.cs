@@ -20,7 +20,10 @@ internal sealed unsafe partial class EpollReactor
     private long _rebalanceUntil;
     private long _nextRebalanceAt;
 
-    /// <summary>Busy time: Stopwatch ticks the loop spent outside <c>epoll_wait</c>, read by the scaler.</summary>
+    /// <summary>
+    /// Idle time: Stopwatch ticks the loop has spent inside <c>epoll_wait</c> since it started, read by the scaler (which
+    /// takes busy time as the wall time between two readings less the idle time between them).
+    /// </summary>
     public long WaitTicks => Volatile.Read(ref _waitTicks);
 
     /// <summary>The kernel id of the reactor thread once it runs, 0 before.</summary>
