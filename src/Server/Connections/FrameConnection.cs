@@ -18,6 +18,9 @@ namespace PluggableNet.Server.Connections;
 /// the plugin in order and its answer framed straight into the output buffer, so one send carries them all.
 /// The parts: <see cref="ReceiveBuffer"/> and <see cref="OutputBuffer"/> hold the bytes,
 /// <see cref="OffloadedRequest"/> a request on the thread pool, <see cref="ConnectionDeadlines"/> the timeouts.
+/// This file: the state, the next step, and the events a transport reports. The protocol pass, step by step, is in
+/// <c>FrameConnection.Pump.cs</c>; offloaded requests in <c>FrameConnection.Offload.cs</c>; bad requests and plugin
+/// failures in <c>FrameConnection.Faults.cs</c>; timeouts and drain in <c>FrameConnection.Deadlines.cs</c>.
 /// </remarks>
 internal sealed partial class FrameConnection
 {
@@ -174,57 +177,6 @@ internal sealed partial class FrameConnection
         }
     }
 
-    /// <summary>Completes an offloaded request on the transport's thread, then carries on with buffered frames.</summary>
-    public void CompleteOffload(PluginGeneration generation, long now)
-    {
-        if (_offload is not { } offload)
-        {
-            return;
-        }
-
-        _offload = null;
-        if (CloseReason == CloseReason.None)
-        {
-            var histogram = _context.Meter.RequestDuration;
-            if (histogram.Enabled)
-            {
-                histogram.Record(Stopwatch.GetElapsedTime(offload.StartedAt).TotalSeconds, offload.Generation.Counters.OffloadedTags);
-            }
-
-            if (offload.Task.IsCompletedSuccessfully && offload.Answer.Overflowed)
-            {
-                RejectOversizedAnswer(offload.Generation, offload.Answer.Length);
-            }
-            else if (offload.Task.IsCompletedSuccessfully)
-            {
-                var headerAt = _output.Reserve(_codec.HeaderLength);
-                _output.Write(offload.Answer.Written);
-                FinishAnswer(offload.Generation, headerAt);
-            }
-            else
-            {
-                OnPluginFault(offload.Generation, offload.Task.Exception?.GetBaseException() ?? new TaskCanceledException(offload.Task));
-            }
-
-            Requests++;
-            _unreportedRequests++;
-            offload.Generation.Counters.RequestCounter.Add(1);
-            _deadlines.RequestAnswered(now);
-        }
-
-        offload.Release();
-        Pump(generation, now);
-    }
-
-    /// <summary>An offload slot may have freed: try the waiting request again.</summary>
-    public void RetryOffloadSlot(PluginGeneration generation, long now)
-    {
-        if (_waitingForOffloadSlot)
-        {
-            Pump(generation, now);
-        }
-    }
-
     /// <summary>Closes now, dropping unsent answers (reset, timeout, shutdown cut).</summary>
     public void Abort(CloseReason reason)
     {
@@ -277,5 +229,38 @@ internal sealed partial class FrameConnection
 
         _input.Release();
         _output.Release();
+    }
+
+    private void RequestGracefulClose(CloseReason reason)
+    {
+        if (CloseReason == CloseReason.None)
+        {
+            CloseReason = reason;
+            CloseAfterFlush = true;
+        }
+
+        OnStateChanged();
+    }
+
+    /// <summary>
+    /// At the end of every event: publishes the next deadline for the scan, and writes nbNet's per-connection state
+    /// dump, at Debug, whenever the derived state changes.
+    /// </summary>
+    private void OnStateChanged()
+    {
+        PublishDeadline();
+        if (!_context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        var state = State;
+        if (state != _loggedState)
+        {
+            _loggedState = state;
+            var buffered = _input.Length;
+            var need = _expectedFrame > 0 ? _expectedFrame - buffered : _codec.HeaderLength - buffered;
+            ConnectionLog.State(_context.Logger, Id, state.ToString(), buffered, Math.Max(need, 0), _output.Length);
+        }
     }
 }
