@@ -20,15 +20,6 @@ internal sealed unsafe partial class EpollReactor
     private long _rebalanceUntil;
     private long _nextRebalanceAt;
 
-    /// <summary>
-    /// Idle time: Stopwatch ticks the loop has spent inside <c>epoll_wait</c> since it started, read by the scaler (which
-    /// takes busy time as the wall time between two readings less the idle time between them).
-    /// </summary>
-    public long WaitTicks => Volatile.Read(ref _waitTicks);
-
-    /// <summary>The kernel id of the reactor thread once it runs, 0 before.</summary>
-    public int ThreadId => Volatile.Read(ref _threadId);
-
     /// <summary>Called from any thread: the active set changed; the reactor rebalances at its next pass.</summary>
     public void ActiveSetChanged()
     {
