@@ -58,16 +58,6 @@ internal struct ConnectionDeadlines(long now)
         _ => Deadline.Never,
     };
 
-    /// <summary>How long the limit behind <paramref name="reason"/> has been running, for the log.</summary>
-    public readonly long Elapsed(CloseReason reason, long now) => reason switch
-    {
-        CloseReason.ProcessTimeout => now - _offloadStartedAt,
-        CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow => now - _frameStartedAt,
-        CloseReason.IdleTimeout => now - _lastRequestAt,
-        CloseReason.WriteTimeout => now - _lastWriteProgressAt,
-        _ => 0,
-    };
-
     /// <summary>
     /// The first whole millisecond after the frame's first byte at which it is past the grace period and its
     /// <paramref name="frameBytes"/> make an average below the minimum rate (<c>frameBytes * 1000 &lt; rate * elapsed</c>).
