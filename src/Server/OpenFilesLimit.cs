@@ -46,7 +46,7 @@ internal static class OpenFilesLimit
         }
 
         var soft = (int)limit.Current;
-        var inUse = Directory.EnumerateFileSystemEntries("/proc/self/fd").Count();
+        var inUse = OpenDescriptors.List().Length;
         var reserve = Math.Max(MinimumReserve, soft / 16);
         return new ConnectionBudget(Math.Max(1, soft - inUse - reserve), soft, inUse, reserve);
     }

@@ -38,7 +38,7 @@ public sealed record ServerStatus(
     [property: JsonPropertyName("adaptiveReactors")] bool AdaptiveReactors = false,
     [property: JsonPropertyName("reactorMigrations")] long ReactorMigrations = 0)
 {
-    // The same figures as the PluggableNet meter's instruments (README, Observability), read at the same moment.
+    // The same figures as the PluggableNet meter's instruments (docs/observability.md), read at the same moment.
     [JsonPropertyName("acceptedConnections")]
     public long AcceptedConnections { get; init; }
 

@@ -122,9 +122,9 @@ internal static class DaemonLauncher
     /// </summary>
     private static void InheritOnlyStandardStreams()
     {
-        foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        foreach (var fd in OpenDescriptors.List())
         {
-            if (int.TryParse(Path.GetFileName(entry), out var fd) && fd > 2)
+            if (fd > 2)
             {
                 var flags = Libc.fcntl(fd, Libc.F_GETFD, 0);
                 if (flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0)

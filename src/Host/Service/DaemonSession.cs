@@ -62,7 +62,7 @@ internal static class DaemonSession
         var copies = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var fd = 0; fd <= 2; fd++)
         {
-            if (Target(fd) is { } target && IsStream(target))
+            if (OpenDescriptors.Target(fd) is { } target && IsStream(target))
             {
                 copies[target] = fd == 0 ? devNull : output;
             }
@@ -73,9 +73,9 @@ internal static class DaemonSession
         Libc.dup2(devNull, 0);
         Libc.dup2(output, 1);
         Libc.dup2(output, 2);
-        foreach (var fd in OpenDescriptors().Where(fd => fd > 2 && fd != devNull && fd != output))
+        foreach (var fd in OpenDescriptors.List().Where(fd => fd > 2 && fd != devNull && fd != output))
         {
-            if (Target(fd) is { } target && copies.TryGetValue(target, out var replacement))
+            if (OpenDescriptors.Target(fd) is { } target && copies.TryGetValue(target, out var replacement))
             {
                 Libc.dup2(replacement, fd);
             }
@@ -88,21 +88,6 @@ internal static class DaemonSession
         Console.SetOut(new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true });
         Console.SetError(new StreamWriter(Console.OpenStandardError()) { AutoFlush = true });
         IsDetached = true;
-    }
-
-    private static IEnumerable<int> OpenDescriptors() =>
-        Directory.GetFileSystemEntries("/proc/self/fd").Select(Path.GetFileName).Select(name => int.TryParse(name, out var fd) ? fd : -1).Where(fd => fd >= 0).ToArray();
-
-    private static string? Target(int fd)
-    {
-        try
-        {
-            return new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Terminals, pipes and sockets: what a launcher waits on, unlike a plain file.</summary>

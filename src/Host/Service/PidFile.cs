@@ -220,7 +220,7 @@ internal sealed class PidFile : IDisposable
     /// <summary>Whether the file behind <paramref name="fd"/> has been unlinked (Linux marks it in /proc).</summary>
     private static bool IsUnlinked(int fd)
     {
-        var target = new FileInfo($"/proc/self/fd/{fd}").LinkTarget;
+        var target = OpenDescriptors.Target(fd);
         return target is null || target.EndsWith(" (deleted)", StringComparison.Ordinal);
     }
 

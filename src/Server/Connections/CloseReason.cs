@@ -41,4 +41,10 @@ internal enum CloseReason
 
     /// <summary>The server is shutting down.</summary>
     Shutdown,
+
+    /// <summary>
+    /// The host's own failure, not the peer's: a bug caught at the transport's boundary, or a system call on the
+    /// connection's descriptor that can only fail through us (epoll_ctl, EBADF, EFAULT, EINVAL, ENOTSOCK). Logged at Error.
+    /// </summary>
+    InternalError,
 }

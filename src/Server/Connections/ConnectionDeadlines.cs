@@ -38,42 +38,40 @@ internal struct ConnectionDeadlines(long now)
     /// The limit that has run out for a connection waiting for <paramref name="wait"/>, or None.
     /// <paramref name="frameBytes"/> is how much of the frame being received has arrived.
     /// </summary>
-    /// <remarks>
-    /// The sockets transport asks from its timer thread while the connection's loop moves on, so the frame's start
-    /// is read once, and a payload wait with nothing buffered (a frame completing under our feet) is no verdict.
-    /// </remarks>
-    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now, int frameBytes = 0)
-    {
-        var frameStartedAt = _frameStartedAt;
-        return wait switch
-        {
-            ConnectionWait.Plugin => Over(limits.ProcessTimeoutMs, _offloadStartedAt, now, CloseReason.ProcessTimeout),
-            ConnectionWait.PeerToRead => Over(limits.WriteTimeoutMs, _lastWriteProgressAt, now, CloseReason.WriteTimeout),
-            ConnectionWait.RestOfHeader when frameStartedAt != 0 => Over(limits.ReadTimeoutMs, frameStartedAt, now, CloseReason.ReadTimeout),
-            ConnectionWait.RestOfPayload when frameStartedAt == 0 || frameBytes == 0 => CloseReason.None,
-            ConnectionWait.RestOfPayload when limits.MinReceiveBytesPerSecond == 0 => Over(limits.ReadTimeoutMs, frameStartedAt, now, CloseReason.ReadTimeout),
-            ConnectionWait.RestOfPayload => TooSlow(limits, now - frameStartedAt, frameBytes),
-            ConnectionWait.NextRequest => Over(limits.IdleTimeoutMs, _lastRequestAt, now, CloseReason.IdleTimeout),
-            _ => CloseReason.None,
-        };
-    }
+    public readonly CloseReason Expired(ConnectionWait wait, ConnectionLimits limits, long now, int frameBytes = 0) =>
+        Next(wait, limits, frameBytes) is var next && now >= next.At ? next.Reason : CloseReason.None;
 
-    /// <summary>How long the limit behind <paramref name="reason"/> has been running, for the log.</summary>
-    public readonly long Elapsed(CloseReason reason, long now) => reason switch
+    /// <summary>
+    /// The next limit to run out while the connection waits for <paramref name="wait"/> with <paramref name="frameBytes"/>
+    /// of the frame being received buffered: why, when, and since when it runs (<see cref="Deadline.Never"/> if none).
+    /// The rate limit becomes a time too: with these bytes, the moment their average rate falls below the minimum.
+    /// </summary>
+    public readonly Deadline Next(ConnectionWait wait, ConnectionLimits limits, int frameBytes) => wait switch
     {
-        CloseReason.ProcessTimeout => now - _offloadStartedAt,
-        CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow => now - _frameStartedAt,
-        CloseReason.IdleTimeout => now - _lastRequestAt,
-        CloseReason.WriteTimeout => now - _lastWriteProgressAt,
-        _ => 0,
+        ConnectionWait.Plugin => After(limits.ProcessTimeoutMs, _offloadStartedAt, CloseReason.ProcessTimeout),
+        ConnectionWait.PeerToRead => After(limits.WriteTimeoutMs, _lastWriteProgressAt, CloseReason.WriteTimeout),
+        ConnectionWait.RestOfHeader when _frameStartedAt != 0 => After(limits.ReadTimeoutMs, _frameStartedAt, CloseReason.ReadTimeout),
+        ConnectionWait.RestOfPayload when _frameStartedAt == 0 || frameBytes == 0 => Deadline.Never,
+        ConnectionWait.RestOfPayload when limits.MinReceiveBytesPerSecond == 0 => After(limits.ReadTimeoutMs, _frameStartedAt, CloseReason.ReadTimeout),
+        ConnectionWait.RestOfPayload => new Deadline(CloseReason.ReceiveTooSlow, _frameStartedAt + TooSlowAfter(limits, frameBytes), _frameStartedAt),
+        ConnectionWait.NextRequest => After(limits.IdleTimeoutMs, _lastRequestAt, CloseReason.IdleTimeout),
+        _ => Deadline.Never,
     };
 
-    /// <summary>Past the grace period, the frame's average rate since its first byte is below the minimum.</summary>
-    private static CloseReason TooSlow(ConnectionLimits limits, long elapsed, int frameBytes) =>
-        elapsed > limits.MinReceiveRateGraceMs && frameBytes * 1000L < limits.MinReceiveBytesPerSecond * elapsed
-            ? CloseReason.ReceiveTooSlow
-            : CloseReason.None;
+    /// <summary>
+    /// The first whole millisecond after the frame's first byte at which it is past the grace period and its
+    /// <paramref name="frameBytes"/> make an average below the minimum rate (<c>frameBytes * 1000 &lt; rate * elapsed</c>).
+    /// </summary>
+    private static long TooSlowAfter(ConnectionLimits limits, int frameBytes) =>
+        Math.Max(limits.MinReceiveRateGraceMs, frameBytes * 1000L / limits.MinReceiveBytesPerSecond) + 1;
 
-    private static CloseReason Over(long limitMs, long since, long now, CloseReason reason) =>
-        limitMs > 0 && now - since >= limitMs ? reason : CloseReason.None;
+    private static Deadline After(long limitMs, long since, CloseReason reason) =>
+        limitMs > 0 ? new Deadline(reason, since + limitMs, since) : Deadline.Never;
+}
+
+/// <summary>A limit that runs out at <see cref="At"/> (closing for <see cref="Reason"/>), having run since <see cref="Since"/>.</summary>
+internal readonly record struct Deadline(CloseReason Reason, long At, long Since)
+{
+    /// <summary>No limit runs.</summary>
+    public static readonly Deadline Never = new(CloseReason.None, long.MaxValue, 0);
 }

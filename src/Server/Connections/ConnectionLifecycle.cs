@@ -13,7 +13,9 @@ internal sealed class ConnectionLifecycle
 {
     private readonly int _maxConnections;
     private readonly long _scanIntervalMs;
-    private readonly RejectionLog _rejections;
+
+    // Refusals are a rate a peer controls: the first of a second is logged at once, the rest summed up by the scan.
+    private readonly PerSecondLimit _rejectionLine = new();
     private long _lastScanAt = Environment.TickCount64;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -22,7 +24,6 @@ internal sealed class ConnectionLifecycle
         Context = context;
         _maxConnections = maxConnections;
         _scanIntervalMs = context.Limits.ScanIntervalMs;
-        _rejections = new RejectionLog(context.Logger, maxConnections);
     }
 
     public ConnectionContext Context { get; }
@@ -46,7 +47,11 @@ internal sealed class ConnectionLifecycle
 
         Context.Metrics.ConnectionClosed();
         Context.Metrics.ConnectionRejected();
-        _rejections.Rejected(now);
+        if (_rejectionLine.TryEnter(now))
+        {
+            ConnectionLog.Rejected(Context.Logger, 1, _maxConnections);
+        }
+
         return false;
     }
 
@@ -65,7 +70,7 @@ internal sealed class ConnectionLifecycle
     /// <summary>
     /// The scan's verdict for one connection at <paramref name="now"/>: the reason to close it, or None. Timeouts
     /// are counted and logged here. A drain leaves a connection alone while a request may be on its way in.
-    /// Reads state only, so it may run on a timer thread.
+    /// Reads the deadline the connection published, so it may run on a timer thread.
     /// </summary>
     public CloseReason DueClose(ITransportConnection connection, long now)
     {
@@ -76,27 +81,12 @@ internal sealed class ConnectionLifecycle
             return CloseReason.None;
         }
 
-        if (reason != CloseReason.Shutdown)
+        if (EventKinds.TimeoutOf(reason) is { } timeout)
         {
-            Context.Metrics.Timeout(reason switch
+            Context.Metrics.Timeout(timeout);
+            if (Context.Throttled.ShouldLog(EventKinds.Of(timeout), now))
             {
-                CloseReason.ReadTimeout => TimeoutKind.Read,
-                CloseReason.ReceiveTooSlow => TimeoutKind.ReceiveRate,
-                CloseReason.WriteTimeout => TimeoutKind.Write,
-                CloseReason.IdleTimeout => TimeoutKind.Idle,
-                _ => TimeoutKind.Process,
-            });
-            var kind = reason switch
-            {
-                CloseReason.ReadTimeout => ThrottledEvent.ReadTimeout,
-                CloseReason.ReceiveTooSlow => ThrottledEvent.ReceiveTooSlow,
-                CloseReason.WriteTimeout => ThrottledEvent.WriteTimeout,
-                CloseReason.IdleTimeout => ThrottledEvent.IdleTimeout,
-                _ => ThrottledEvent.ProcessTimeout,
-            };
-            if (Context.Throttled.ShouldLog(kind, now))
-            {
-                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(reason, now));
+                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(now));
             }
         }
 
@@ -110,7 +100,11 @@ internal sealed class ConnectionLifecycle
     public void OnScan(long now)
     {
         Volatile.Write(ref _lastScanAt, now);
-        _rejections.Flush(now);
+        if (_rejectionLine.TakeSuppressed(now) is var rejected and > 0)
+        {
+            ConnectionLog.Rejected(Context.Logger, rejected, _maxConnections);
+        }
+
         Context.Throttled.Flush(now);
         ConnectionBuffers.ReturnIdleMemory(now);
     }

@@ -20,7 +20,10 @@ internal enum ConnectionStep
     /// <summary>An offloaded request is running: call <see cref="FrameConnection.CompleteOffload"/> when its task ends.</summary>
     AwaitOffload = 4,
 
-    /// <summary>A complete request waits for a free offload slot: call <see cref="FrameConnection.RetryOffloadSlot"/> soon.</summary>
+    /// <summary>
+    /// A complete request waits for a free offload slot: register with <see cref="OffloadGate.WaitForSlot"/> and call
+    /// <see cref="FrameConnection.RetryOffloadSlot"/> once signalled.
+    /// </summary>
     AwaitSlot = 8,
 
     /// <summary>Close the socket now: everything that should be sent is sent, or the connection is aborted.</summary>

@@ -11,7 +11,9 @@ internal sealed partial class FrameConnection
 {
     /// <summary>
     /// Parses and answers every complete frame that is buffered, as far as limits allow, then decides whether the
-    /// connection closes (half-close answered, drain).
+    /// connection closes (half-close answered, drain). One frame goes through nbNet's steps in turn:
+    /// <see cref="ReadHeader"/>, <see cref="ReadBody"/>, <see cref="Process"/>, <see cref="TakeFrame"/>; once no
+    /// step can go on, <see cref="EndPass"/> leaves the connection in the state its <see cref="Step"/> reports.
     /// </summary>
     private void Pump(PluginGeneration generation, long now)
     {
@@ -22,69 +24,110 @@ internal sealed partial class FrameConnection
 
         var inline = 0;
         var timing = _context.Meter.RequestDuration.Enabled;
-        while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes)
+        while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes
+            && ReadHeader(out var frameLength)
+            && ReadBody(frameLength, out var payload)
+            && Process(generation, payload, timing, now, ref inline))
         {
-            var buffered = _input.Data;
-            if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
-            {
-                // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
-                var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
-                _input.Consume(skipped < 0 ? buffered.Length : skipped);
-                continue;
-            }
-
-            var status = _codec.TryReadHeader(buffered, out var payloadLength);
-            if (status == HeaderStatus.Incomplete)
-            {
-                break;
-            }
-
-            if (status != HeaderStatus.Valid)
-            {
-                OnProtocolError(status, buffered);
-                break;
-            }
-
-            // Length, not buffered.Length: a large frame still arriving is held in segments, Data only its start.
-            var frameLength = _codec.HeaderLength + payloadLength;
-            if (_input.Length < frameLength)
-            {
-                _expectedFrame = frameLength;
-                break;
-            }
-
-            Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
-            var payload = buffered.Slice(_codec.HeaderLength, payloadLength);
-            if (generation.Execution == PluginExecution.Offloaded)
-            {
-                if (!TryStartOffload(generation, payload, now))
-                {
-                    break;
-                }
-            }
-            else
-            {
-                // One inline request in InlineTimingInterval is timed: two clock reads and a tagged histogram record
-                // cost more than a small plugin call (README, Observability).
-                var timed = timing && --_untilTimed <= 0;
-                if (timed)
-                {
-                    _untilTimed = InlineTimingInterval;
-                }
-
-                ProcessInline(generation, payload, timed);
-                inline++;
-                Requests++;
-                _unreportedRequests++;
-            }
-
-            // In this order, so a verdict read from another thread (DueClose) never pairs this frame's start with the
-            // next frame's bytes.
-            _deadlines.FrameTaken(now);
-            _expectedFrame = 0;
-            _input.Consume(frameLength);
+            TakeFrame(frameLength, now);
         }
 
+        EndPass(generation, inline, now);
+    }
+
+    /// <summary>
+    /// ReadHeader: the next frame's length (header and payload), once its header is complete and valid. False while
+    /// it is incomplete, or when it is invalid (the connection then closes after the answers before it).
+    /// </summary>
+    private bool ReadHeader(out int frameLength)
+    {
+        var buffered = _input.Data;
+        while (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+        {
+            // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
+            var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+            _input.Consume(skipped < 0 ? buffered.Length : skipped);
+            buffered = _input.Data;
+        }
+
+        var status = _codec.TryReadHeader(buffered, out var payloadLength);
+        if (status != HeaderStatus.Valid)
+        {
+            if (status != HeaderStatus.Incomplete)
+            {
+                OnProtocolError(status, buffered);
+            }
+
+            frameLength = 0;
+            return false;
+        }
+
+        frameLength = _codec.HeaderLength + payloadLength;
+        return true;
+    }
+
+    /// <summary>ReadBody: the payload, once the whole frame is buffered; otherwise remembers how much is expected.</summary>
+    private bool ReadBody(int frameLength, out ReadOnlySpan<byte> payload)
+    {
+        // Length, not Data.Length: a large frame still arriving is held in segments, Data only its start.
+        if (_input.Length < frameLength)
+        {
+            _expectedFrame = frameLength;
+            payload = default;
+            return false;
+        }
+
+        var buffered = _input.Data;
+        Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
+        payload = buffered.Slice(_codec.HeaderLength, frameLength - _codec.HeaderLength);
+        return true;
+    }
+
+    /// <summary>
+    /// Process: answers the request inline, or starts it on the thread pool. False when it must wait for an offload
+    /// slot; the frame then stays buffered.
+    /// </summary>
+    private bool Process(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timing, long now, ref int inline)
+    {
+        if (generation.Execution == PluginExecution.Offloaded)
+        {
+            return TryStartOffload(generation, payload, now);
+        }
+
+        if (_waitingForOffloadSlot)
+        {
+            // Swapped to an inline plugin while this frame waited for a slot: it needs none now.
+            EndSlotWait();
+        }
+
+        // One inline request in HostMeter.InlineTimingInterval is timed (docs/observability.md).
+        var timed = timing && --_untilTimed <= 0;
+        if (timed)
+        {
+            _untilTimed = HostMeter.InlineTimingInterval;
+        }
+
+        ProcessInline(generation, payload, timed);
+        inline++;
+        Requests++;
+        _unreportedRequests++;
+        return true;
+    }
+
+    /// <summary>The frame is answered (or on its way to be): its bytes leave the receive buffer.</summary>
+    private void TakeFrame(int frameLength, long now)
+    {
+        _deadlines.FrameTaken(now);
+        _expectedFrame = 0;
+        _input.Consume(frameLength);
+    }
+
+    /// <summary>
+    /// After a pass: starts the read limit of a frame begun, reports the requests answered, pauses reading while
+    /// answers back up (Write), and closes once nothing more can come (Closing).
+    /// </summary>
+    private void EndPass(PluginGeneration generation, int inline, long now)
+    {
         if (!_input.IsEmpty)
         {
             // The read limit runs from a frame's first byte, never from line endings skipped before it.
@@ -104,6 +147,14 @@ internal sealed partial class FrameConnection
         }
 
         _input.ReleaseIfEmpty();
+        PauseReadingIfBacklogged();
+        CloseIfDone();
+        OnStateChanged();
+    }
+
+    /// <summary>Write: unsent answers passed <c>Limits:MaxPendingWriteBytes</c>, so no more requests are read until they drain.</summary>
+    private void PauseReadingIfBacklogged()
+    {
         if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
         {
             _readPaused = true;
@@ -113,21 +164,25 @@ internal sealed partial class FrameConnection
                 ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
             }
         }
+    }
 
-        if (CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+    /// <summary>Closing: a half-closed peer has had every complete request answered, or a drain finds nothing buffered.</summary>
+    private void CloseIfDone()
+    {
+        if (CloseReason != CloseReason.None || _offload is not null || _waitingForOffloadSlot)
         {
-            if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
-            {
-                // Half-close: every complete request has been answered; a partial frame can never complete.
-                RequestGracefulClose(CloseReason.RemoteClosed);
-            }
-            else if (_context.Draining && _input.IsEmpty)
-            {
-                RequestGracefulClose(CloseReason.Shutdown);
-            }
+            return;
         }
 
-        LogStateChange();
+        if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
+        {
+            // Half-close: every complete request has been answered; a partial frame can never complete.
+            RequestGracefulClose(CloseReason.RemoteClosed);
+        }
+        else if (_context.Draining && _input.IsEmpty)
+        {
+            RequestGracefulClose(CloseReason.Shutdown);
+        }
     }
 
     private void ProcessInline(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timed)
@@ -160,35 +215,6 @@ internal sealed partial class FrameConnection
         }
     }
 
-    private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
-    {
-        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes);
-        if (_offload is null)
-        {
-            if (!_waitingForOffloadSlot && _context.Logger.IsEnabled(LogLevel.Debug))
-            {
-                ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
-            }
-
-            if (!_waitingForOffloadSlot)
-            {
-                _waitingForOffloadSlot = true;
-                _context.Metrics.OffloadSlotWaitStarted();
-            }
-
-            return false;
-        }
-
-        if (_waitingForOffloadSlot)
-        {
-            _waitingForOffloadSlot = false;
-            _context.Metrics.OffloadSlotWaitEnded();
-        }
-
-        _deadlines.OffloadStarted(now);
-        return true;
-    }
-
     private void FinishAnswer(PluginGeneration generation, int headerAt)
     {
         var length = _output.Position - headerAt - _codec.HeaderLength;
@@ -201,105 +227,5 @@ internal sealed partial class FrameConnection
         }
 
         _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), length);
-    }
-
-    private void RejectOversizedAnswer(PluginGeneration generation, long length)
-    {
-        if (_context.Throttled.ShouldLog(ThrottledEvent.AnswerTooLarge, Environment.TickCount64))
-        {
-            ConnectionLog.AnswerTooLarge(_context.Logger, generation.Name, generation.Version, length, Id, Peer, _codec.MaxAnswerBytes);
-        }
-
-        _context.Metrics.PluginFault(PluginFaultKind.AnswerTooLarge);
-        RequestGracefulClose(CloseReason.AnswerTooLarge);
-    }
-
-    private void OnPluginFault(PluginGeneration generation, Exception exception)
-    {
-        _context.Metrics.PluginFault(PluginFaultKind.Exception);
-        var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame;
-        if (_context.Throttled.ShouldLog(ThrottledEvent.PluginFault, Environment.TickCount64))
-        {
-            ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, emptyFrame ? "answered with an empty frame" : "connection closed");
-        }
-
-        if (emptyFrame)
-        {
-            var headerAt = _output.Reserve(_codec.HeaderLength);
-            _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), 0);
-            return;
-        }
-
-        RequestGracefulClose(CloseReason.PluginFault);
-    }
-
-    private void OnProtocolError(HeaderStatus status, ReadOnlySpan<byte> buffered)
-    {
-        _context.Metrics.ProtocolError(status switch
-        {
-            HeaderStatus.NotDigits => ProtocolErrorKind.NotDigits,
-            HeaderStatus.ZeroLength => ProtocolErrorKind.ZeroLength,
-            _ => ProtocolErrorKind.TooLarge,
-        });
-        var kind = status switch
-        {
-            HeaderStatus.NotDigits => ThrottledEvent.HeaderNotDigits,
-            HeaderStatus.ZeroLength => ThrottledEvent.HeaderZeroLength,
-            _ => ThrottledEvent.HeaderTooLarge,
-        };
-        if (_context.Logger.IsEnabled(LogLevel.Information) && _context.Throttled.ShouldLog(kind, Environment.TickCount64))
-        {
-            var reason = status switch
-            {
-                HeaderStatus.NotDigits => $"not all digits: \"{Printable(buffered[.._codec.HeaderLength])}\"",
-                HeaderStatus.ZeroLength => "length 0",
-                _ => $"length above Framing:MaxFrameBytes ({_codec.MaxFrameBytes})",
-            };
-            ConnectionLog.ProtocolError(_context.Logger, Id, Peer, reason);
-        }
-
-        // Answers to the valid requests before the bad header still go out; nothing after it is read.
-        _input.Clear();
-        RequestGracefulClose(CloseReason.ProtocolError);
-    }
-
-    private void RequestGracefulClose(CloseReason reason)
-    {
-        if (CloseReason == CloseReason.None)
-        {
-            CloseReason = reason;
-            CloseAfterFlush = true;
-        }
-
-        LogStateChange();
-    }
-
-    /// <summary>nbNet's per-connection state dump, at Debug, whenever the derived state changes.</summary>
-    private void LogStateChange()
-    {
-        if (!_context.Logger.IsEnabled(LogLevel.Debug))
-        {
-            return;
-        }
-
-        var state = State;
-        if (state != _loggedState)
-        {
-            _loggedState = state;
-            var buffered = _input.Length;
-            var need = _expectedFrame > 0 ? _expectedFrame - buffered : _codec.HeaderLength - buffered;
-            ConnectionLog.State(_context.Logger, Id, state.ToString(), buffered, Math.Max(need, 0), _output.Length);
-        }
-    }
-
-    private static string Printable(ReadOnlySpan<byte> bytes)
-    {
-        Span<char> chars = stackalloc char[bytes.Length];
-        for (var i = 0; i < bytes.Length; i++)
-        {
-            chars[i] = bytes[i] is >= 0x20 and < 0x7f ? (char)bytes[i] : '.';
-        }
-
-        return new string(chars);
     }
 }

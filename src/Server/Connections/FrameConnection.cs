@@ -18,12 +18,12 @@ namespace PluggableNet.Server.Connections;
 /// the plugin in order and its answer framed straight into the output buffer, so one send carries them all.
 /// The parts: <see cref="ReceiveBuffer"/> and <see cref="OutputBuffer"/> hold the bytes,
 /// <see cref="OffloadedRequest"/> a request on the thread pool, <see cref="ConnectionDeadlines"/> the timeouts.
+/// This file: the state, the next step, and the events a transport reports. The protocol pass, step by step, is in
+/// <c>FrameConnection.Pump.cs</c>; offloaded requests in <c>FrameConnection.Offload.cs</c>; bad requests and plugin
+/// failures in <c>FrameConnection.Faults.cs</c>; timeouts and drain in <c>FrameConnection.Deadlines.cs</c>.
 /// </remarks>
 internal sealed partial class FrameConnection
 {
-    /// <summary>While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per connection.</summary>
-    internal const int InlineTimingInterval = 64;
-
     private readonly ConnectionContext _context;
     private readonly FrameCodec _codec;
     private readonly ConnectionLimits _limits;
@@ -55,6 +55,7 @@ internal sealed partial class FrameConnection
         Id = context.NextConnectionId();
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
+        PublishDeadline();
     }
 
     public long Id { get; }
@@ -105,7 +106,7 @@ internal sealed partial class FrameConnection
         }
     }
 
-    /// <summary>nbNet's state label, derived from <see cref="Step"/> and the buffers: for logs and the README's diagram.</summary>
+    /// <summary>nbNet's state label, derived from <see cref="Step"/> and the buffers: for logs and the diagram in docs/architecture.md.</summary>
     public ConnectionState State
     {
         get
@@ -172,58 +173,7 @@ internal sealed partial class FrameConnection
         }
         else
         {
-            LogStateChange();
-        }
-    }
-
-    /// <summary>Completes an offloaded request on the transport's thread, then carries on with buffered frames.</summary>
-    public void CompleteOffload(PluginGeneration generation, long now)
-    {
-        if (_offload is not { } offload)
-        {
-            return;
-        }
-
-        _offload = null;
-        if (CloseReason == CloseReason.None)
-        {
-            var histogram = _context.Meter.RequestDuration;
-            if (histogram.Enabled)
-            {
-                histogram.Record(Stopwatch.GetElapsedTime(offload.StartedAt).TotalSeconds, offload.Generation.Counters.OffloadedTags);
-            }
-
-            if (offload.Task.IsCompletedSuccessfully && offload.Answer.Overflowed)
-            {
-                RejectOversizedAnswer(offload.Generation, offload.Answer.Length);
-            }
-            else if (offload.Task.IsCompletedSuccessfully)
-            {
-                var headerAt = _output.Reserve(_codec.HeaderLength);
-                _output.Write(offload.Answer.Written);
-                FinishAnswer(offload.Generation, headerAt);
-            }
-            else
-            {
-                OnPluginFault(offload.Generation, offload.Task.Exception?.GetBaseException() ?? new TaskCanceledException(offload.Task));
-            }
-
-            Requests++;
-            _unreportedRequests++;
-            offload.Generation.Counters.RequestCounter.Add(1);
-            _deadlines.RequestAnswered(now);
-        }
-
-        offload.Release();
-        Pump(generation, now);
-    }
-
-    /// <summary>An offload slot may have freed: try the waiting request again.</summary>
-    public void RetryOffloadSlot(PluginGeneration generation, long now)
-    {
-        if (_waitingForOffloadSlot)
-        {
-            Pump(generation, now);
+            OnStateChanged();
         }
     }
 
@@ -236,39 +186,21 @@ internal sealed partial class FrameConnection
             CloseAfterFlush = false;
         }
 
-        LogStateChange();
+        OnStateChanged();
     }
 
     /// <summary>
-    /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>.
-    /// Reads state only, so a transport may call it from a timer thread; <see cref="CloseFor"/> acts on it.
+    /// Closes now for a failure of the host's own (<see cref="CloseReason.InternalError"/>): a bug caught at the
+    /// transport's boundary, or a system call that failed through us. Logged at Error, once per connection.
     /// </summary>
-    public CloseReason DueClose(long now)
+    public void FailInternally(string operation, Exception? exception = null)
     {
-        if (CloseReason != CloseReason.None)
+        if (CloseReason != CloseReason.InternalError)
         {
-            return CloseReason.None;
+            ConnectionLog.InternalError(_context.Logger, exception, Id, Peer, operation);
         }
 
-        var wait = Waiting;
-        var expired = _deadlines.Expired(wait, _limits, now, _input.Length);
-        return expired == CloseReason.None && wait == ConnectionWait.NextRequest && _context.Draining ? CloseReason.Shutdown : expired;
-    }
-
-    /// <summary>How long the limit behind <paramref name="reason"/> ran, for the timeout log.</summary>
-    public long Elapsed(CloseReason reason, long now) => _deadlines.Elapsed(reason, now);
-
-    /// <summary>Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.</summary>
-    public void CloseFor(CloseReason reason)
-    {
-        if (reason == CloseReason.Shutdown)
-        {
-            RequestGracefulClose(reason);
-        }
-        else if (reason != CloseReason.None)
-        {
-            Abort(reason);
-        }
+        Abort(CloseReason.InternalError);
     }
 
     /// <summary>Returns every buffer and abandons a running offloaded request. Called once, after the socket closed.</summary>
@@ -290,17 +222,45 @@ internal sealed partial class FrameConnection
         {
             _waitingForOffloadSlot = false;
             _context.Metrics.OffloadSlotWaitEnded();
+
+            // It may have been signalled for a slot it will never take now: let the next waiter have it.
+            _context.OffloadGate.WakeWaiters();
         }
 
         _input.Release();
         _output.Release();
     }
 
-    private ConnectionWait Waiting =>
-        _offload is not null ? ConnectionWait.Plugin
-        : _waitingForOffloadSlot ? ConnectionWait.OffloadSlot
-        : _output.Length > 0 ? ConnectionWait.PeerToRead
-        : _expectedFrame > 0 ? ConnectionWait.RestOfPayload
-        : !_input.IsEmpty ? ConnectionWait.RestOfHeader
-        : ConnectionWait.NextRequest;
+    private void RequestGracefulClose(CloseReason reason)
+    {
+        if (CloseReason == CloseReason.None)
+        {
+            CloseReason = reason;
+            CloseAfterFlush = true;
+        }
+
+        OnStateChanged();
+    }
+
+    /// <summary>
+    /// At the end of every event: publishes the next deadline for the scan, and writes nbNet's per-connection state
+    /// dump, at Debug, whenever the derived state changes.
+    /// </summary>
+    private void OnStateChanged()
+    {
+        PublishDeadline();
+        if (!_context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            return;
+        }
+
+        var state = State;
+        if (state != _loggedState)
+        {
+            _loggedState = state;
+            var buffered = _input.Length;
+            var need = _expectedFrame > 0 ? _expectedFrame - buffered : _codec.HeaderLength - buffered;
+            ConnectionLog.State(_context.Logger, Id, state.ToString(), buffered, Math.Max(need, 0), _output.Length);
+        }
+    }
 }

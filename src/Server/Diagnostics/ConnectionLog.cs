@@ -40,6 +40,10 @@ internal static partial class ConnectionLog
     [LoggerMessage(1009, LogLevel.Debug, "Connection {ConnectionId} from {Peer}: socket error {Error}")]
     public static partial void SocketError(ILogger logger, long connectionId, EndPoint? peer, string error);
 
+    // The host's own failure (CloseReason.InternalError): the one connection close logged as an error.
+    [LoggerMessage(1011, LogLevel.Error, "Connection {ConnectionId} from {Peer} closed: internal error in {Operation}")]
+    public static partial void InternalError(ILogger logger, Exception? exception, long connectionId, EndPoint? peer, string operation);
+
     [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
     public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);
 }

@@ -13,11 +13,17 @@ namespace PluggableNet.Server.Diagnostics;
 /// when a listener collects, so the hot path pays for counting only. The histograms are recorded where things
 /// happen, only while a listener is enabled (<see cref="Instrument.Enabled"/>), with tag arrays built once.
 /// Tags are bounded: endpoint, plugin name and version, reasons and kinds from fixed lists; never a peer or a
-/// connection id. The README's Observability section lists every instrument.
+/// connection id. docs/observability.md lists every instrument.
 /// </remarks>
 internal sealed class HostMeter : IDisposable
 {
     public const string MeterName = "PluggableNet";
+
+    /// <summary>
+    /// While <c>pluggablenet.request.duration</c> is listened to, one inline request in this many is timed, per
+    /// connection (the first one included): two clock reads and a tagged record cost more than a small plugin call.
+    /// </summary>
+    public const int InlineTimingInterval = 64;
 
     /// <summary>Distinct plugin versions reported; beyond it the oldest one's series goes.</summary>
     private const int MaxPluginVersions = 64;
@@ -47,7 +53,7 @@ internal sealed class HostMeter : IDisposable
             "pluggablenet.connection.duration", "s", "How long connections stayed open, by close reason.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_connectionBuckets });
         Meter.CreateObservableCounter("pluggablenet.requests", ObserveRequests, "{request}", "Requests answered (or failed), by plugin name and version.");
         RequestDuration = Meter.CreateHistogram<double>(
-            "pluggablenet.request.duration", "s", "Time in the plugin per request: every offloaded one, one inline one in 64 per connection (the first on each connection included).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_requestBuckets });
+            "pluggablenet.request.duration", "s", $"Time in the plugin per request: every offloaded one, one inline one in {InlineTimingInterval} per connection (the first on each connection included).", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_requestBuckets });
         Meter.CreateObservableCounter("pluggablenet.network.io", ObserveIo, "By", "Bytes received from and sent to connections.");
         Meter.CreateObservableCounter("pluggablenet.protocol_errors", () => ByKind<ProtocolErrorKind>(Tags.ErrorType, _metrics.ProtocolErrorsOf), "{error}", "Connections closed for a malformed header, by reason.");
         Meter.CreateObservableCounter("pluggablenet.timeouts", () => ByKind<TimeoutKind>(Tags.TimeoutKind, _metrics.TimeoutsOf), "{timeout}", "Connections closed by a limit running out, by kind.");

@@ -41,7 +41,7 @@ public sealed class PluginInstrumentsTests
         var swap = await server.Server.ReloadAsync("test");
         Assert.True(swap.Succeeded, swap.Error);
         // Enough on v2 that some connection passes a whole timing interval on it: v2 has a timed request too.
-        var interval = PluggableNet.Server.Connections.FrameConnection.InlineTimingInterval;
+        var interval = PluggableNet.Server.Diagnostics.HostMeter.InlineTimingInterval;
         await Wait.UntilAsync(() => server.Server.Plugins.Current.Counters.Requests > 10 * interval, because: "traffic on v2 too");
         await stop.CancelAsync();
         foreach (var counts in await Task.WhenAll(askers))
@@ -55,7 +55,7 @@ public sealed class PluginInstrumentsTests
         Assert.Equal(answers["B"], capture.ObserveOne("pluggablenet.requests", ("pluggablenet.plugin.version", "2.0.0"), ("pluggablenet.plugin.name", HotSwapPlugins.Name)));
         Assert.Equal(answers["A"] + answers["B"], server.Server.Metrics.Requests);
 
-        // The durations too, on the version that ran them, inline: one request in InlineTimingInterval per connection
+        // The durations too, on the version that ran them, inline: one request in HostMeter.InlineTimingInterval per connection
         // is timed (the first of each interval), so the counts follow the answers of each version, never the other's.
         var durations = capture.Recorded("pluggablenet.request.duration");
         Assert.All(durations, m => Assert.Equal("inline", m.Tag("pluggablenet.plugin.execution")));

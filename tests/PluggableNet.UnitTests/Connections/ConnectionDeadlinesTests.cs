@@ -56,7 +56,7 @@ public sealed class ConnectionDeadlinesTests
         deadlines.FrameStarting(700);
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 799));
         Assert.Equal(CloseReason.ReadTimeout, deadlines.Expired(ConnectionWait.RestOfHeader, s_limits, 800));
-        Assert.Equal(100, deadlines.Elapsed(CloseReason.ReadTimeout, 800));
+        Assert.Equal(new Deadline(CloseReason.ReadTimeout, At: 800, Since: 700), deadlines.Next(ConnectionWait.RestOfHeader, s_limits, frameBytes: 1));
     }
 
     [Fact]
@@ -110,7 +110,7 @@ public sealed class ConnectionDeadlinesTests
         // After it, the average since the first byte: 2,000 bytes in 2 s is 1,000 B/s, enough; 1,999 is not.
         Assert.Equal(CloseReason.None, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 3000, frameBytes: 2000));
         Assert.Equal(CloseReason.ReceiveTooSlow, deadlines.Expired(ConnectionWait.RestOfPayload, limits, 3000, frameBytes: 1999));
-        Assert.Equal(2000, deadlines.Elapsed(CloseReason.ReceiveTooSlow, 3000));
+        Assert.Equal(1000, deadlines.Next(ConnectionWait.RestOfPayload, limits, frameBytes: 1999).Since);
     }
 
     [Fact]

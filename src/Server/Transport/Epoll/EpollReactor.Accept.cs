@@ -52,14 +52,14 @@ internal sealed unsafe partial class EpollReactor
             Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
             var machine = _lifecycle.Create(SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)), now);
             var target = LeastLoaded();
-            Interlocked.Increment(ref target._connectionCount);
             if (ReferenceEquals(target, this))
             {
+                Interlocked.Increment(ref _connectionCount);
                 Register(fd, machine);
             }
             else
             {
-                target.Adopt(fd, machine);
+                target.HandOff(fd, machine);
             }
         }
     }
@@ -88,17 +88,39 @@ internal sealed unsafe partial class EpollReactor
         return best;
     }
 
-    /// <summary>Takes over a connection another reactor accepted; registered on this reactor's thread.</summary>
-    private void Adopt(int fd, FrameConnection machine)
+    /// <summary>
+    /// The one way a connection reaches this reactor from another thread, whether another reactor accepted it or gave
+    /// it away (<see cref="MoveTo"/>): counted here at once, registered on this reactor's thread by
+    /// <see cref="TakeHandoffs"/>, or closed there if this reactor has stopped.
+    /// </summary>
+    public void HandOff(int fd, FrameConnection machine)
     {
+        Interlocked.Increment(ref _connectionCount);
         _handoffs.Enqueue((fd, machine));
+        if (_loopEnded)
+        {
+            // The loop is gone (it stopped, or epoll failed): nothing else touches the reactor's state any more.
+            RunCommandsAfterLoop();
+            return;
+        }
+
         Wake();
     }
 
-    private void RegisterHandoffs()
+    /// <summary>Registers the connections handed off to this reactor; runs on its thread (or after its loop ended, closing them).</summary>
+    private void TakeHandoffs()
     {
         while (_handoffs.TryDequeue(out var handoff))
         {
+            if (_stopRequested || _loopEnded)
+            {
+                handoff.Machine.Abort(CloseReason.Shutdown);
+                Libc.close(handoff.Fd);
+                Interlocked.Decrement(ref _connectionCount);
+                _lifecycle.Closed(handoff.Machine);
+                continue;
+            }
+
             Register(handoff.Fd, handoff.Machine);
         }
     }
@@ -114,8 +136,7 @@ internal sealed unsafe partial class EpollReactor
         var connection = new EpollConnection(fd, token, machine) { Interest = Libc.EPOLLIN };
         if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, token) != 0)
         {
-            _logger.LogError("Reactor {Reactor}: epoll_ctl(ADD) failed: {Error}", _index, Libc.Describe(Libc.LastError));
-            machine.Abort(CloseReason.RemoteReset);
+            machine.FailInternally($"reactor {_index}: epoll_ctl(ADD): {Libc.Describe(Libc.LastError)}");
             Libc.close(fd);
             Interlocked.Decrement(ref _connectionCount);
             _lifecycle.Closed(machine);

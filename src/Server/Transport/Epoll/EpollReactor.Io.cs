@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
@@ -12,8 +11,6 @@ internal sealed unsafe partial class EpollReactor
 {
     private const int ReadsPerWake = 4;
 
-    private readonly ConcurrentQueue<EpollConnection> _completions = new();
-    private readonly List<EpollConnection> _slotWaiters = [];
 
     private void Dispatch(ulong token, uint events, PluginGeneration generation, long now)
     {
@@ -58,8 +55,7 @@ internal sealed unsafe partial class EpollReactor
         catch (Exception exception)
         {
             // A bug must cost one connection, never the reactor.
-            _logger.LogError(exception, "Reactor {Reactor}: unexpected error on connection {ConnectionId}; connection closed", _index, machine.Id);
-            machine.Abort(CloseReason.RemoteReset);
+            machine.FailInternally($"reactor {_index}", exception);
             Close(connection);
         }
     }
@@ -146,12 +142,19 @@ internal sealed unsafe partial class EpollReactor
 
     private void Fail(FrameConnection machine, int errno)
     {
+        var reason = SocketErrors.CloseReasonFor(errno);
+        if (reason == CloseReason.InternalError)
+        {
+            machine.FailInternally($"reactor {_index}: recv/send: {Libc.Describe(errno)}");
+            return;
+        }
+
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             ConnectionLog.SocketError(_logger, machine.Id, machine.Peer, Libc.Describe(errno));
         }
 
-        machine.Abort(SocketErrors.CloseReasonFor(errno));
+        machine.Abort(reason);
     }
 
     /// <summary>Acts on the connection's next step: closes it, or registers exactly the events it now waits for.</summary>
@@ -173,56 +176,18 @@ internal sealed unsafe partial class EpollReactor
         if ((step & ConnectionStep.AwaitSlot) != 0 && !_slotWaiters.Contains(connection))
         {
             _slotWaiters.Add(connection);
+            WaitForSlot();
         }
 
         var interest = ((step & ConnectionStep.Read) != 0 ? Libc.EPOLLIN : 0) | ((step & ConnectionStep.Write) != 0 ? Libc.EPOLLOUT : 0);
         if (interest != connection.Interest)
         {
             connection.Interest = interest;
-            EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token);
-        }
-    }
-
-    // Its own method: a lambda capturing `connection` in Update would make the compiler allocate the closure on
-    // every call of Update, offloaded or not.
-    private void HookOffloadCompletion(EpollConnection connection, Task task)
-    {
-        connection.HookedOffload = task;
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
-        {
-            _completions.Enqueue(connection);
-            Wake();
-        });
-    }
-
-    private void CompleteOffloads(PluginGeneration generation, long now)
-    {
-        while (_completions.TryDequeue(out var connection))
-        {
-            if (!connection.Closed)
+            if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_MOD, connection.Fd, interest, connection.Token) != 0)
             {
-                connection.Machine.CompleteOffload(generation, now);
-                Flush(connection, generation, now);
-                Update(connection);
-            }
-        }
-    }
-
-    private void RetrySlotWaiters(PluginGeneration generation, long now)
-    {
-        for (var i = _slotWaiters.Count - 1; i >= 0; i--)
-        {
-            var connection = _slotWaiters[i];
-            if (!connection.Closed)
-            {
-                connection.Machine.RetryOffloadSlot(generation, now);
-                Flush(connection, generation, now);
-                Update(connection);
-            }
-
-            if (connection.Closed || (connection.Machine.Step & ConnectionStep.AwaitSlot) == 0)
-            {
-                _slotWaiters.RemoveAt(i);
+                // Unwatched, the connection would hang until a timeout: close it now, as our failure.
+                machine.FailInternally($"reactor {_index}: epoll_ctl(MOD): {Libc.Describe(Libc.LastError)}");
+                Close(connection);
             }
         }
     }

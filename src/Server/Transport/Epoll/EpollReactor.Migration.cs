@@ -20,12 +20,6 @@ internal sealed unsafe partial class EpollReactor
     private long _rebalanceUntil;
     private long _nextRebalanceAt;
 
-    /// <summary>Busy time: Stopwatch ticks the loop spent outside <c>epoll_wait</c>, read by the scaler.</summary>
-    public long WaitTicks => Volatile.Read(ref _waitTicks);
-
-    /// <summary>The kernel id of the reactor thread once it runs, 0 before.</summary>
-    public int ThreadId => Volatile.Read(ref _threadId);
-
     /// <summary>Called from any thread: the active set changed; the reactor rebalances at its next pass.</summary>
     public void ActiveSetChanged()
     {
@@ -133,24 +127,8 @@ internal sealed unsafe partial class EpollReactor
 
         // The old wrapper is dead: nothing queued can refer to it (no offload, no slot wait), but make sure.
         connection.Closed = true;
-        Interlocked.Increment(ref target._connectionCount);
+        target.HandOff(fd, machine);
         Interlocked.Decrement(ref _connectionCount);
         _set.Metrics.ReactorMigration();
-        target.Post(() => target.TakeOver(fd, machine));
-    }
-
-    /// <summary>Registers a connection another reactor gave away; runs on this reactor's thread (or after its loop ended).</summary>
-    private void TakeOver(int fd, FrameConnection machine)
-    {
-        if (_stopRequested || _loopEnded)
-        {
-            machine.Abort(CloseReason.Shutdown);
-            Libc.close(fd);
-            Interlocked.Decrement(ref _connectionCount);
-            _lifecycle.Closed(machine);
-            return;
-        }
-
-        Register(fd, machine);
     }
 }

@@ -12,11 +12,12 @@ namespace PluggableNet.Server.Transport.Epoll;
 /// active set changes). Level-triggered: a connection that stops wanting to read or write is simply unregistered for it.
 /// </summary>
 /// <remarks>
-/// This file: the loop, wake-ups and commands from other threads, the timeout scan. Accepting and hand-off are
-/// in <c>EpollReactor.Accept.cs</c>, receiving, sending and closing in <c>EpollReactor.Io.cs</c>, moving connections
-/// to another reactor in <c>EpollReactor.Migration.cs</c>.
+/// This file: the loop, the timeout scan, what the scaler reads. Commands and wake-ups from other threads are in
+/// <c>EpollReactor.Commands.cs</c>, accepting and the one hand-off path in <c>EpollReactor.Accept.cs</c>, receiving,
+/// sending and closing in <c>EpollReactor.Io.cs</c>, offload completions and slot waits in <c>EpollReactor.Offload.cs</c>,
+/// moving connections to another reactor in <c>EpollReactor.Migration.cs</c>.
 /// </remarks>
-internal sealed unsafe partial class EpollReactor : IDisposable
+internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWaiter
 {
     private const ulong ListenerToken = ulong.MaxValue;
     private const ulong WakeToken = ulong.MaxValue - 1;
@@ -77,69 +78,16 @@ internal sealed unsafe partial class EpollReactor : IDisposable
     /// <summary>Connections currently owned by this reactor (hand-offs on their way included).</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
 
+    /// <summary>
+    /// Idle time: Stopwatch ticks the loop has spent inside <c>epoll_wait</c> since it started, read by the scaler (which
+    /// takes busy time as the wall time between two readings less the idle time between them).
+    /// </summary>
+    public long WaitTicks => Volatile.Read(ref _waitTicks);
+
+    /// <summary>The kernel id of the reactor thread once it runs, 0 before.</summary>
+    public int ThreadId => Volatile.Read(ref _threadId);
+
     public void Start() => _thread.Start();
-
-    /// <summary>Runs <paramref name="command"/> on the reactor thread.</summary>
-    public void Post(Action command)
-    {
-        _commands.Enqueue(command);
-        if (_loopEnded)
-        {
-            // The loop is gone (it stopped, or epoll failed): nothing else touches the reactor's state any more.
-            RunCommandsAfterLoop();
-            return;
-        }
-
-        Wake();
-    }
-
-    public Task StopAcceptingAsync()
-    {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
-        {
-            _stopAccepting = true;
-            StopListening();
-            done.TrySetResult();
-        });
-        return done.Task;
-    }
-
-    /// <summary>Runs the timeout and drain scan at the next pass of the loop.</summary>
-    public void ScanNow() => Post(() => _nextScanAt = 0);
-
-    /// <summary>Ends the loop after cutting every remaining connection; returns how many were cut.</summary>
-    public Task<int> AbortAllAsync()
-    {
-        var cut = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
-        {
-            RegisterHandoffs();
-            var count = 0;
-            for (var fd = 0; fd <= _highestFd; fd++)
-            {
-                if (_byFd[fd] is not { } connection)
-                {
-                    continue;
-                }
-
-                if (connection.LingerUntil != 0)
-                {
-                    // Already answered and shut down: only its wait for the peer's end is cut.
-                    Release(connection);
-                    continue;
-                }
-
-                connection.Machine.Abort(CloseReason.Shutdown);
-                Close(connection, mayLinger: false);
-                count++;
-            }
-
-            _stopRequested = true;
-            cut.TrySetResult(count);
-        });
-        return cut.Task;
-    }
 
     public void Join() => _thread.Join();
 
@@ -160,30 +108,6 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         _events.Dispose();
     }
 
-    private void Wake()
-    {
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
-        {
-            WriteWake();
-        }
-    }
-
-    /// <summary>
-    /// Once the eventfd is closed its number may be reused by any descriptor of the process (another server's
-    /// connection, a log file): a late wake-up written there would put 8 bytes of a little-endian 1 into it.
-    /// </summary>
-    private void WriteWake()
-    {
-        lock (_wakeFdLock)
-        {
-            if (!_wakeFdClosed)
-            {
-                ulong one = 1;
-                Libc.write(_wakeFd, &one, sizeof(ulong));
-            }
-        }
-    }
-
     private void Run()
     {
         Volatile.Write(ref _threadId, Libc.gettid());
@@ -195,17 +119,6 @@ internal sealed unsafe partial class EpollReactor : IDisposable
         {
             _loopEnded = true;
             RunCommandsAfterLoop();
-        }
-    }
-
-    private void RunCommandsAfterLoop()
-    {
-        lock (_commands)
-        {
-            while (_commands.TryDequeue(out var command))
-            {
-                command();
-            }
         }
     }
 
@@ -243,7 +156,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable
                 DrainWakeQueue(generation, now);
             }
 
-            if (_slotWaiters.Count > 0)
+            if (Volatile.Read(ref _slotSignalled) != 0)
             {
                 RetrySlotWaiters(generation, now);
             }
@@ -268,28 +181,13 @@ internal sealed unsafe partial class EpollReactor : IDisposable
 
     private int WaitTimeout()
     {
-        if (_slotWaiters.Count > 0 || _rebalanceUntil != 0)
+        if (_rebalanceUntil != 0)
         {
             return (int)RebalanceRetryMs;
         }
 
         var untilScan = _nextScanAt - Environment.TickCount64;
         return (int)Math.Clamp(untilScan, 0, _lifecycle.ScanIntervalMs);
-    }
-
-    private void DrainWakeQueue(Plugins.PluginGeneration generation, long now)
-    {
-        Volatile.Write(ref _wakePending, 0);
-        ulong value;
-        Libc.read(_wakeFd, &value, sizeof(ulong));
-
-        RegisterHandoffs();
-        while (_commands.TryDequeue(out var command))
-        {
-            command();
-        }
-
-        CompleteOffloads(generation, now);
     }
 
     /// <summary>Timeouts and drain, checked every scan interval rather than with a timer per connection.</summary>

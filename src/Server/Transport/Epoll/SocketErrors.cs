@@ -19,8 +19,10 @@ internal static class SocketErrors
     public static bool IsOutOfResources(int errno) => errno is Libc.EMFILE or Libc.ENFILE or Libc.ENOBUFS or Libc.ENOMEM;
 
     /// <summary>
-    /// Why a connection whose receive or send failed is closed: the peer reset it or the path to it broke
-    /// (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH…). Either way nobody is left to answer.
+    /// Why a connection whose receive or send failed is closed: a descriptor or buffer that is not what we think it is
+    /// (EBADF, EFAULT, EINVAL, ENOTSOCK) is our own failure; anything else means the peer reset it or the path to it
+    /// broke (ECONNRESET, EPIPE, ETIMEDOUT, EHOSTUNREACH…). Either way nobody is left to answer.
     /// </summary>
-    public static CloseReason CloseReasonFor(int errno) => CloseReason.RemoteReset;
+    public static CloseReason CloseReasonFor(int errno) =>
+        errno is Libc.EBADF or Libc.EFAULT or Libc.EINVAL or Libc.ENOTSOCK ? CloseReason.InternalError : CloseReason.RemoteReset;
 }

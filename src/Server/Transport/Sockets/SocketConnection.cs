@@ -12,10 +12,8 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// connection's next step. Writing comes first: sending everything before the next receive is this transport's
 /// backpressure.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter
 {
-    private const int SlotRetryMs = 5;
-
     /// <summary>Where a lingering close reads what it drops: shared, since nobody ever looks at it.</summary>
     private static readonly byte[] s_discard = new byte[4096];
 
@@ -27,6 +25,10 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     private volatile bool _idleInReceive;
     private volatile bool _lingering;
     private int _abortReason;
+
+    // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
+    // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
+    private TaskCompletionSource? _slotFreed;
 
     public FrameConnection Machine { get; } = machine;
 
@@ -133,7 +135,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
                 else if ((step & ConnectionStep.AwaitSlot) != 0)
                 {
-                    await Task.Delay(SlotRetryMs).ConfigureAwait(false);
+                    await WaitForSlotAsync().ConfigureAwait(false);
                     if (AbortReason != CloseReason.None)
                     {
                         Machine.Abort(AbortReason);
@@ -146,7 +148,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 else
                 {
                     Debug.Fail($"Connection {Machine.Id}: no next step");
-                    Machine.Abort(CloseReason.RemoteReset);
+                    Machine.FailInternally("the sockets transport: no next step");
                 }
             }
         }
@@ -167,14 +169,26 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
         catch (Exception exception)
         {
-            lifecycle.Context.Logger.LogError(exception, "Unexpected error on connection {ConnectionId}; connection closed", Machine.Id);
-            Machine.Abort(CloseReason.RemoteReset);
+            Machine.FailInternally("the sockets transport", exception);
         }
         finally
         {
             await CloseAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Until the offload gate signals that a slot may be free, or another thread aborts the connection.</summary>
+    private async Task WaitForSlotAsync()
+    {
+        var slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _slotFreed, slotFreed);
+        lifecycle.Context.OffloadGate.WaitForSlot(this);
+        await Task.WhenAny(slotFreed.Task, _aborted.Task).ConfigureAwait(false);
+        Volatile.Write(ref _slotFreed, null);
+    }
+
+    /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
+    bool IOffloadSlotWaiter.OnSlotMayBeFree() => Volatile.Read(ref _slotFreed)?.TrySetResult() ?? false;
 
     private void Received(int count, PluginGeneration generation)
     {
