@@ -91,9 +91,14 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or ServerDefinition.MetricsName or ServerDefinition.KestrelName or ServerDefinition.CName) && ServerDefinition.FixedReactors(server) is null)
+            if (server is not ("epoll" or "sockets" or ServerDefinition.MetricsName or ServerDefinition.KestrelName or ServerDefinition.CName or ServerDefinition.BaseName) && ServerDefinition.FixedReactors(server) is null)
             {
                 throw new ArgumentException($"Unknown server '{server}': use {ServerDefinition.KnownNames}.");
+            }
+
+            if (server == ServerDefinition.BaseName && options.BaseHostDll is null)
+            {
+                throw new ArgumentException($"{ServerDefinition.BaseName} needs --base-host-dll.");
             }
         }
     }
