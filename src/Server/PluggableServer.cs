@@ -366,5 +366,6 @@ public sealed class PluggableServer : IAsyncDisposable
         BackpressurePauses = Metrics.BackpressurePauses,
         PausedConnections = Metrics.PausedConnections,
         Ready = IsReady,
+        PluginsPath = Factory.PluginsPath,
     };
 }

@@ -152,6 +152,12 @@ internal static class HostApp
         builder.Services.AddHostedService<TelemetryHttpServer>();
         // The same composition an embedding application gets, with the settings read (and amended) above.
         builder.Services.AddPluggableNet(new ServerRegistration(configuration, settings, Plugin: null));
+        if (pidFile is null && settings.ControlSocket is null)
+        {
+            // A foreground host with nothing configured: a socket by port, so the verbs find it with no options.
+            builder.Services.AddSingleton(new ForegroundControlSocket(service.ForegroundControlSocket));
+        }
+
         builder.Services.AddHostedService<ControlChannelService>();
         configureServices?.Invoke(builder.Services);
 
