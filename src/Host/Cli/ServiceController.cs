@@ -226,7 +226,7 @@ internal static class ServiceController
             if (now is not null && now.FailedSwaps > before.FailedSwaps)
             {
                 await Console.Error.WriteLineAsync(
-                    $"reload failed: {now.LastSwapError ?? "see the host's log"}; plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation}) keeps serving").ConfigureAwait(false);
+                    $"reload failed, plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation}) keeps serving: {now.LastSwapError ?? "see the host's log"}").ConfigureAwait(false);
                 return 1;
             }
 
