@@ -28,8 +28,12 @@ internal static class HostLocator
             candidates.AddRange(SocketsIn(service.ControlDirectory));
         }
 
+        // A status is taken only from the process it names: the verbs signal that pid, and a socket in the directory
+        // could be anyone's that can write there.
         var answers = await Task.WhenAll(candidates.Distinct(StringComparer.Ordinal).Select(async socket =>
-            await ControlChannel.QueryAsync(socket, s_queryTimeout).ConfigureAwait(false) is { } status ? new Located(socket, status) : null)).ConfigureAwait(false);
+            await ControlChannel.QueryWithPeerAsync(socket, s_queryTimeout).ConfigureAwait(false) is ({ } status, var peer) && (peer is null || peer == status.Pid)
+                ? new Located(socket, status)
+                : null)).ConfigureAwait(false);
         return [.. answers.OfType<Located>().Where(l => port is null || l.Status.Port == port).DistinctBy(l => l.Status.Pid)];
     }
 

@@ -74,6 +74,43 @@ public sealed class ForegroundHostFoundWithoutOptionsTests : IDisposable
         Assert.Empty(Directory.GetFiles(_directory));
     }
 
+    [LinuxFact]
+    public async Task ASocketThatAnswersForAnotherPidIsNotTrusted()
+    {
+        // A real host, reachable only by its own socket elsewhere: the verbs must not find it through the directory.
+        var elsewhere = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(_directory))!, "real.sock");
+        var (started, _) = await CliSandbox.StartForegroundAsync(["--Server:Address=127.0.0.1", "--Server:Port=0", $"--Control:Socket={elsewhere}"], Environment);
+        await using var real = started;
+        var status = await Host.Control.ControlChannel.QueryAsync(elsewhere, TimeSpan.FromSeconds(5));
+        Assert.NotNull(status);
+
+        // Another process (this test) answers in the directory with the real host's status, pid included.
+        Directory.CreateDirectory(_directory);
+        var forged = Path.Combine(_directory, "1.sock");
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        listener.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(forged));
+        listener.Listen();
+        using var stopServing = new CancellationTokenSource();
+        var serving = Task.Run(async () =>
+        {
+            var line = System.Text.Encoding.UTF8.GetBytes(JsonSerializer.Serialize(status) + "\n");
+            while (!stopServing.IsCancellationRequested)
+            {
+                using var client = await listener.AcceptAsync(stopServing.Token);
+                await client.SendAsync(line, System.Net.Sockets.SocketFlags.None);
+            }
+        });
+
+        var stop = await VerbAsync("stop");
+        var found = await VerbAsync("status");
+        await stopServing.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => serving);
+
+        Assert.Contains("not running", stop.Output, StringComparison.Ordinal);
+        Assert.False(real.HasExited, $"stop signalled the pid a forged status named: {stop}");
+        Assert.Equal(3, found.ExitCode);
+    }
+
     public void Dispose()
     {
         try
