@@ -173,7 +173,7 @@ internal static class ServiceController
         {
             await Console.Error.WriteLineAsync(
                 $"reload cannot change the running host's settings: a SIGHUP carries none, so {string.Join(", ", refused)} would be ignored. "
-                + "Put them in the host's configuration file (reload re-reads it) or use restart. "
+                + "Put them in the file the host was started with --config FILE (it is watched, so a change applies live; reload re-reads it) or use restart. "
                 + "reload accepts only what locates the host: --config, --pidfile, --port, --Service:*, --Control:*.").ConfigureAwait(false);
             return HostApp.ExitInvalidConfiguration;
         }
