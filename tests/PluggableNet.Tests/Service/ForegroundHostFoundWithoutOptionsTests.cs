@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PluggableNet.Server;
 using PluggableNet.Tests.Cli;
 using PluggableNet.Tests.Infrastructure;
 
@@ -81,8 +82,9 @@ public sealed class ForegroundHostFoundWithoutOptionsTests : IDisposable
         var elsewhere = Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(_directory))!, "real.sock");
         var (started, _) = await CliSandbox.StartForegroundAsync(["--Server:Address=127.0.0.1", "--Server:Port=0", $"--Control:Socket={elsewhere}"], Environment);
         await using var real = started;
-        var status = await Host.Control.ControlChannel.QueryAsync(elsewhere, TimeSpan.FromSeconds(5));
-        Assert.NotNull(status);
+        // The control socket opens just after the listening line.
+        ServerStatus? status = null;
+        await Wait.UntilAsync(async () => (status = await Host.Control.ControlChannel.QueryAsync(elsewhere, TimeSpan.FromSeconds(5))) is not null, because: "the real host answers on its own socket");
 
         // Another process (this test) answers in the directory with the real host's status, pid included.
         Directory.CreateDirectory(_directory);
