@@ -46,5 +46,6 @@ public sealed partial class PluggableServer
         BackpressurePauses = Metrics.BackpressurePauses,
         PausedConnections = Metrics.PausedConnections,
         Ready = IsReady,
+        PluginsPath = Factory.PluginsPath,
     };
 }

@@ -51,8 +51,8 @@ public sealed partial class PluggableServer
                 Plugins.History.Failed(exception.Message);
                 Meter.SwapEnded(trigger, succeeded: false, Stopwatch.GetElapsedTime(started));
                 _logger.LogError(
-                    "Swap to plugin {Plugin} ({Trigger}) failed: {Reason}; {Current} {Version} (generation {Generation}) keeps serving",
-                    name, trigger, exception.Message, current.Name, current.Version, current.Number);
+                    "Swap to plugin {Plugin} ({Trigger}) failed, {Current} {Version} (generation {Generation}) keeps serving: {Reason}",
+                    name, trigger, current.Name, current.Version, current.Number, exception.Message);
                 return new SwapResult(false, current, exception.Message, Elapsed: Stopwatch.GetElapsedTime(started));
             }
 

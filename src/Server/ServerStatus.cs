@@ -82,6 +82,13 @@ public sealed record ServerStatus(
     /// <summary>What <c>/readyz</c> answers: listening, plugin loaded, not stopping.</summary>
     [JsonPropertyName("ready")]
     public bool Ready { get; init; }
+
+    /// <summary>
+    /// <c>Logic:PluginsPath</c> as the host resolved it (absolute): the folder a plugin build deploys into to reach
+    /// this host (<c>dotnet build -p:PluggableNetPluginsPath=…</c>).
+    /// </summary>
+    [JsonPropertyName("pluginsPath")]
+    public string? PluginsPath { get; init; }
 }
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>

@@ -63,7 +63,7 @@ internal static class HostApp
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
             {
-                await Console.Error.WriteLineAsync($"Cannot start: {exception.Message} (set Service:PidFile or --pidfile to a writable path)").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync(CannotStart(exception.Message) + " (set Service:PidFile or --pidfile to a writable path)").ConfigureAwait(false);
                 return ExitInvalidConfiguration;
             }
         }
@@ -105,7 +105,7 @@ internal static class HostApp
         }
         catch (ConfigurationException exception)
         {
-            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Errors[0]}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Errors[0])).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 
@@ -147,6 +147,12 @@ internal static class HostApp
         builder.Services.AddHostedService<TelemetryHttpServer>();
         // The same composition an embedding application gets, with the settings read (and amended) above.
         builder.Services.AddPluggableNet(new ServerRegistration(configuration, settings, Plugin: null));
+        if (pidFile is null && settings.ControlSocket is null)
+        {
+            // A foreground host with nothing configured: a socket by port, so the verbs find it with no options.
+            builder.Services.AddSingleton(new ForegroundControlSocket(service.ForegroundControlSocket));
+        }
+
         builder.Services.AddHostedService<ControlChannelService>();
         configureServices?.Invoke(builder.Services);
 
@@ -161,22 +167,29 @@ internal static class HostApp
         {
             // Found only once the host starts, such as a Control:Socket path that is not ours to replace.
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
         catch (PluginLoadException exception)
         {
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
             return ExitPluginError;
         }
         catch (SocketException exception)
         {
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, $"Cannot start: {exception.Message}").ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
             return ExitListenError;
         }
     }
+
+    /// <summary>
+    /// <c>Cannot start: </c> and the reason, which reads once even when the reason begins the same way
+    /// (<c>Cannot listen on 0.0.0.0:9090: …</c> becomes <c>Cannot start: could not listen on 0.0.0.0:9090: …</c>).
+    /// </summary>
+    internal static string CannotStart(string reason) =>
+        "Cannot start: " + (reason.StartsWith("Cannot ", StringComparison.Ordinal) ? "could not " + reason["Cannot ".Length..] : reason);
 
     /// <summary>
     /// Logs why the host cannot start, and repeats it on stderr unless the log already goes to the terminal, so the

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using PluggableNet.Client;
+using PluggableNet.Protocol;
 using Serilog;
 using Serilog.Events;
 using Serilog.Extensions.Logging;
@@ -28,9 +29,18 @@ internal static class SendCommand
         var payload = new Argument<string>("payload") { Description = "The request payload, sent as UTF-8." };
         var framing = new Option<string>("--framing")
         {
-            Description = "ascii: fixed-width decimal header (Framing:Kind=AsciiDecimal, the default); binary: 4-byte big-endian length (UInt32BigEndian).",
-            DefaultValueFactory = _ => "ascii",
-        }.AcceptOnlyFromAmong("ascii", "binary");
+            Description = "The host's Framing:Kind: AsciiDecimal (fixed-width decimal header, the default) or UInt32BigEndian (4-byte big-endian length); any case. The old names ascii and binary still work, with a warning.",
+            DefaultValueFactory = _ => nameof(FramingKind.AsciiDecimal),
+            HelpName = "AsciiDecimal|UInt32BigEndian",
+        };
+        framing.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (ParseFraming(text, out _) is null)
+            {
+                result.AddError($"--framing: '{text}' is not a framing kind; use AsciiDecimal or UInt32BigEndian (as Framing:Kind).");
+            }
+        });
         var digits = new Option<int>("--header-digits") { Description = "ASCII header width, as the host's Framing:HeaderDigits (1..10).", DefaultValueFactory = _ => 5 };
         var count = new Option<int>("--count") { Description = $"How many requests to send (1..{MaxCount}); above 1, prints a summary instead of the answer.", DefaultValueFactory = _ => 1 };
         var concurrency = new Option<int>("--concurrency") { Description = "Callers sending at once, each waiting for its answer before its next request.", DefaultValueFactory = _ => 1 };
@@ -56,9 +66,15 @@ internal static class SendCommand
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
+            var framingKind = ParseFraming(parseResult.GetValue(framing), out var deprecated)!.Value;
+            if (deprecated is not null)
+            {
+                Console.Error.WriteLine($"send: warning: --framing {deprecated} is deprecated; use --framing {framingKind} (the name Framing:Kind uses).");
+            }
+
             var options = new PluggableNetClientOptions
             {
-                Framing = parseResult.GetValue(framing) == "binary" ? PluggableNet.Protocol.FramingKind.UInt32BigEndian : PluggableNet.Protocol.FramingKind.AsciiDecimal,
+                Framing = framingKind,
                 HeaderDigits = parseResult.GetValue(digits),
                 ConnectionsPerEndpoint = parseResult.GetValue(connections),
                 RequestTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
@@ -108,6 +124,23 @@ internal static class SendCommand
 
         Console.Error.WriteLine("See 'send --help'.");
         return true;
+    }
+
+    /// <summary>
+    /// A <see cref="FramingKind"/> by its name, in any case; the names used before it existed (<c>ascii</c>,
+    /// <c>binary</c>) are still taken, and returned in <paramref name="deprecated"/> for a warning. Null for anything
+    /// else (numbers included, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would take).
+    /// </summary>
+    internal static FramingKind? ParseFraming(string? text, out string? deprecated)
+    {
+        deprecated = null;
+        if (string.Equals(text, "ascii", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "binary", StringComparison.OrdinalIgnoreCase))
+        {
+            deprecated = text;
+            return string.Equals(text, "ascii", StringComparison.OrdinalIgnoreCase) ? FramingKind.AsciiDecimal : FramingKind.UInt32BigEndian;
+        }
+
+        return Enum.GetValues<FramingKind>().Select(k => (FramingKind?)k).FirstOrDefault(k => string.Equals(k.ToString(), text, StringComparison.OrdinalIgnoreCase));
     }
 
     private static void Range(Option<int> option, int min, int max) => option.Validators.Add(result =>

@@ -55,9 +55,11 @@ internal static class ServiceCli
         var stop = Verb("stop", "Stops the background host: SIGTERM, then waits while it drains its connections. Exit 0 once it is gone (or was not running).");
         var stopTimeout = TimeoutOption(30, "How long to wait for the host to exit; keep it above Server:DrainTimeout");
         var force = new Option<bool>("--force") { Description = "Send SIGKILL if the host has not exited when the timeout runs out." };
+        var stopPort = PortOption();
         stop.Options.Add(stopTimeout);
         stop.Options.Add(force);
-        stop.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StopAsync(arguments, Seconds(parseResult.GetValue(stopTimeout)), parseResult.GetValue(force))));
+        stop.Options.Add(stopPort);
+        stop.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StopAsync(arguments, Seconds(parseResult.GetValue(stopTimeout)), parseResult.GetValue(force), parseResult.GetValue(stopPort))));
 
         var restart = Verb("restart", "Stops the background host if it runs, then starts it again with the given configuration.");
         var restartTimeout = TimeoutOption(30, "How long to wait for each of the stop and the start");
@@ -66,15 +68,24 @@ internal static class ServiceCli
         restart.Options.Add(restartForce);
         restart.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.RestartAsync(arguments, Seconds(parseResult.GetValue(restartTimeout)), parseResult.GetValue(restartForce))));
 
-        var status = Verb("status", "Shows whether the host runs: pid, address, plugin and version, uptime, connections, swaps. Exit 0 running, 1 dead with a stale pidfile, 3 not running, 4 not answering.");
+        var status = Verb("status", "Shows whether the host runs: pid, address, plugin and version, uptime, connections, swaps. Without --pidfile or Control:Socket it finds a host started in the foreground too. Exit 0 running, 1 dead with a stale pidfile, 2 several hosts (choose with --port), 3 not running, 4 not answering.");
         var json = new Option<bool>("--json") { Description = "Print the host's status as one JSON line." };
+        var pluginsPath = new Option<bool>("--plugins-path") { Description = "Print only the running host's plugins folder (Logic:PluginsPath, resolved), e.g. for dotnet build -p:PluggableNetPluginsPath=\"$(... status --plugins-path)\"." };
+        var statusPort = PortOption();
         status.Options.Add(json);
-        status.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StatusAsync(arguments, parseResult.GetValue(json))));
+        status.Options.Add(pluginsPath);
+        status.Options.Add(statusPort);
+        status.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.StatusAsync(
+            arguments,
+            parseResult.GetValue(pluginsPath) ? ServiceController.StatusOutput.PluginsPath : parseResult.GetValue(json) ? ServiceController.StatusOutput.Json : ServiceController.StatusOutput.Text,
+            parseResult.GetValue(statusPort))));
 
-        var reload = Verb("reload", "Sends SIGHUP (the host re-reads its configuration files and reloads its plugin) and reports the plugin now serving. Non-zero if nothing was swapped in. A signal carries no settings: overrides other than those that locate the host (--pidfile, --Service:*, --Control:Socket) are refused.");
+        var reload = Verb("reload", "Sends SIGHUP (the host re-reads its configuration files and reloads its plugin) and reports the plugin now serving. Non-zero if nothing was swapped in. A signal carries no settings: overrides other than those that locate the host (--pidfile, --port, --Service:*, --Control:*) are refused.");
         var reloadTimeout = TimeoutOption(10, "How long to wait for the new plugin generation");
+        var reloadPort = PortOption();
         reload.Options.Add(reloadTimeout);
-        reload.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.ReloadAsync(arguments, Seconds(parseResult.GetValue(reloadTimeout)))));
+        reload.Options.Add(reloadPort);
+        reload.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.ReloadAsync(arguments, Seconds(parseResult.GetValue(reloadTimeout)), parseResult.GetValue(reloadPort))));
 
         foreach (var verb in new[] { run, start, stop, restart, status, reload })
         {
@@ -106,6 +117,13 @@ internal static class ServiceCli
 
         return command;
     }
+
+    /// <summary>Which of several running hosts a verb acts on: the one listening on this TCP port.</summary>
+    private static Option<int?> PortOption() => new("--port")
+    {
+        Description = "The host listening on this TCP port, when several run (status lists them).",
+        HelpName = "PORT",
+    };
 
     private static Option<double> TimeoutOption(double seconds, string description) => new("--timeout")
     {

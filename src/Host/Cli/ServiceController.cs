@@ -34,28 +34,57 @@ internal static class ServiceController
     /// <summary>LSB action result: the program is not running.</summary>
     public const int ActionNotRunning = 7;
 
+    /// <summary>What <c>status</c> prints for a running host.</summary>
+    public enum StatusOutput
+    {
+        /// <summary>Several lines for a person.</summary>
+        Text,
+
+        /// <summary><c>--json</c>: the status as one JSON line.</summary>
+        Json,
+
+        /// <summary><c>--plugins-path</c>: only the host's plugins folder, for a script.</summary>
+        PluginsPath,
+    }
+
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan s_queryTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>SIGTERM, then wait for the drain to finish and the process to exit. SIGKILL only when forced.</summary>
-    public static async Task<int> StopAsync(HostArguments arguments, TimeSpan timeout, bool force)
+    public static async Task<int> StopAsync(HostArguments arguments, TimeSpan timeout, bool force, int? port = null, bool discover = true)
     {
         if (ServiceCommand.Load(arguments) is not { Service: var service })
         {
             return HostApp.ExitInvalidConfiguration;
         }
 
-        if (PidFile.ReadPid(service.PidFile) is not { } pid)
+        var found = await HostLocator.FindAsync(service, port, discover).ConfigureAwait(false);
+        if (found.Count > 1)
         {
-            Console.WriteLine($"not running (no pidfile at {service.PidFile})");
-            return HostApp.ExitOk;
+            await Console.Error.WriteLineAsync(HostLocator.DescribeChoice(found, "stop")).ConfigureAwait(false);
+            return HostApp.ExitInvalidConfiguration;
         }
 
-        if (!HostProcessProbe.IsRunningHost(pid))
+        int pid;
+        if (found.Count == 1 && HostProcessProbe.IsRunningHost(found[0].Status.Pid))
+        {
+            // Found by its control socket: a foreground host has no pidfile, and the socket names the pid.
+            pid = found[0].Status.Pid;
+        }
+        else if (port is not null || PidFile.ReadPid(service.PidFile) is not { } pidFromFile)
+        {
+            Console.WriteLine(port is null ? $"not running (no pidfile at {service.PidFile})" : $"not running (no host answers for port {port})");
+            return HostApp.ExitOk;
+        }
+        else if (!HostProcessProbe.IsRunningHost(pidFromFile))
         {
             var removed = PidFile.TryRemoveStale(service.PidFile);
-            Console.WriteLine($"not running (stale pidfile {service.PidFile} for pid {pid}{(removed ? " removed" : string.Empty)})");
+            Console.WriteLine($"not running (stale pidfile {service.PidFile} for pid {pidFromFile}{(removed ? " removed" : string.Empty)})");
             return HostApp.ExitOk;
+        }
+        else
+        {
+            pid = pidFromFile;
         }
 
         if (Libc.kill(pid, Libc.SIGTERM) != 0 && Libc.LastError != Libc.ESRCH)
@@ -92,45 +121,60 @@ internal static class ServiceController
     }
 
     /// <summary>Asks the host over its control socket; falls back to the pidfile to tell "dead" from "hung".</summary>
-    public static async Task<int> StatusAsync(HostArguments arguments, bool json)
+    public static async Task<int> StatusAsync(HostArguments arguments, StatusOutput output, int? port = null)
     {
         if (ServiceCommand.Load(arguments) is not { Service: var service })
         {
             return HostApp.ExitInvalidConfiguration;
         }
 
-        if (await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false) is { } status)
+        var found = await HostLocator.FindAsync(service, port).ConfigureAwait(false);
+        if (found.Count > 1)
         {
-            Console.WriteLine(json ? JsonSerializer.Serialize(status, HostStatusJson.Default.ServerStatus) : Describe(status));
+            await Console.Error.WriteLineAsync(HostLocator.DescribeChoice(found, "status")).ConfigureAwait(false);
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        if (found.Count == 1)
+        {
+            var status = found[0].Status;
+            Console.WriteLine(output switch
+            {
+                StatusOutput.Json => JsonSerializer.Serialize(status, HostStatusJson.Default.ServerStatus),
+                StatusOutput.PluginsPath => status.PluginsPath,
+                _ => Describe(status, found[0].ControlSocket),
+            });
             return StatusRunning;
         }
 
-        var pid = PidFile.ReadPid(service.PidFile);
+        // From here on nothing is printed on stdout for --plugins-path: a script's $(…) must not take a message for a folder.
+        var report = output == StatusOutput.PluginsPath ? Console.Error : Console.Out;
+        var pid = port is null ? PidFile.ReadPid(service.PidFile) : null;
         if (pid is null)
         {
-            Console.WriteLine("not running");
+            await report.WriteLineAsync(port is null ? "not running" : $"not running (no host answers for port {port})").ConfigureAwait(false);
             return StatusNotRunning;
         }
 
         if (HostProcessProbe.IsRunningHost(pid.Value))
         {
-            Console.WriteLine($"pid {pid} is running but does not answer on {service.ControlSocket} (starting, stopping or hung)");
+            await report.WriteLineAsync($"pid {pid} is running but does not answer on {service.ControlSocket} (starting, stopping or hung)").ConfigureAwait(false);
             return StatusUnknown;
         }
 
-        Console.WriteLine($"not running (stale pidfile {service.PidFile} for pid {pid}; the next start replaces it)");
+        await report.WriteLineAsync($"not running (stale pidfile {service.PidFile} for pid {pid}; the next start replaces it)").ConfigureAwait(false);
         return StatusDeadWithPidFile;
     }
 
     /// <summary>SIGHUP, then watch the plugin generation: it changes only when the reload swapped something in.</summary>
-    public static async Task<int> ReloadAsync(HostArguments arguments, TimeSpan timeout)
+    public static async Task<int> ReloadAsync(HostArguments arguments, TimeSpan timeout, int? port = null)
     {
         if (Undeliverable(arguments) is { Count: > 0 } refused)
         {
             await Console.Error.WriteLineAsync(
                 $"reload cannot change the running host's settings: a SIGHUP carries none, so {string.Join(", ", refused)} would be ignored. "
-                + "Put them in the host's configuration file (reload re-reads it) or use restart. "
-                + "reload accepts only what locates the host: --config, --pidfile, --Service:*, --Control:Socket.").ConfigureAwait(false);
+                + "Put them in the file the host was started with --config FILE (it is watched, so a change applies live; reload re-reads it) or use restart. "
+                + "reload accepts only what locates the host: --config, --pidfile, --port, --Service:*, --Control:*.").ConfigureAwait(false);
             return HostApp.ExitInvalidConfiguration;
         }
 
@@ -139,18 +183,28 @@ internal static class ServiceController
             return HostApp.ExitInvalidConfiguration;
         }
 
-        if (PidFile.ReadPid(service.PidFile) is not { } pid || !HostProcessProbe.IsRunningHost(pid))
+        var found = await HostLocator.FindAsync(service, port).ConfigureAwait(false);
+        if (found.Count > 1)
         {
+            await Console.Error.WriteLineAsync(HostLocator.DescribeChoice(found, "reload")).ConfigureAwait(false);
+            return HostApp.ExitInvalidConfiguration;
+        }
+
+        if (found.Count == 0 || !HostProcessProbe.IsRunningHost(found[0].Status.Pid))
+        {
+            if (port is null && PidFile.ReadPid(service.PidFile) is { } hung && HostProcessProbe.IsRunningHost(hung))
+            {
+                // Without a status before the signal there is nothing to compare the outcome with.
+                await Console.Error.WriteLineAsync($"pid {hung} does not answer on {service.ControlSocket}; not reloading").ConfigureAwait(false);
+                return 1;
+            }
+
             await Console.Error.WriteLineAsync("not running").ConfigureAwait(false);
             return ActionNotRunning;
         }
 
-        // Without a status before the signal there is nothing to compare the outcome with.
-        if (await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false) is not { } before)
-        {
-            await Console.Error.WriteLineAsync($"pid {pid} does not answer on {service.ControlSocket}; not reloading").ConfigureAwait(false);
-            return 1;
-        }
+        var (socket, before) = (found[0].ControlSocket, found[0].Status);
+        var pid = before.Pid;
 
         if (Libc.kill(pid, Libc.SIGHUP) != 0)
         {
@@ -162,7 +216,7 @@ internal static class ServiceController
         while (Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(s_poll).ConfigureAwait(false);
-            var now = await ControlChannel.QueryAsync(service.ControlSocket, s_queryTimeout).ConfigureAwait(false);
+            var now = await ControlChannel.QueryAsync(socket, s_queryTimeout).ConfigureAwait(false);
             if (now is not null && now.Generation != before.Generation)
             {
                 Console.WriteLine($"reloaded: plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation})");
@@ -172,7 +226,7 @@ internal static class ServiceController
             if (now is not null && now.FailedSwaps > before.FailedSwaps)
             {
                 await Console.Error.WriteLineAsync(
-                    $"reload failed: {now.LastSwapError ?? "see the host's log"}; plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation}) keeps serving").ConfigureAwait(false);
+                    $"reload failed, plugin {now.Plugin} version {now.PluginVersion} (generation {now.Generation}) keeps serving: {now.LastSwapError ?? "see the host's log"}").ConfigureAwait(false);
                 return 1;
             }
 
@@ -191,7 +245,8 @@ internal static class ServiceController
     /// <summary><c>stop</c> (if running), then <c>start</c> with the same arguments.</summary>
     public static async Task<int> RestartAsync(HostArguments arguments, TimeSpan timeout, bool force)
     {
-        var stopped = await StopAsync(arguments, timeout, force).ConfigureAwait(false);
+        // The background host only: restart starts a background host, so it never stops a foreground one it happens to find.
+        var stopped = await StopAsync(arguments, timeout, force, port: null, discover: false).ConfigureAwait(false);
         return stopped != HostApp.ExitOk ? stopped : await DaemonLauncher.StartAsync(arguments, timeout).ConfigureAwait(false);
     }
 
@@ -199,10 +254,10 @@ internal static class ServiceController
     private static List<string> Undeliverable(HostArguments arguments) =>
         [.. arguments.Overrides
             .Where(pair => !pair.Key.StartsWith("Service:", StringComparison.OrdinalIgnoreCase)
-                && !pair.Key.Equals("Control:Socket", StringComparison.OrdinalIgnoreCase))
+                && !pair.Key.StartsWith("Control:", StringComparison.OrdinalIgnoreCase))
             .Select(pair => $"--{pair.Key}={pair.Value}")];
 
-    private static string Describe(ServerStatus status)
+    private static string Describe(ServerStatus status, string controlSocket)
     {
         var uptime = TimeSpan.FromSeconds(status.UptimeSeconds);
         return string.Create(CultureInfo.InvariantCulture, $"""
@@ -210,6 +265,8 @@ internal static class ServiceController
               pid:          {status.Pid}
               listening:    {ServiceCommand.FormatEndPoint(status)} ({status.Transport})
               plugin:       {status.Plugin} {status.PluginVersion} (generation {status.Generation}, {status.Swaps} swap(s) so far)
+              plugins:      {status.PluginsPath}
+              control:      {controlSocket}
               uptime:       {(int)uptime.TotalDays}d {uptime:hh\:mm\:ss}
               connections:  {status.Connections} open, {status.Requests} request(s) served
             """)

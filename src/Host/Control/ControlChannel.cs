@@ -155,23 +155,47 @@ public sealed class ControlChannel : IAsyncDisposable
     }
 
     /// <summary>Asks a running host for its status; null if nothing answers at <paramref name="path"/>.</summary>
-    public static async Task<ServerStatus?> QueryAsync(string path, TimeSpan timeout)
+    public static async Task<ServerStatus?> QueryAsync(string path, TimeSpan timeout) =>
+        (await QueryWithPeerAsync(path, timeout).ConfigureAwait(false)).Status;
+
+    /// <summary>
+    /// As <see cref="QueryAsync"/>, with the pid of the process that answered as the kernel tells it (SO_PEERCRED on
+    /// Linux; null elsewhere): a verb that signals the pid a status names checks first that it is the one answering.
+    /// </summary>
+    public static async Task<(ServerStatus? Status, int? PeerPid)> QueryWithPeerAsync(string path, TimeSpan timeout)
     {
         try
         {
             using var cancellation = new CancellationTokenSource(timeout);
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellation.Token).ConfigureAwait(false);
+            var peer = PeerPid(socket);
             await socket.SendAsync("status\n"u8.ToArray(), SocketFlags.None, cancellation.Token).ConfigureAwait(false);
             using var stream = new NetworkStream(socket, ownsSocket: false);
             using var reader = new StreamReader(stream, Encoding.UTF8);
             var line = await reader.ReadLineAsync(cancellation.Token).ConfigureAwait(false);
-            return line is null ? null : JsonSerializer.Deserialize(line, HostStatusJson.Default.ServerStatus);
+            return (line is null ? null : JsonSerializer.Deserialize(line, HostStatusJson.Default.ServerStatus), peer);
         }
         catch (Exception exception) when (exception is SocketException or OperationCanceledException or IOException or JsonException)
         {
+            return (null, null);
+        }
+    }
+
+    /// <summary>The pid in the peer's <c>struct ucred</c> (pid, uid, gid: three 32-bit integers), or null off Linux.</summary>
+    private static int? PeerPid(Socket socket)
+    {
+        const int SolSocket = 1;
+        const int SoPeerCred = 17;
+        if (!OperatingSystem.IsLinux())
+        {
             return null;
         }
+
+        Span<byte> credentials = stackalloc byte[12];
+        return socket.GetRawSocketOption(SolSocket, SoPeerCred, credentials) >= 4
+            ? System.Runtime.InteropServices.MemoryMarshal.Read<int>(credentials)
+            : null;
     }
 
     public async ValueTask DisposeAsync()

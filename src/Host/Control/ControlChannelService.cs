@@ -9,15 +9,41 @@ namespace PluggableNet.Host.Control;
 /// Opens the control socket (<c>Control:Socket</c>) once the server runs, for <c>status</c>, and closes it after the
 /// server has stopped. Registered after the server's hosted service, so it starts after it and stops before it.
 /// </summary>
-internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+/// <remarks>
+/// A foreground host given neither <c>Control:Socket</c> nor a pidfile gets <paramref name="foreground"/>'s socket,
+/// named by the port it really listens on (several hosts on port 0 never collide), so that <c>status</c>,
+/// <c>reload</c> and <c>stop</c> find it with no options. That one is a convenience: if it cannot be opened the host
+/// serves on and says so, where a configured socket that cannot be opened stops the start.
+/// </remarks>
+internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null) : IHostedService, IAsyncDisposable
 {
     private ControlChannel? _channel;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        if (settings.ControlSocket is { } path && server.Server is { } running)
+        if (server.Server is not { } running)
         {
-            _channel = new ControlChannel(path, running.Status, loggerFactory.CreateLogger("PluggableNet.Control"));
+            return Task.CompletedTask;
+        }
+
+        var logger = loggerFactory.CreateLogger("PluggableNet.Control");
+        if (settings.ControlSocket is { } path)
+        {
+            _channel = new ControlChannel(path, running.Status, logger);
+        }
+        else if (foreground is not null)
+        {
+            var port = running.Status().Port;
+            var defaultPath = foreground.PathForPort(port);
+            try
+            {
+                _channel = new ControlChannel(defaultPath, running.Status, logger);
+                logger.LogInformation("Control socket {ControlSocket}: status, reload and stop find this host without options (--port {Port} when several run)", defaultPath, port);
+            }
+            catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ConfigurationException or IOException or UnauthorizedAccessException)
+            {
+                logger.LogWarning("No control socket at {ControlSocket}: {Reason}; status, reload and stop find this host only with --pidfile or --Control:Socket", defaultPath, exception.Message);
+            }
         }
 
         return Task.CompletedTask;
@@ -34,3 +60,7 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
         }
     }
 }
+
+/// <summary>Where a foreground host without <c>Control:Socket</c> or a pidfile opens its control socket, by port.</summary>
+/// <param name="PathForPort">The socket's path for the port the host listens on.</param>
+internal sealed record ForegroundControlSocket(Func<int, string> PathForPort);

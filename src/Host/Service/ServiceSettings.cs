@@ -21,7 +21,8 @@ namespace PluggableNet.Host.Service;
 /// when XDG_RUNTIME_DIR is set — <c>sudo</c> and login shells set it differently, and every verb must find the one
 /// root host; else <c>$XDG_RUNTIME_DIR/pluggablenet/pluggablenet.pid</c> when it is set (a per-user tmpfs, cleared
 /// at logout and boot, so stale files do not outlive a reboot); else <c>~/.local/state/pluggablenet/</c>.</item>
-/// <item>control socket: the pidfile with the extension <c>.sock</c>.</item>
+/// <item>control socket: the pidfile with the extension <c>.sock</c>; a foreground host with neither a pidfile nor
+/// <c>Control:Socket</c> uses <c>&lt;port&gt;.sock</c> in <see cref="ControlDirectory"/>, so the verbs find it too.</item>
 /// <item>log file: beside an explicitly configured pidfile; otherwise <c>/var/log/pluggablenet/</c> for root and
 /// <c>$XDG_STATE_HOME/pluggablenet/</c> (default <c>~/.local/state/pluggablenet/</c>) for other users — never the
 /// runtime directory, which is memory-backed and wiped at logout.</item>
@@ -43,6 +44,21 @@ internal sealed record ServiceSettings
 
     /// <summary><c>Control:Socket</c>, default the pidfile with <c>.sock</c>: where <c>status</c> asks the host.</summary>
     public required string ControlSocket { get; init; }
+
+    /// <summary>
+    /// <c>Control:Directory</c>, default the default pidfile's directory (<c>$XDG_RUNTIME_DIR/pluggablenet</c>,
+    /// <c>/run/pluggablenet</c> for root): where a foreground host without a pidfile or <c>Control:Socket</c> opens
+    /// its control socket as <c>&lt;port&gt;.sock</c>, and where <c>status</c>, <c>reload</c> and <c>stop</c> look for
+    /// hosts when nothing else locates one.
+    /// </summary>
+    public required string ControlDirectory { get; init; }
+
+    /// <summary>Whether <c>Control:Socket</c> was configured rather than defaulted.</summary>
+    public bool ControlSocketConfigured { get; init; }
+
+    /// <summary>The control socket a foreground host listening on <paramref name="port"/> opens by default.</summary>
+    public string ForegroundControlSocket(int port) =>
+        Path.Combine(ControlDirectory, port.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".sock");
 
     /// <summary><c>Service:LogFile</c>: the background host's log. Serilog rolls it by day and size, inserting the date before the extension.</summary>
     public required string LogFile { get; init; }
@@ -77,13 +93,19 @@ internal sealed record ServiceSettings
         var logFile = reader.OptionalText("Service:LogFile") is { } log
             ? Path.GetFullPath(log)
             : Path.Combine(configuredPidFile is null ? DefaultLogDirectory(environment, isRoot) : Path.GetDirectoryName(pidFile)!, AppName + ".log");
-        var socket = reader.OptionalText("Control:Socket") is { } s ? Path.GetFullPath(s) : Path.ChangeExtension(pidFile, ".sock");
+        var configuredSocket = reader.OptionalText("Control:Socket");
+        var socket = configuredSocket is not null ? Path.GetFullPath(configuredSocket) : Path.ChangeExtension(pidFile, ".sock");
+        var controlDirectory = reader.OptionalText("Control:Directory") is { } directory
+            ? Path.GetFullPath(directory)
+            : Path.GetDirectoryName(DefaultPidFile(environment, isRoot))!;
 
         var settings = new ServiceSettings
         {
             PidFile = pidFile,
             PidFileConfigured = configuredPidFile is not null,
             ControlSocket = socket,
+            ControlSocketConfigured = configuredSocket is not null,
+            ControlDirectory = controlDirectory,
             LogFile = logFile,
             LogOutputTemplate = reader.OptionalText("Service:LogOutputTemplate"),
             LogFileSizeLimit = reader.Long("Service:LogFileSizeLimit", DefaultLogFileSizeLimit, 1024, long.MaxValue),

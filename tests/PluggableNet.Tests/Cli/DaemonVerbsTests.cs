@@ -80,6 +80,8 @@ public sealed partial class DaemonVerbsTests
 
         Assert.True(reload.ExitCode == 2, reload.ToString());
         Assert.Contains("--Logic:Plugin", reload.Error, StringComparison.Ordinal);
+        // ... and says how to do it instead: the watched --config file.
+        Assert.Contains("Put them in the file the host was started with --config FILE (it is watched", reload.Error, StringComparison.Ordinal);
         var after = await service.StatusAsync();
         Assert.NotNull(after);
         Assert.Equal(before.Generation, after.Generation);

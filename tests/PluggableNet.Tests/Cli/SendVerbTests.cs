@@ -21,7 +21,9 @@ public sealed class SendVerbTests
     }
 
     [Theory]
-    [InlineData("UInt32BigEndian", "5", "--framing", "binary")]
+    [InlineData("UInt32BigEndian", "5", "--framing", "UInt32BigEndian")]
+    [InlineData("UInt32BigEndian", "5", "--framing", "uint32bigendian")]
+    [InlineData("AsciiDecimal", "5", "--framing", "asciidecimal")]
     [InlineData("AsciiDecimal", "10", "--header-digits", "10")]
     public async Task FramingOptionsMatchTheHost(string kind, string digits, string option, string value)
     {
@@ -31,6 +33,21 @@ public sealed class SendVerbTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal("olleh\n", result.Output);
+        Assert.Equal(string.Empty, result.Error);
+    }
+
+    [Theory]
+    [InlineData("UInt32BigEndian", "binary")]
+    [InlineData("AsciiDecimal", "ascii")]
+    public async Task TheOldFramingNamesStillWorkWithADeprecationWarning(string kind, string oldName)
+    {
+        await using var server = TestServer.Start("Sockets", ("Framing:Kind", kind));
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "hello", "--framing", oldName]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("olleh\n", result.Output);
+        Assert.Equal($"send: warning: --framing {oldName} is deprecated; use --framing {kind} (the name Framing:Kind uses).", result.Error.Trim());
     }
 
     [Fact]
@@ -62,6 +79,7 @@ public sealed class SendVerbTests
 
     [Theory]
     [InlineData("--framing", "xml", "xml")]
+    [InlineData("--framing", "1", "'1' is not a framing kind")]
     [InlineData("--count", "0", "--count")]
     [InlineData("--confg", "x", "--confg")]
     [InlineData("--header-digits", "11", "--header-digits")]

@@ -21,6 +21,9 @@ public sealed class StartFailureOutputTests
         Assert.True(result.ExitCode == 4, result.ToString());
         var lines = result.All.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Single(lines, line => line.Contains("Cannot start:", StringComparison.Ordinal) && line.Contains("in use", StringComparison.OrdinalIgnoreCase));
+        // Said once: not "Cannot start: Cannot listen on …".
+        Assert.Contains($"Cannot start: could not listen on 127.0.0.1:{port}: bind failed: Address already in use", result.All, StringComparison.Ordinal);
+        Assert.DoesNotContain("Cannot start: Cannot", result.All, StringComparison.Ordinal);
         Assert.DoesNotContain("Hosting failed to start", result.All, StringComparison.Ordinal);
         Assert.DoesNotContain(lines, line => line.StartsWith("at ", StringComparison.Ordinal));
     }

@@ -1,6 +1,6 @@
 namespace PluggableNet.Tests.Infrastructure;
 
-/// <summary>Where the repository, the built host and its bundled plugins are, seen from the test assembly.</summary>
+/// <summary>Where the repository, the host the tests run and its bundled plugins are, seen from the test assembly.</summary>
 internal static class TestPaths
 {
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -9,7 +9,11 @@ internal static class TestPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
 
-    public static string HostOutput => Path.Combine(RepoRoot, "src", "Host", "bin", Configuration, "net10.0");
+    /// <summary>
+    /// The host every test runs: a test-owned copy of the build (<see cref="TestHostInstall"/>), never the build output
+    /// itself, whose configuration and plugins folder belong to the user.
+    /// </summary>
+    public static string HostOutput => TestHostInstall.Folder;
 
     public static string HostDll => Path.Combine(HostOutput, "PluggableNet.Host.dll");
 

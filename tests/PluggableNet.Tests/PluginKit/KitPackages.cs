@@ -133,7 +133,7 @@ public sealed class KitPackages : IAsyncLifetime
     }
 
     // The test host runs under `dotnet test`: its MSBuild variables must not leak into the builds started here.
-    private static IEnumerable<KeyValuePair<string, string?>> CleanEnvironment() =>
+    internal static IEnumerable<KeyValuePair<string, string?>> CleanEnvironment() =>
     [
         new("MSBuildExtensionsPath", null),
         new("MSBuildSDKsPath", null),
@@ -146,7 +146,7 @@ public sealed class KitPackages : IAsyncLifetime
         new("MSBUILDDISABLENODEREUSE", "1"),
     ];
 
-    private static string MachinePackages() =>
+    internal static string MachinePackages() =>
         Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } configured
             ? configured
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
