@@ -69,6 +69,47 @@ public sealed class OutputBufferLimitTests
         buffer.Release();
     }
 
+    [Fact]
+    public void APeerBehindByMoreThanTheDoublingGetsItsFinalArrayAtOnce()
+    {
+        const int limit = 4 * 1024 * 1024;
+        const int answer = 100 * 1024;
+        var buffer = new OutputBuffer(limit);
+        Write(buffer, answer, chunk: answer);
+        Write(buffer, answer, chunk: answer);
+
+        // The kernel took part of it and refused the rest: the peer is behind.
+        buffer.Consume(answer / 2);
+        var capacities = new HashSet<int>();
+        while (buffer.Length <= limit)
+        {
+            Write(buffer, answer, chunk: answer);
+            capacities.Add(buffer.Capacity);
+        }
+
+        // From the array it had (256 KiB) straight to the limit plus an answer, within 9/8 × (limit + answer + header),
+        // not through 512 KiB, 1, 2 and 4 MiB, each of which would be left behind in the pool or as garbage.
+        Assert.Equal([256 * 1024, buffer.Capacity], capacities.Order());
+        Assert.InRange(buffer.Capacity, limit + answer, (limit + answer) * 9L / 8);
+        buffer.Release();
+    }
+
+    [Fact]
+    public void AnAnswerPastTheLimitToAPeerThatKeepsUpUsesAPooledArrayWithinTheBound()
+    {
+        var buffer = new OutputBuffer(Limit);
+
+        // Header reserved first, then an answer larger than the limit, as the state machine writes it.
+        buffer.Reserve(5);
+        Write(buffer, Answer, chunk: Answer);
+
+        // The shared pool's 128 KiB array, reused from one answer to the next, within 9/8 × (limit + answer).
+        Assert.Equal(128 * 1024, buffer.Capacity);
+        Assert.True(buffer.Capacity <= (Limit + Answer + 5) * 9L / 8);
+        buffer.Consume(buffer.Length);
+        Assert.Equal(0, buffer.Capacity);
+    }
+
     private static void Write(OutputBuffer buffer, int count, int chunk)
     {
         while (count > 0)
