@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 
 namespace PluggableNet.Server.Connections;
@@ -21,6 +22,9 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     private bool _pooled;
     private int _start;
     private int _end;
+
+    // A send left bytes unsent (the kernel's buffer for this peer is full) and they are not all sent yet.
+    private bool _peerBehind;
 
     /// <summary>Bytes written and not yet sent.</summary>
     public int Length => _end - _start;
@@ -75,7 +79,8 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     public void Consume(int count)
     {
         _start += count;
-        if (_start == _end)
+        _peerBehind = _start != _end;
+        if (!_peerBehind)
         {
             Release();
         }
@@ -87,6 +92,7 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
         _buffer = null;
         _start = 0;
         _end = 0;
+        _peerBehind = false;
         if (buffer is not null && _pooled)
         {
             ConnectionBuffers.Return(buffer);
@@ -112,13 +118,19 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     /// it holds the limit plus the answer being written, and grows only by what that answer needs (an eighth more,
     /// so a plugin writing in small pieces is not quadratic), in an array of its own that is dropped, not pooled,
     /// once sent: a peer that stops reading holds the limit plus one answer, never the next doubling.
+    /// Once the peer is behind (a send left bytes the kernel would not take) by more than 128 KiB or a thirty-second
+    /// of the limit, the buffer goes straight to that final size: doubling on would leave every intermediate array
+    /// resident (pooled, or garbage until a full collection), measured at 2 × the limit per non-reader at a 4 MiB
+    /// limit. An answer past the limit to a peer that keeps up takes a pooled array of at most 128 KiB when that
+    /// stays within the limit plus the answer and an eighth, instead of a new array per answer.
     /// </remarks>
     private void Grow(int sizeHint)
     {
         var length = _end - _start;
         if (_buffer is null)
         {
-            Allocate(Math.Max(sizeHint, MinimumSize));
+            var first = Math.Max(sizeHint, MinimumSize);
+            Allocate(first, first <= Math.Max(pendingLimit, MinimumSize));
             return;
         }
 
@@ -130,10 +142,10 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
         }
         else
         {
-            var size = needed <= pendingLimit ? Math.Min(Math.Max(needed, 2L * _buffer.Length), pendingLimit) : needed + (needed / 8);
             var previous = _buffer;
             var pooled = _pooled;
-            Allocate((int)Math.Min(Array.MaxLength, size));
+            var (size, pooledNext) = NextArray(length, needed, sizeHint);
+            Allocate(size, pooledNext);
             previous.AsSpan(_start, length).CopyTo(_buffer);
             if (pooled)
             {
@@ -145,10 +157,34 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
         _end = length;
     }
 
-    [MemberNotNull(nameof(_buffer))]
-    private void Allocate(int size)
+    /// <summary>The size of the array that replaces a full one, and whether it comes from the pool.</summary>
+    private (int Size, bool Pooled) NextArray(int length, long needed, int sizeHint)
     {
-        _pooled = size <= Math.Max(pendingLimit, MinimumSize);
-        _buffer = _pooled ? ConnectionBuffers.Rent(size) : ConnectionBuffers.AllocateUnpooled(size);
+        if (needed <= pendingLimit && (!_peerBehind || length <= Math.Max(ConnectionBuffers.LargeThreshold, pendingLimit / 32)))
+        {
+            // Below the limit: doubling, in pooled arrays.
+            return ((int)Math.Min(Math.Max(needed, 2L * _buffer!.Length), pendingLimit), true);
+        }
+
+        // What a peer that stops reading may hold (docs/limits.md): the limit plus this write, an eighth more.
+        if (!_peerBehind && needed <= ConnectionBuffers.LargeThreshold
+            && BitOperations.RoundUpToPowerOf2((uint)needed) <= ((long)pendingLimit + sizeHint) * 9 / 8)
+        {
+            // An answer past the limit to a peer that keeps up: a pooled array, still within that, reused.
+            return ((int)needed, true);
+        }
+
+        // Past the limit, or behind (the kernel refused part of the last send) by more than the doubling allows:
+        // straight to the bound, never through the doublings in between, each of which a peer that stops reading
+        // would leave resident, in the pool or as garbage, until a full collection.
+        var target = needed > pendingLimit ? needed : (long)pendingLimit + sizeHint;
+        return ((int)Math.Min(Array.MaxLength, target + (target / 8)), false);
+    }
+
+    [MemberNotNull(nameof(_buffer))]
+    private void Allocate(int size, bool pooled)
+    {
+        _pooled = pooled;
+        _buffer = pooled ? ConnectionBuffers.Rent(size) : ConnectionBuffers.AllocateUnpooled(size);
     }
 }
