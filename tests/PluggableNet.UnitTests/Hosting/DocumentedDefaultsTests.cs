@@ -189,6 +189,11 @@ public sealed class DocumentedDefaultsTests
             "Limits:MaxAbandonedOffloads" => PerProcessor(s.MaxAbandonedOffloads),
             "Limits:PluginFault" => s.PluginFault.ToString(),
             "Control:Socket" => s.ControlSocket,
+
+            // Documented as a rule, not a path: held to it by comparing with the default pidfile's directory.
+            "Control:Directory" => service.ControlDirectory == Path.GetDirectoryName(ServiceSettings.Read(new ConfigurationBuilder().Build(), _ => null, isRoot: true).PidFile)
+                ? "the default pidfile's directory"
+                : service.ControlDirectory,
             "Service:PidFile" => service.PidFile,
             "Service:LogFile" => service.LogFile,
             "Service:LogFileSizeLimit" => Number(service.LogFileSizeLimit),
