@@ -55,10 +55,13 @@ internal sealed class ConnectionLifecycle
         return false;
     }
 
-    /// <summary>The state machine for an admitted connection.</summary>
-    public FrameConnection Create(EndPoint? peer, long now)
+    /// <summary>
+    /// The state machine for an admitted connection; <paramref name="scannedFromAnotherThread"/> when the transport
+    /// calls <see cref="DueClose"/> from a thread other than the connection's own (the sockets transport's timer).
+    /// </summary>
+    public FrameConnection Create(EndPoint? peer, long now, bool scannedFromAnotherThread = false)
     {
-        var connection = new FrameConnection(Context, peer, now);
+        var connection = new FrameConnection(Context, peer, now, scannedFromAnotherThread);
         if (Context.Logger.IsEnabled(LogLevel.Debug))
         {
             ConnectionLog.Accepted(Context.Logger, connection.Id, peer);
@@ -70,7 +73,7 @@ internal sealed class ConnectionLifecycle
     /// <summary>
     /// The scan's verdict for one connection at <paramref name="now"/>: the reason to close it, or None. Timeouts
     /// are counted and logged here. A drain leaves a connection alone while a request may be on its way in.
-    /// Reads the deadline the connection published, so it may run on a timer thread.
+    /// On a timer thread only for connections created <c>scannedFromAnotherThread</c>.
     /// </summary>
     public CloseReason DueClose(ITransportConnection connection, long now)
     {

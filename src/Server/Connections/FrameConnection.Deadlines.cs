@@ -4,11 +4,13 @@ namespace PluggableNet.Server.Connections;
 /// Timeouts and drain: the next limit to run out, published for the scan, and acting on its verdict.
 /// </summary>
 /// <remarks>
-/// The sockets transport scans from its timer thread while the connection's loop moves on; the epoll reactor scans on
-/// the connection's own thread. Either way the scan reads one word: after every event the connection's thread
-/// computes which wait it is in and when that wait's limit runs out, and writes both in one <see cref="Volatile.Write(ref long, long)"/>
-/// (<see cref="PublishDeadline"/>). A reader therefore never pairs one wait with another wait's start, whatever the
-/// loop does meanwhile: the verdict is that of a state the connection really was in.
+/// The verdict is one word: which wait the connection is in, why and when that wait's limit runs out
+/// (<see cref="ConnectionDeadlines.Next"/>). The epoll reactor scans on the connection's own thread, so it computes the
+/// word when it asks. The sockets transport scans from its timer thread while the connection's loop moves on: such a
+/// connection (<c>scannedFromAnotherThread</c>) computes the word after every event on its own thread and publishes it
+/// with one <see cref="Volatile.Write(ref long, long)"/> (<see cref="PublishDeadline"/>), and the timer reads only that
+/// word, so it never pairs one wait with another wait's start, whatever the loop does meanwhile: the verdict is that of
+/// a state the connection really was in.
 /// </remarks>
 internal sealed partial class FrameConnection
 {
@@ -18,18 +20,20 @@ internal sealed partial class FrameConnection
     private const int DueShift = 8;
     private const long NeverDue = long.MaxValue >> DueShift;
 
+    private readonly bool _publishesDeadline;
     private long _due;
 
     // When the published limit started running, for the timeout log only; written just before _due.
     private long _dueSince;
 
     /// <summary>
-    /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/> from the
-    /// deadline the connection last published, so a transport may call it from any thread; <see cref="CloseFor"/> acts on it.
+    /// Whether a limit has run out (or a drain can close this connection), judged at <paramref name="now"/>; on the
+    /// connection's own thread, or on any thread if it was created <c>scannedFromAnotherThread</c> (it then reads the
+    /// deadline last published). <see cref="CloseFor"/> acts on it.
     /// </summary>
     public CloseReason DueClose(long now)
     {
-        var due = Volatile.Read(ref _due);
+        var due = _publishesDeadline ? Volatile.Read(ref _due) : CurrentDue(out _);
         if ((due & ClosingBit) != 0)
         {
             return CloseReason.None;
@@ -44,7 +48,16 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>How long the limit behind the last <see cref="DueClose"/> verdict ran, for the timeout log.</summary>
-    public long Elapsed(long now) => now - Volatile.Read(ref _dueSince);
+    public long Elapsed(long now)
+    {
+        if (_publishesDeadline)
+        {
+            return now - Volatile.Read(ref _dueSince);
+        }
+
+        CurrentDue(out var since);
+        return now - since;
+    }
 
     /// <summary>Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.</summary>
     public void CloseFor(CloseReason reason)
@@ -67,18 +80,29 @@ internal sealed partial class FrameConnection
         : !_input.IsEmpty ? ConnectionWait.RestOfHeader
         : ConnectionWait.NextRequest;
 
-    /// <summary>Publishes the next limit to run out; called on the connection's thread at the end of every event.</summary>
+    /// <summary>Publishes the next limit to run out, if another thread judges it; called at the end of every event.</summary>
     private void PublishDeadline()
+    {
+        if (_publishesDeadline)
+        {
+            var due = CurrentDue(out var since);
+            Volatile.Write(ref _dueSince, since);
+            Volatile.Write(ref _due, due);
+        }
+    }
+
+    /// <summary>The verdict word for the state the connection is in now; on its own thread only.</summary>
+    private long CurrentDue(out long since)
     {
         if (CloseReason != CloseReason.None)
         {
-            Volatile.Write(ref _due, (NeverDue << DueShift) | ClosingBit);
-            return;
+            since = 0;
+            return (NeverDue << DueShift) | ClosingBit;
         }
 
         var wait = Waiting;
         var next = _deadlines.Next(wait, _limits, _input.Length);
-        Volatile.Write(ref _dueSince, next.Since);
-        Volatile.Write(ref _due, (Math.Min(next.At, NeverDue) << DueShift) | ((long)wait << WaitShift) | (long)next.Reason);
+        since = next.Since;
+        return (Math.Min(next.At, NeverDue) << DueShift) | ((long)wait << WaitShift) | (long)next.Reason;
     }
 }

@@ -44,7 +44,14 @@ internal sealed partial class FrameConnection
     private OffloadedRequest? _offload;
     private ConnectionState _loggedState;
 
-    public FrameConnection(ConnectionContext context, EndPoint? peer, long now)
+    /// <param name="context">What every connection of the server shares.</param>
+    /// <param name="peer">The remote endpoint, for logs.</param>
+    /// <param name="now">When it was accepted (<see cref="Environment.TickCount64"/> milliseconds).</param>
+    /// <param name="scannedFromAnotherThread">
+    /// Whether the transport judges timeouts (<see cref="DueClose"/>) from a thread other than the one driving the
+    /// connection: the connection then publishes its next deadline after every event (FrameConnection.Deadlines.cs).
+    /// </param>
+    public FrameConnection(ConnectionContext context, EndPoint? peer, long now, bool scannedFromAnotherThread = false)
     {
         _context = context;
         _codec = context.Codec;
@@ -55,6 +62,7 @@ internal sealed partial class FrameConnection
         Id = context.NextConnectionId();
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
+        _publishesDeadline = scannedFromAnotherThread;
         PublishDeadline();
     }
 

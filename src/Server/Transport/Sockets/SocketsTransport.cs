@@ -164,7 +164,8 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
             try
             {
                 socket.NoDelay = true;
-                machine = lifecycle.Create(socket.RemoteEndPoint, now);
+                // The scan runs on the timer thread (Scan): the connection publishes its deadlines for it.
+                machine = lifecycle.Create(socket.RemoteEndPoint, now, scannedFromAnotherThread: true);
             }
             catch (SocketException exception)
             {
