@@ -8,7 +8,7 @@ using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
 using PluggableNet.Server.Plugins;
 
-namespace PluggableNet.UnitTests.Server.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// A connection judged from another thread (the sockets transport's timer) publishes its next deadline after every

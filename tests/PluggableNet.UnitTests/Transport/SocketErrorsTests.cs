@@ -2,7 +2,7 @@ using PluggableNet.Server.Connections;
 using PluggableNet.Server.Interop;
 using PluggableNet.Server.Transport.Epoll;
 
-namespace PluggableNet.UnitTests.Server.Transport;
+namespace PluggableNet.UnitTests.Transport;
 
 /// <summary>A receive or send that fails through us is the host's error; one the network or the peer causes is a reset.</summary>
 public sealed class SocketErrorsTests

@@ -2,7 +2,7 @@ using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
 
-namespace PluggableNet.UnitTests.Server.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>Each bad header and each timeout is counted and throttled under a kind of its own, and every kind is reached.</summary>
 public sealed class EventKindsTests

@@ -1,6 +1,6 @@
 using PluggableNet.Server.Diagnostics;
 
-namespace PluggableNet.UnitTests.Server.Diagnostics;
+namespace PluggableNet.UnitTests.Diagnostics;
 
 /// <summary>
 /// The one limiter behind every log line a peer can repeat at will (bad headers, timeouts, plugin faults, refused

@@ -1,6 +1,6 @@
 using PluggableNet.Server.Connections;
 
-namespace PluggableNet.UnitTests.Server.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>A full offload gate signals its waiters when a slot frees, as many as slots free, first come first served: nobody polls.</summary>
 public sealed class OffloadGateSignalTests

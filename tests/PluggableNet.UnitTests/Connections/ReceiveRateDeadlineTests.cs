@@ -1,7 +1,7 @@
 using PluggableNet.Server;
 using PluggableNet.Server.Connections;
 
-namespace PluggableNet.UnitTests.Server.Connections;
+namespace PluggableNet.UnitTests.Connections;
 
 /// <summary>
 /// The receive-rate limit is published as a time (the moment the bytes buffered so far fall below the minimum
