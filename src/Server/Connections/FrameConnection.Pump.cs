@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
@@ -25,8 +26,8 @@ internal sealed partial class FrameConnection
         var inline = 0;
         var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes
-            && ReadHeader(out var frameLength)
-            && ReadBody(frameLength, out var payload)
+            && ReadHeader(out var buffered, out var frameLength)
+            && ReadBody(buffered, frameLength, out var payload)
             && Process(generation, payload, timing, now, ref inline))
         {
             TakeFrame(frameLength, now);
@@ -39,9 +40,10 @@ internal sealed partial class FrameConnection
     /// ReadHeader: the next frame's length (header and payload), once its header is complete and valid. False while
     /// it is incomplete, or when it is invalid (the connection then closes after the answers before it).
     /// </summary>
-    private bool ReadHeader(out int frameLength)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadHeader(out ReadOnlySpan<byte> buffered, out int frameLength)
     {
-        var buffered = _input.Data;
+        buffered = _input.Data;
         while (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
         {
             // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
@@ -67,9 +69,10 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>ReadBody: the payload, once the whole frame is buffered; otherwise remembers how much is expected.</summary>
-    private bool ReadBody(int frameLength, out ReadOnlySpan<byte> payload)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadBody(ReadOnlySpan<byte> buffered, int frameLength, out ReadOnlySpan<byte> payload)
     {
-        // Length, not Data.Length: a large frame still arriving is held in segments, Data only its start.
+        // Length, not buffered.Length: a large frame still arriving is held in segments, buffered is only its start.
         if (_input.Length < frameLength)
         {
             _expectedFrame = frameLength;
@@ -77,7 +80,6 @@ internal sealed partial class FrameConnection
             return false;
         }
 
-        var buffered = _input.Data;
         Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
         payload = buffered.Slice(_codec.HeaderLength, frameLength - _codec.HeaderLength);
         return true;
@@ -87,6 +89,7 @@ internal sealed partial class FrameConnection
     /// Process: answers the request inline, or starts it on the thread pool. False when it must wait for an offload
     /// slot; the frame then stays buffered.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Process(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timing, long now, ref int inline)
     {
         if (generation.Execution == PluginExecution.Offloaded)
@@ -115,6 +118,7 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>The frame is answered (or on its way to be): its bytes leave the receive buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void TakeFrame(int frameLength, long now)
     {
         _deadlines.FrameTaken(now);
