@@ -44,12 +44,9 @@ internal sealed partial class FrameConnection
     private bool ReadHeader(out ReadOnlySpan<byte> buffered, out int frameLength)
     {
         buffered = _input.Data;
-        while (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+        if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
         {
-            // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
-            var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
-            _input.Consume(skipped < 0 ? buffered.Length : skipped);
-            buffered = _input.Data;
+            buffered = SkipLineEndings(buffered);
         }
 
         var status = _codec.TryReadHeader(buffered, out var payloadLength);
@@ -66,6 +63,20 @@ internal sealed partial class FrameConnection
 
         frameLength = _codec.HeaderLength + payloadLength;
         return true;
+    }
+
+    /// <summary>Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReadOnlySpan<byte> SkipLineEndings(ReadOnlySpan<byte> buffered)
+    {
+        while (!buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+        {
+            var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+            _input.Consume(skipped < 0 ? buffered.Length : skipped);
+            buffered = _input.Data;
+        }
+
+        return buffered;
     }
 
     /// <summary>ReadBody: the payload, once the whole frame is buffered; otherwise remembers how much is expected.</summary>
@@ -151,33 +162,33 @@ internal sealed partial class FrameConnection
         }
 
         _input.ReleaseIfEmpty();
-        PauseReadingIfBacklogged();
-        CloseIfDone();
+        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
+        {
+            PauseReading();
+        }
+
+        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+        {
+            CloseIfDone();
+        }
+
         OnStateChanged();
     }
 
     /// <summary>Write: unsent answers passed <c>Limits:MaxPendingWriteBytes</c>, so no more requests are read until they drain.</summary>
-    private void PauseReadingIfBacklogged()
+    private void PauseReading()
     {
-        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
+        _readPaused = true;
+        _context.Metrics.ReadPaused();
+        if (_context.Logger.IsEnabled(LogLevel.Debug))
         {
-            _readPaused = true;
-            _context.Metrics.ReadPaused();
-            if (_context.Logger.IsEnabled(LogLevel.Debug))
-            {
-                ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
-            }
+            ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
         }
     }
 
     /// <summary>Closing: a half-closed peer has had every complete request answered, or a drain finds nothing buffered.</summary>
     private void CloseIfDone()
     {
-        if (CloseReason != CloseReason.None || _offload is not null || _waitingForOffloadSlot)
-        {
-            return;
-        }
-
         if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
         {
             // Half-close: every complete request has been answered; a partial frame can never complete.
