@@ -80,15 +80,12 @@ internal sealed partial class FrameConnection
         : !_input.IsEmpty ? ConnectionWait.RestOfHeader
         : ConnectionWait.NextRequest;
 
-    /// <summary>Publishes the next limit to run out, if another thread judges it; called at the end of every event.</summary>
+    /// <summary>Publishes the next limit to run out for another thread to judge; called at the end of every event.</summary>
     private void PublishDeadline()
     {
-        if (_publishesDeadline)
-        {
-            var due = CurrentDue(out var since);
-            Volatile.Write(ref _dueSince, since);
-            Volatile.Write(ref _due, due);
-        }
+        var due = CurrentDue(out var since);
+        Volatile.Write(ref _dueSince, since);
+        Volatile.Write(ref _due, due);
     }
 
     /// <summary>The verdict word for the state the connection is in now; on its own thread only.</summary>

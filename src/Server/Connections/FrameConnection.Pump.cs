@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
@@ -25,8 +26,8 @@ internal sealed partial class FrameConnection
         var inline = 0;
         var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes
-            && ReadHeader(out var frameLength)
-            && ReadBody(frameLength, out var payload)
+            && ReadHeader(out var buffered, out var frameLength)
+            && ReadBody(buffered, frameLength, out var payload)
             && Process(generation, payload, timing, now, ref inline))
         {
             TakeFrame(frameLength, now);
@@ -39,15 +40,13 @@ internal sealed partial class FrameConnection
     /// ReadHeader: the next frame's length (header and payload), once its header is complete and valid. False while
     /// it is incomplete, or when it is invalid (the connection then closes after the answers before it).
     /// </summary>
-    private bool ReadHeader(out int frameLength)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadHeader(out ReadOnlySpan<byte> buffered, out int frameLength)
     {
-        var buffered = _input.Data;
-        while (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+        buffered = _input.Data;
+        if (_expectedFrame == 0 && _codec.SkipsLineEndings && !buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
         {
-            // Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.
-            var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
-            _input.Consume(skipped < 0 ? buffered.Length : skipped);
-            buffered = _input.Data;
+            buffered = SkipLineEndings(buffered);
         }
 
         var status = _codec.TryReadHeader(buffered, out var payloadLength);
@@ -66,10 +65,25 @@ internal sealed partial class FrameConnection
         return true;
     }
 
-    /// <summary>ReadBody: the payload, once the whole frame is buffered; otherwise remembers how much is expected.</summary>
-    private bool ReadBody(int frameLength, out ReadOnlySpan<byte> payload)
+    /// <summary>Between frames only: the line ending telnet or `nc` adds after a typed request is not a header.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReadOnlySpan<byte> SkipLineEndings(ReadOnlySpan<byte> buffered)
     {
-        // Length, not Data.Length: a large frame still arriving is held in segments, Data only its start.
+        while (!buffered.IsEmpty && buffered[0] is (byte)'\r' or (byte)'\n')
+        {
+            var skipped = buffered.IndexOfAnyExcept((byte)'\r', (byte)'\n');
+            _input.Consume(skipped < 0 ? buffered.Length : skipped);
+            buffered = _input.Data;
+        }
+
+        return buffered;
+    }
+
+    /// <summary>ReadBody: the payload, once the whole frame is buffered; otherwise remembers how much is expected.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool ReadBody(ReadOnlySpan<byte> buffered, int frameLength, out ReadOnlySpan<byte> payload)
+    {
+        // Length, not buffered.Length: a large frame still arriving is held in segments, buffered is only its start.
         if (_input.Length < frameLength)
         {
             _expectedFrame = frameLength;
@@ -77,7 +91,6 @@ internal sealed partial class FrameConnection
             return false;
         }
 
-        var buffered = _input.Data;
         Debug.Assert(buffered.Length >= frameLength, "A complete frame is always in one array.");
         payload = buffered.Slice(_codec.HeaderLength, frameLength - _codec.HeaderLength);
         return true;
@@ -87,6 +100,7 @@ internal sealed partial class FrameConnection
     /// Process: answers the request inline, or starts it on the thread pool. False when it must wait for an offload
     /// slot; the frame then stays buffered.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Process(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timing, long now, ref int inline)
     {
         if (generation.Execution == PluginExecution.Offloaded)
@@ -115,6 +129,7 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>The frame is answered (or on its way to be): its bytes leave the receive buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void TakeFrame(int frameLength, long now)
     {
         _deadlines.FrameTaken(now);
@@ -147,33 +162,33 @@ internal sealed partial class FrameConnection
         }
 
         _input.ReleaseIfEmpty();
-        PauseReadingIfBacklogged();
-        CloseIfDone();
+        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
+        {
+            PauseReading();
+        }
+
+        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+        {
+            CloseIfDone();
+        }
+
         OnStateChanged();
     }
 
     /// <summary>Write: unsent answers passed <c>Limits:MaxPendingWriteBytes</c>, so no more requests are read until they drain.</summary>
-    private void PauseReadingIfBacklogged()
+    private void PauseReading()
     {
-        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
+        _readPaused = true;
+        _context.Metrics.ReadPaused();
+        if (_context.Logger.IsEnabled(LogLevel.Debug))
         {
-            _readPaused = true;
-            _context.Metrics.ReadPaused();
-            if (_context.Logger.IsEnabled(LogLevel.Debug))
-            {
-                ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
-            }
+            ConnectionLog.ReadPaused(_context.Logger, Id, $"{_output.Length} bytes of answers unsent");
         }
     }
 
     /// <summary>Closing: a half-closed peer has had every complete request answered, or a drain finds nothing buffered.</summary>
     private void CloseIfDone()
     {
-        if (CloseReason != CloseReason.None || _offload is not null || _waitingForOffloadSlot)
-        {
-            return;
-        }
-
         if (_inputEnded && _output.Length <= _limits.MaxPendingWriteBytes)
         {
             // Half-close: every complete request has been answered; a partial frame can never complete.

@@ -63,7 +63,10 @@ internal sealed partial class FrameConnection
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
         _publishesDeadline = scannedFromAnotherThread;
-        PublishDeadline();
+        if (_publishesDeadline)
+        {
+            PublishDeadline();
+        }
     }
 
     public long Id { get; }
@@ -256,7 +259,11 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void OnStateChanged()
     {
-        PublishDeadline();
+        if (_publishesDeadline)
+        {
+            PublishDeadline();
+        }
+
         if (!_context.Logger.IsEnabled(LogLevel.Debug))
         {
             return;
