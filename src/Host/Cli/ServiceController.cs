@@ -142,7 +142,7 @@ internal static class ServiceController
             {
                 StatusOutput.Json => JsonSerializer.Serialize(status, HostStatusJson.Default.ServerStatus),
                 StatusOutput.PluginsPath => status.PluginsPath,
-                _ => Describe(status, found[0].ControlSocket),
+                _ => StatusText.Describe(status, found[0].ControlSocket),
             });
             return StatusRunning;
         }
@@ -256,49 +256,6 @@ internal static class ServiceController
             .Where(pair => !pair.Key.StartsWith("Service:", StringComparison.OrdinalIgnoreCase)
                 && !pair.Key.StartsWith("Control:", StringComparison.OrdinalIgnoreCase))
             .Select(pair => $"--{pair.Key}={pair.Value}")];
-
-    private static string Describe(ServerStatus status, string controlSocket)
-    {
-        var uptime = TimeSpan.FromSeconds(status.UptimeSeconds);
-        return string.Create(CultureInfo.InvariantCulture, $"""
-            running
-              pid:          {status.Pid}
-              listening:    {ServiceCommand.FormatEndPoint(status)} ({status.Transport})
-              plugin:       {status.Plugin} {status.PluginVersion} (generation {status.Generation}, {status.Swaps} swap(s) so far)
-              plugins:      {status.PluginsPath}
-              control:      {controlSocket}
-              uptime:       {(int)uptime.TotalDays}d {uptime:hh\:mm\:ss}
-              connections:  {status.Connections} open, {status.Requests} request(s) served
-            """)
-            + (status.Reactors > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  reactors:     {status.ActiveReactors} of {status.Reactors} active ({(status.AdaptiveReactors ? "auto" : "fixed")}), {status.ReactorMigrations} connection move(s)")
-                : string.Empty)
-            + (status.AbandonedOffloads > 0
-                ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  abandoned:    {status.AbandonedOffloads} offloaded call(s) still running after their connection went, holding {status.AbandonedOffloadBytes} byte(s)")
-                : string.Empty)
-            + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty)
-            + Figures(status);
-    }
-
-    /// <summary>The same figures as the PluggableNet meter's instruments (README, Observability), one topic a line.</summary>
-    private static string Figures(ServerStatus status)
-    {
-        static string ByKind(Dictionary<string, long> counts) =>
-            string.Join(", ", counts.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Value}")));
-
-        var n = Environment.NewLine;
-        return string.Create(CultureInfo.InvariantCulture, $"""
-            {n}  ready:        {(status.Ready ? "yes" : "no (starting or stopping)")}
-              accepted:     {status.AcceptedConnections} connection(s), {status.RejectedConnections} rejected over the limit
-              traffic:      {status.BytesReceived} byte(s) received, {status.BytesSent} sent
-              by version:   {string.Join(", ", status.RequestsByVersion.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}: {v.Value}")))}
-              swaps:        {status.Swaps} succeeded, {status.FailedSwaps} failed; {status.RetiredGenerationsLoaded} retired generation(s) still loaded
-              errors:       protocol ({ByKind(status.ProtocolErrors)}); plugin faults ({ByKind(status.PluginFaults)})
-              timeouts:     {ByKind(status.Timeouts)}
-              offloads:     {status.OffloadsActive} running, {status.OffloadsQueued} connection(s) waiting for a slot
-              backpressure: {status.PausedConnections} connection(s) paused now, {status.BackpressurePauses} pause(s) so far
-            """);
-    }
 
     private static async Task<bool> WaitForExitAsync(int pid, TimeSpan timeout)
     {

@@ -7,7 +7,7 @@ using PluggableNet.Server.Transport;
 namespace PluggableNet.Host.Configuration;
 
 /// <summary>The host's configuration sources, in the order in which later ones win.</summary>
-public static class HostConfiguration
+internal static class HostConfiguration
 {
     /// <summary>The prefix of environment variables read as configuration: <c>PLUGGABLENET_Server__Port=19090</c>.</summary>
     public const string EnvironmentPrefix = "PLUGGABLENET_";

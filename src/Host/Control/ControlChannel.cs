@@ -12,7 +12,7 @@ namespace PluggableNet.Host.Control;
 /// A Unix domain socket that answers one-line commands from the local operator tools: <c>status</c> returns
 /// the <see cref="ServerStatus"/> as one JSON line. The socket file is readable and writable by its owner only.
 /// </summary>
-public sealed class ControlChannel : IAsyncDisposable
+internal sealed class ControlChannel : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly string _path;
