@@ -5,6 +5,7 @@ using PluggableNet.LoadGen;
 
 namespace PluggableNet.Bench.Tests;
 
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class KestrelBaselineTests
 {
     private static readonly TimeSpan _bound = TimeSpan.FromSeconds(20);
