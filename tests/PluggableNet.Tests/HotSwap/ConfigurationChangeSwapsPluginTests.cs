@@ -94,7 +94,10 @@ public sealed class ConfigurationChangeSwapsPluginTests
             ["Plugins"] = plugins,
             ["Unrelated"] = new Dictionary<string, string> { ["Value"] = other },
         });
-        File.WriteAllText(path, json);
+        // Written whole, then renamed into place: the stock JSON provider reloading a half-written file would read it as
+        // empty, and Logic:Plugin would fall back to Reverse for a moment (seen once in CI as a swap back to Reverse).
+        File.WriteAllText(path + ".tmp", json);
+        File.Move(path + ".tmp", path, overwrite: true);
     }
 
     private static void CopyDirectory(string from, string to)

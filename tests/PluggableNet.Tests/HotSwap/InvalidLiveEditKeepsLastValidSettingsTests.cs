@@ -75,7 +75,12 @@ public sealed class InvalidLiveEditKeepsLastValidSettingsTests
 
         private string ConfigPath => Path.Combine(_directory, "live.json");
 
-        public void Write(string json) => File.WriteAllText(ConfigPath, json);
+        /// <summary>Written whole, then renamed into place, so the provider never reloads a half-written file.</summary>
+        public void Write(string json)
+        {
+            File.WriteAllText(ConfigPath + ".tmp", json);
+            File.Move(ConfigPath + ".tmp", ConfigPath, overwrite: true);
+        }
 
         public ConfigurationRoot Build(string transport) =>
             (ConfigurationRoot)new ConfigurationBuilder()
