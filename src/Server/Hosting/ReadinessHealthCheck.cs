@@ -12,7 +12,7 @@ internal sealed class ReadinessHealthCheck(ServerHostedService server) : IHealth
         Task.FromResult(server.Server switch
         {
             null => HealthCheckResult.Unhealthy("PluggableNet has not started"),
-            { IsReady: true } running => HealthCheckResult.Healthy($"listening on {running.LocalEndPoint}, plugin {running.Status().Plugin}"),
+            { IsReady: true } running => HealthCheckResult.Healthy($"listening on {running.LocalEndPoint}, plugin {running.Plugins.Current.Name}"),
             { IsLive: false } => HealthCheckResult.Unhealthy("PluggableNet's reactors stopped scanning"),
             _ => HealthCheckResult.Unhealthy("PluggableNet is stopping"),
         });
