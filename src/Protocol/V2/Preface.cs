@@ -2,7 +2,7 @@ namespace PluggableNet.Protocol.V2;
 
 /// <summary>
 /// The 8 bytes that open a v2 connection, from the client and then from the server: <c>PNET/2\r\n</c>. No v1 stream can
-/// start with them: <c>P</c> is not a digit, and as a 4-byte big-endian length (1,347,307,860) it is above any
+/// start with them: <c>P</c> is not a digit, and as a 4-byte big-endian length (1,347,306,836) it is above any
 /// <c>Framing:MaxFrameBytes</c> a host that allows v2 accepts.
 /// </summary>
 public static class Preface

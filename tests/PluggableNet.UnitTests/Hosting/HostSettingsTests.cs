@@ -43,12 +43,27 @@ public sealed class HostSettingsTests
     [InlineData("Limits:ReadTimeout", "soon")]
     [InlineData("Limits:MaxConnections", "-1")]
     [InlineData("Logic:HotReload", "maybe")]
+    [InlineData("Framing:AllowV2", "perhaps")]
+    [InlineData("Limits:MaxConcurrentRequests", "0")]
+    [InlineData("Limits:PingInterval", "often")]
+    [InlineData("Limits:PingTimeout", "-5")]
     public void ABadValueIsRejectedNamingItsKey(string key, string value)
     {
         var error = Assert.Throws<ConfigurationException>(() => Read((key, value)));
 
         Assert.Contains(key, error.Message, StringComparison.Ordinal);
         Assert.Contains(value, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ABinaryLimitTheV2PrefaceCouldBeReadAsIsRefusedNamingBothKeys()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Read(("Framing:Kind", "UInt32BigEndian"), ("Framing:MaxFrameBytes", "1347306836")));
+
+        Assert.Contains("Framing:MaxFrameBytes", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Framing:AllowV2", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1_347_306_835, Read(("Framing:Kind", "UInt32BigEndian"), ("Framing:MaxFrameBytes", "1347306835")).MaxFrameBytes);
+        Assert.Equal(2_000_000_000, Read(("Framing:Kind", "UInt32BigEndian"), ("Framing:MaxFrameBytes", "2000000000"), ("Framing:AllowV2", "false")).MaxFrameBytes);
     }
 
     [Fact]
