@@ -79,7 +79,7 @@ internal sealed class ConnectionSet
             ClientLog.EndpointUp(_logger, endpoint.Name);
         }
 
-        var connection = new ClientConnection(socket, endpoint, _header, _maxAnswerBytes);
+        var connection = new V1Connection(socket, endpoint, _header, _maxAnswerBytes);
         lock (_open)
         {
             if (_disposed)
