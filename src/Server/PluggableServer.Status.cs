@@ -35,6 +35,7 @@ public sealed partial class PluggableServer
     {
         AcceptedConnections = Metrics.AcceptedConnections,
         RejectedConnections = Metrics.RejectedConnections,
+        V2Connections = Metrics.V2Connections,
         BytesReceived = Metrics.BytesReceived,
         BytesSent = Metrics.BytesSent,
         RequestsByVersion = Meter.PluginVersions().ToDictionary(p => p.Name + " " + p.Version, p => p.Requests),

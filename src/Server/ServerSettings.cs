@@ -51,6 +51,12 @@ public sealed record ServerSettings
     /// <summary><c>Framing:MaxFrameBytes</c>, default 1 MiB: the largest request payload; a larger header closes the connection before anything is allocated.</summary>
     public int MaxFrameBytes { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// <c>Framing:AllowV2</c>, default true: a client that opens with the v2 preface speaks protocol v2
+    /// (docs/protocol.md); false treats the preface as an invalid v1 header.
+    /// </summary>
+    public bool AllowV2 { get; init; } = true;
+
     /// <summary><c>Logic:Plugin</c>, default <c>Reverse</c>: the plugin folder to serve, a name inside <see cref="PluginsPath"/> (never a path).</summary>
     public string Plugin { get; init; } = "Reverse";
 
@@ -109,6 +115,21 @@ public sealed record ServerSettings
     /// </summary>
     public int MaxAbandonedOffloads { get; init; } = 16 * Environment.ProcessorCount;
 
+    /// <summary>
+    /// <c>Limits:MaxConcurrentRequests</c>, default 100 (HTTP/2's usual SETTINGS_MAX_CONCURRENT_STREAMS): v2 requests
+    /// one connection may have in flight; one more is answered ERROR OVERLOADED and not processed.
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; } = 100;
+
+    /// <summary><c>Limits:PingInterval</c>, default 15 s (0 = off): a v2 connection silent this long is sent a PING.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// <c>Limits:PingTimeout</c>, default 10 s (0 = off): a v2 connection that does not answer the PING within it is
+    /// closed as half-open, so a pulled cable is found in 25 s rather than at the 10-minute idle timeout.
+    /// </summary>
+    public TimeSpan PingTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary><c>Limits:PluginFault</c>, default <c>Close</c>: what a plugin exception does to its connection.</summary>
     public PluginFaultAction PluginFault { get; init; } = PluginFaultAction.Close;
 
@@ -130,6 +151,10 @@ public sealed record ServerSettings
         IdleTimeoutMs = (long)IdleTimeout.TotalMilliseconds,
         ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
         PluginFaultAction = PluginFault,
+        AllowV2 = AllowV2,
+        MaxConcurrentRequests = MaxConcurrentRequests,
+        PingIntervalMs = (long)PingInterval.TotalMilliseconds,
+        PingTimeoutMs = (long)PingTimeout.TotalMilliseconds,
     };
 
     internal FrameCodec ToCodec() => new(FramingKind, HeaderDigits, MaxFrameBytes);
@@ -152,6 +177,7 @@ public sealed record ServerSettings
             FramingKind = reader.Enum("Framing:Kind", defaults.FramingKind),
             HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
             MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
+            AllowV2 = reader.Bool("Framing:AllowV2", defaults.AllowV2),
             PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
             HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
             SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
@@ -165,6 +191,9 @@ public sealed record ServerSettings
             ProcessTimeout = reader.Duration("Limits:ProcessTimeout", defaults.ProcessTimeout),
             MaxConcurrentOffloads = reader.Int("Limits:MaxConcurrentOffloads", defaults.MaxConcurrentOffloads, 1, 1_000_000),
             MaxAbandonedOffloads = reader.Int("Limits:MaxAbandonedOffloads", defaults.MaxAbandonedOffloads, 0, 1_000_000),
+            MaxConcurrentRequests = reader.Int("Limits:MaxConcurrentRequests", defaults.MaxConcurrentRequests, 1, 65_535),
+            PingInterval = reader.Duration("Limits:PingInterval", defaults.PingInterval),
+            PingTimeout = reader.Duration("Limits:PingTimeout", defaults.PingTimeout),
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
             ControlSocket = reader.OptionalText("Control:Socket"),
             Observability = ObservabilitySettings.Read(reader),
@@ -182,6 +211,12 @@ public sealed record ServerSettings
         {
             // The header could not announce such a frame anyway; cap silently to what the width can express.
             settings = settings with { MaxFrameBytes = (int)(Pow10(settings.HeaderDigits) - 1) };
+        }
+
+        if (settings.AllowV2 && settings.FramingKind == FramingKind.UInt32BigEndian && settings.MaxFrameBytes >= PluggableNet.Protocol.V2.Preface.AsBinaryLength)
+        {
+            // The v2 preface read as a 4-byte length would then be a valid v1 header: the host could not tell them apart.
+            reader.Errors.Add($"Framing:MaxFrameBytes: {settings.MaxFrameBytes} with Framing:AllowV2 true and Framing:Kind UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set Framing:AllowV2 to false.");
         }
 
         reader.ThrowIfInvalid();

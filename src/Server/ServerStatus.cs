@@ -45,6 +45,9 @@ public sealed record ServerStatus(
     [JsonPropertyName("rejectedConnections")]
     public long RejectedConnections { get; init; }
 
+    /// <summary>Connections that negotiated protocol v2 since start (the rest spoke v1).</summary>
+    public long V2Connections { get; init; }
+
     [JsonPropertyName("bytesReceived")]
     public long BytesReceived { get; init; }
 

@@ -23,6 +23,9 @@ public sealed record Settings
     /// <summary>Key 4: how long the server waits for the PONG before closing the connection as half-open.</summary>
     public uint PingTimeoutMs { get; init; }
 
+    /// <summary>Key 5: the largest ANSWER payload the server sends.</summary>
+    public uint MaxAnswerBytes { get; init; } = 16 * 1024 * 1024;
+
     /// <summary>Key 16: the server's name and version, e.g. <c>PluggableNet/1.0.0</c>.</summary>
     public string Server { get; init; } = string.Empty;
 
@@ -35,6 +38,7 @@ public sealed record Settings
         MaxConcurrentRequests = 2,
         PingIntervalMs = 3,
         PingTimeoutMs = 4,
+        MaxAnswerBytes = 5,
         Server = 16,
         Plugin = 17,
     }
@@ -47,6 +51,7 @@ public sealed record Settings
         WriteNumber(destination, Key.MaxConcurrentRequests, MaxConcurrentRequests);
         WriteNumber(destination, Key.PingIntervalMs, PingIntervalMs);
         WriteNumber(destination, Key.PingTimeoutMs, PingTimeoutMs);
+        WriteNumber(destination, Key.MaxAnswerBytes, MaxAnswerBytes);
         WriteText(destination, Key.Server, Server);
         WriteText(destination, Key.Plugin, Plugin);
     }
@@ -71,7 +76,7 @@ public sealed record Settings
 
             var value = payload.Slice(4, length);
             payload = payload[(4 + length)..];
-            var isNumber = key is Key.MaxFrameBytes or Key.MaxConcurrentRequests or Key.PingIntervalMs or Key.PingTimeoutMs;
+            var isNumber = key is Key.MaxFrameBytes or Key.MaxConcurrentRequests or Key.PingIntervalMs or Key.PingTimeoutMs or Key.MaxAnswerBytes;
             if (isNumber && length != sizeof(uint))
             {
                 return false;
@@ -81,6 +86,7 @@ public sealed record Settings
             {
                 Key.MaxFrameBytes => settings with { MaxFrameBytes = BinaryPrimitives.ReadUInt32BigEndian(value) },
                 Key.MaxConcurrentRequests => settings with { MaxConcurrentRequests = BinaryPrimitives.ReadUInt32BigEndian(value) },
+                Key.MaxAnswerBytes => settings with { MaxAnswerBytes = BinaryPrimitives.ReadUInt32BigEndian(value) },
                 Key.PingIntervalMs => settings with { PingIntervalMs = BinaryPrimitives.ReadUInt32BigEndian(value) },
                 Key.PingTimeoutMs => settings with { PingTimeoutMs = BinaryPrimitives.ReadUInt32BigEndian(value) },
                 Key.Server => settings with { Server = Encoding.UTF8.GetString(value) },

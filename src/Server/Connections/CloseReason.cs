@@ -47,4 +47,15 @@ internal enum CloseReason
     /// connection's descriptor that can only fail through us (epoll_ctl, EBADF, EFAULT, EINVAL, ENOTSOCK). Logged at Error.
     /// </summary>
     InternalError,
+
+    /// <summary>A v2 peer did not answer the host's PING within <c>Limits:PingTimeout</c>: a half-open connection.</summary>
+    PingTimeout,
+
+    /// <summary>
+    /// Not a close: a v2 connection has something due (a PING to send or wait for, a request past
+    /// <c>Limits:ProcessTimeout</c>, a drain or an idle timeout to announce with GOAWAY). The transport wakes the
+    /// connection (<see cref="FrameConnection.OnWake"/>), which acts on its own thread. Never a connection's
+    /// <see cref="FrameConnection.CloseReason"/>; the last value, so the published deadline word's 4 bits hold it.
+    /// </summary>
+    TimerDue,
 }

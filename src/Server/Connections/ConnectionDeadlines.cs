@@ -29,6 +29,12 @@ internal struct ConnectionDeadlines(long now)
 
     public void RequestAnswered(long now) => _lastRequestAt = now;
 
+    /// <summary>A frame that is not a request (v2 control, or skipped) was taken: no frame has started, the idle time runs on.</summary>
+    public void FrameSkipped() => _frameStartedAt = 0;
+
+    /// <summary>When the last request was taken or answered: the idle timeout runs from it.</summary>
+    public readonly long LastRequestAt => _lastRequestAt;
+
     /// <summary>Pending answers made progress, or there were none: a peer that stops reading is slow, not idle.</summary>
     public void WriteProgressed(long now) => _lastWriteProgressAt = now;
 

@@ -24,6 +24,18 @@ internal sealed record ConnectionLimits
 
     public required PluginFaultAction PluginFaultAction { get; init; }
 
+    /// <summary>Whether a client may open with the v2 preface (<c>Framing:AllowV2</c>).</summary>
+    public bool AllowV2 { get; init; } = true;
+
+    /// <summary>v2: requests one connection may have in flight; one more is answered ERROR OVERLOADED.</summary>
+    public int MaxConcurrentRequests { get; init; } = 100;
+
+    /// <summary>v2: silence after which the host sends PING; 0 = never.</summary>
+    public long PingIntervalMs { get; init; }
+
+    /// <summary>v2: how long the host waits for the PONG before closing the connection as half-open; 0 = forever.</summary>
+    public long PingTimeoutMs { get; init; }
+
     /// <summary>Bytes of a fresh receive buffer; it doubles as a larger frame's bytes arrive, up to that frame's size.</summary>
     public int ReceiveBufferBytes { get; init; } = 16 * 1024;
 
@@ -35,7 +47,7 @@ internal sealed record ConnectionLimits
     {
         get
         {
-            var smallest = new[] { ReadTimeoutMs, WriteTimeoutMs, IdleTimeoutMs, ProcessTimeoutMs }.Where(t => t > 0).DefaultIfEmpty(4000).Min();
+            var smallest = new[] { ReadTimeoutMs, WriteTimeoutMs, IdleTimeoutMs, ProcessTimeoutMs, PingIntervalMs, PingTimeoutMs }.Where(t => t > 0).DefaultIfEmpty(4000).Min();
             return Math.Clamp(smallest / 4, 10, 1000);
         }
     }

@@ -28,4 +28,10 @@ internal enum ConnectionStep
 
     /// <summary>Close the socket now: everything that should be sent is sent, or the connection is aborted.</summary>
     Close = 16,
+
+    /// <summary>
+    /// v2: nothing to read or send while offloaded calls run; the connection's <see cref="FrameConnection.Waker"/> is
+    /// called when one completes, and the transport then calls <see cref="FrameConnection.OnWake"/>.
+    /// </summary>
+    AwaitWake = 32,
 }

@@ -23,4 +23,10 @@ internal enum ConnectionWait
 
     /// <summary>Nothing buffered or pending: <c>Limits:IdleTimeout</c>, and a drain may close it.</summary>
     NextRequest,
+
+    /// <summary>
+    /// A v2 connection that has not begun to go away: several limits at once (the earliest is published) and a drain
+    /// wakes it to send GOAWAY.
+    /// </summary>
+    Multiplexed,
 }

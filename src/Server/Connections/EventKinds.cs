@@ -26,6 +26,7 @@ internal static class EventKinds
         CloseReason.WriteTimeout => TimeoutKind.Write,
         CloseReason.IdleTimeout => TimeoutKind.Idle,
         CloseReason.ProcessTimeout => TimeoutKind.Process,
+        CloseReason.PingTimeout => TimeoutKind.Ping,
         _ => null,
     };
 
@@ -36,6 +37,7 @@ internal static class EventKinds
         TimeoutKind.ReceiveRate => ThrottledEvent.ReceiveTooSlow,
         TimeoutKind.Write => ThrottledEvent.WriteTimeout,
         TimeoutKind.Idle => ThrottledEvent.IdleTimeout,
+        TimeoutKind.Ping => ThrottledEvent.PingTimeout,
         _ => ThrottledEvent.ProcessTimeout,
     };
 }

@@ -44,7 +44,12 @@ internal sealed partial class FrameConnection
             return (CloseReason)(due & 0xF);
         }
 
-        return (ConnectionWait)((due >> WaitShift) & 0x7) == ConnectionWait.NextRequest && _context.Draining ? CloseReason.Shutdown : CloseReason.None;
+        return (ConnectionWait)((due >> WaitShift) & 0x7) switch
+        {
+            ConnectionWait.NextRequest when _context.Draining => CloseReason.Shutdown,
+            ConnectionWait.Multiplexed when _context.Draining => CloseReason.TimerDue,
+            _ => CloseReason.None,
+        };
     }
 
     /// <summary>How long the limit behind the last <see cref="DueClose"/> verdict ran, for the timeout log.</summary>
@@ -59,7 +64,10 @@ internal sealed partial class FrameConnection
         return now - since;
     }
 
-    /// <summary>Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.</summary>
+    /// <summary>
+    /// Acts on a reason returned by <see cref="DueClose"/>: a drain closes gracefully, a timeout aborts.
+    /// <see cref="CloseReason.TimerDue"/> is not a close: transports give the connection a turn (<see cref="OnWake"/>) instead.
+    /// </summary>
     public void CloseFor(CloseReason reason)
     {
         if (reason == CloseReason.Shutdown)
@@ -95,6 +103,11 @@ internal sealed partial class FrameConnection
         {
             since = 0;
             return (NeverDue << DueShift) | ClosingBit;
+        }
+
+        if (_protocol == WireProtocol.V2)
+        {
+            return CurrentDueV2(out since);
         }
 
         var wait = Waiting;

@@ -68,17 +68,7 @@ internal sealed partial class FrameConnection
         _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes);
         if (_offload is null)
         {
-            if (!_waitingForOffloadSlot && _context.Logger.IsEnabled(LogLevel.Debug))
-            {
-                ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
-            }
-
-            if (!_waitingForOffloadSlot)
-            {
-                _waitingForOffloadSlot = true;
-                _context.Metrics.OffloadSlotWaitStarted();
-            }
-
+            StartSlotWait();
             return false;
         }
 
@@ -89,6 +79,23 @@ internal sealed partial class FrameConnection
 
         _deadlines.OffloadStarted(now);
         return true;
+    }
+
+    /// <summary>Every offload slot is busy: the request stays buffered and nothing more is read until one frees.</summary>
+    private void StartSlotWait()
+    {
+        if (_waitingForOffloadSlot)
+        {
+            return;
+        }
+
+        if (_context.Logger.IsEnabled(LogLevel.Debug))
+        {
+            ConnectionLog.ReadPaused(_context.Logger, Id, $"all {_context.OffloadGate.Capacity} offload slots busy");
+        }
+
+        _waitingForOffloadSlot = true;
+        _context.Metrics.OffloadSlotWaitStarted();
     }
 
     private void EndSlotWait()

@@ -18,6 +18,12 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void Pump(PluginGeneration generation, long now)
     {
+        if (_protocol != WireProtocol.V1)
+        {
+            PumpUnlessV1(generation, now);
+            return;
+        }
+
         if (_output.Length == 0)
         {
             _deadlines.WriteProgressed(now);

@@ -62,6 +62,7 @@ internal sealed partial class FrameConnection
         Id = context.NextConnectionId();
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
+        _protocol = _limits.AllowV2 ? WireProtocol.Undecided : WireProtocol.V1;
         _publishesDeadline = scannedFromAnotherThread;
         if (_publishesDeadline)
         {
@@ -113,7 +114,13 @@ internal sealed partial class FrameConnection
                 return step | ConnectionStep.AwaitSlot;
             }
 
-            return !_inputEnded && pending <= _limits.MaxPendingWriteBytes ? step | ConnectionStep.Read : step;
+            if (!_inputEnded && pending <= _limits.MaxPendingWriteBytes)
+            {
+                return step | ConnectionStep.Read;
+            }
+
+            // v2: nothing to read or send, calls still running; their completion wakes the connection.
+            return step == ConnectionStep.None && InFlightCount > 0 ? ConnectionStep.AwaitWake : step;
         }
     }
 
@@ -136,7 +143,7 @@ internal sealed partial class FrameConnection
     }
 
     /// <summary>Nothing received and unanswered, nothing to send: the connection may close without losing anything.</summary>
-    public bool IsIdle => _input.IsEmpty && _offload is null && !_waitingForOffloadSlot && _output.Length == 0;
+    public bool IsIdle => _input.IsEmpty && _offload is null && !_waitingForOffloadSlot && _output.Length == 0 && InFlightCount == 0;
 
     /// <summary>Where the next receive writes. Rents the receive buffer on first use.</summary>
     public Span<byte> GetReceiveSpan() => _input.GetSpan(_expectedFrame);
@@ -150,6 +157,7 @@ internal sealed partial class FrameConnection
         _input.Advance(count);
         _context.Metrics.Received(count);
         _receivedAny = true;
+        _lastReceivedAt = now;
         Pump(generation, now);
     }
 
@@ -222,6 +230,8 @@ internal sealed partial class FrameConnection
             _offload = null;
             offload.Abandon();
         }
+
+        _inFlight?.AbandonAll();
 
         if (_readPaused)
         {

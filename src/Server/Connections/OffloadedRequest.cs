@@ -20,6 +20,7 @@ internal sealed class OffloadedRequest
         _gate = gate;
         Answer = new OffloadedAnswer(maxAnswerBytes);
         StartedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        StartedAtMs = Environment.TickCount64;
 
         // Pinned for the whole run: a swap waits for this request before disposing the code it runs on.
         _lease = PluginLease.Pin(generation);
@@ -36,6 +37,9 @@ internal sealed class OffloadedRequest
 
     /// <summary>When the request was handed to the thread pool, for <c>pluggablenet.request.duration</c>.</summary>
     public long StartedAt { get; }
+
+    /// <summary>The same moment in <see cref="Environment.TickCount64"/> milliseconds, for v2's per-request <c>Limits:ProcessTimeout</c>.</summary>
+    public long StartedAtMs { get; }
 
     /// <summary>The plugin's answer payload; valid once <see cref="Task"/> completed successfully.</summary>
     public OffloadedAnswer Answer { get; }

@@ -44,6 +44,12 @@ internal static partial class ConnectionLog
     [LoggerMessage(1011, LogLevel.Error, "Connection {ConnectionId} from {Peer} closed: internal error in {Operation}")]
     public static partial void InternalError(ILogger logger, Exception? exception, long connectionId, EndPoint? peer, string operation);
 
+    [LoggerMessage(1012, LogLevel.Information, "Connection {ConnectionId} from {Peer}: protocol v2 error ({Reason}); nothing more is read, GOAWAY PROTOCOL_ERROR once the requests in flight are answered")]
+    public static partial void V2ProtocolError(ILogger logger, long connectionId, EndPoint? peer, string reason);
+
+    [LoggerMessage(1013, LogLevel.Warning, "Connection {ConnectionId} from {Peer}: request {RequestId}: {Reason}; answered ERROR {Code}, the connection stays open")]
+    public static partial void V2RequestRefused(ILogger logger, long connectionId, EndPoint? peer, uint requestId, string reason, string code);
+
     [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
     public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);
 }

@@ -48,6 +48,7 @@ internal sealed class HostMeter : IDisposable
 
         Meter.CreateObservableUpDownCounter("pluggablenet.active_connections", () => Tagged(_metrics.OpenConnections), "{connection}", "Connections admitted and not yet closed.");
         Meter.CreateObservableCounter("pluggablenet.accepted_connections", () => Tagged(_metrics.AcceptedConnections), "{connection}", "Connections accepted, rejected ones included.");
+        Meter.CreateObservableCounter("pluggablenet.v2_connections", () => Tagged(_metrics.V2Connections), "{connection}", "Connections that negotiated protocol v2.");
         Meter.CreateObservableCounter("pluggablenet.rejected_connections", () => Tagged(_metrics.RejectedConnections), "{connection}", "Connections closed at once over Limits:MaxConnections (or the open files limit).");
         ConnectionDuration = Meter.CreateHistogram<double>(
             "pluggablenet.connection.duration", "s", "How long connections stayed open, by close reason.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_connectionBuckets });

@@ -17,6 +17,7 @@ internal sealed class HostMetrics
     private long _openConnections;
     private long _acceptedConnections;
     private long _rejectedConnections;
+    private long _v2Connections;
     private long _backpressurePauses;
     private long _pausedConnections;
     private long _waitingForOffloadSlot;
@@ -28,6 +29,9 @@ internal sealed class HostMetrics
     public long AcceptedConnections => Volatile.Read(ref _acceptedConnections);
 
     public long RejectedConnections => Volatile.Read(ref _rejectedConnections);
+
+    /// <summary>Connections that negotiated protocol v2, since start.</summary>
+    public long V2Connections => Volatile.Read(ref _v2Connections);
 
     /// <summary>Requests answered (or failed) since start.</summary>
     public long Requests => _requests.Value;
@@ -72,6 +76,8 @@ internal sealed class HostMetrics
     }
 
     internal long ConnectionClosed() => Interlocked.Decrement(ref _openConnections);
+
+    internal void V2ConnectionOpened() => Interlocked.Increment(ref _v2Connections);
 
     internal void ConnectionRejected() => Interlocked.Increment(ref _rejectedConnections);
 

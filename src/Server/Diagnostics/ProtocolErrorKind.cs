@@ -11,4 +11,10 @@ internal enum ProtocolErrorKind
 
     /// <summary>A header announcing more than <c>Framing:MaxFrameBytes</c>.</summary>
     TooLarge,
+
+    /// <summary>A v2 peer broke the protocol: an id not above the last, a frame only the server sends, a malformed control frame.</summary>
+    V2Violation,
+
+    /// <summary>A v2 peer sent more PING, CANCEL or unknown frames per second than the flood limit allows.</summary>
+    ControlFlood,
 }

@@ -30,4 +30,10 @@ internal enum ThrottledEvent
 
     /// <summary>The plugin answered more than the framing can express.</summary>
     AnswerTooLarge,
+
+    /// <summary>A v2 peer broke the protocol, or flooded it with control frames.</summary>
+    V2ProtocolError,
+
+    /// <summary>A v2 peer did not answer a PING in time (half-open).</summary>
+    PingTimeout,
 }

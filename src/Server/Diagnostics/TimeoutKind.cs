@@ -17,4 +17,7 @@ internal enum TimeoutKind
 
     /// <summary><c>Limits:ProcessTimeout</c>: an offloaded request ran too long.</summary>
     Process,
+
+    /// <summary><c>Limits:PingTimeout</c>: a v2 peer did not answer the host's PING; closed as half-open.</summary>
+    Ping,
 }

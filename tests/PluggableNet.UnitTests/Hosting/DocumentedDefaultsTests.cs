@@ -173,6 +173,7 @@ public sealed class DocumentedDefaultsTests
             "Framing:Kind" => s.FramingKind.ToString(),
             "Framing:HeaderDigits" => Number(s.HeaderDigits),
             "Framing:MaxFrameBytes" => Number(s.MaxFrameBytes),
+            "Framing:AllowV2" => s.AllowV2 ? "true" : "false",
             "Logic:Plugin" => s.Plugin,
             "Logic:PluginsPath" => Path.GetRelativePath(AppContext.BaseDirectory, s.PluginsPath),
             "Logic:HotReload" => s.HotReload ? "true" : "false",
@@ -188,6 +189,9 @@ public sealed class DocumentedDefaultsTests
             "Limits:MaxConcurrentOffloads" => PerProcessor(s.MaxConcurrentOffloads),
             "Limits:MaxAbandonedOffloads" => PerProcessor(s.MaxAbandonedOffloads),
             "Limits:PluginFault" => s.PluginFault.ToString(),
+            "Limits:MaxConcurrentRequests" => Number(s.MaxConcurrentRequests),
+            "Limits:PingInterval" => Seconds(s.PingInterval),
+            "Limits:PingTimeout" => Seconds(s.PingTimeout),
             "Control:Socket" => s.ControlSocket,
 
             // Documented as a rule, not a path: held to it by comparing with the default pidfile's directory.

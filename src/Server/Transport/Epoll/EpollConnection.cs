@@ -4,7 +4,7 @@ using PluggableNet.Server.Interop;
 namespace PluggableNet.Server.Transport.Epoll;
 
 /// <summary>A connection as one reactor sees it: its descriptor, its registered interest, its state machine.</summary>
-internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine) : ITransportConnection
+internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine, EpollReactor reactor) : ITransportConnection, IConnectionWaker
 {
     public int Fd { get; } = fd;
 
@@ -27,6 +27,9 @@ internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnectio
 
     /// <summary>Bytes discarded while lingering, against <see cref="LingeringClose.MaxDiscardBytes"/>.</summary>
     public int Discarded { get; set; }
+
+    /// <summary>A v2 call completed or a timer is due (any thread): the reactor gives the connection a turn.</summary>
+    public void Wake() => reactor.QueueWake(this);
 
     /// <summary>Bytes wait in the kernel's receive queue: requests that arrived and that the state machine has not seen.</summary>
     public bool RequestMayBeInFlight

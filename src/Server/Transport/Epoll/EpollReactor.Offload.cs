@@ -18,16 +18,19 @@ internal sealed unsafe partial class EpollReactor
     private int _slotSignalled;
     private bool _waitingForSlot;
 
+    /// <summary>Any thread: <paramref name="connection"/> gets a turn (<see cref="FrameConnection.OnWake"/>) on the next pass.</summary>
+    public void QueueWake(EpollConnection connection)
+    {
+        _completions.Enqueue(connection);
+        Wake();
+    }
+
     // Its own method: a lambda capturing `connection` in Update would make the compiler allocate the closure on
     // every call of Update, offloaded or not.
     private void HookOffloadCompletion(EpollConnection connection, Task task)
     {
         connection.HookedOffload = task;
-        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() =>
-        {
-            _completions.Enqueue(connection);
-            Wake();
-        });
+        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(connection.Wake);
     }
 
     private void CompleteOffloads(PluginGeneration generation, long now)
@@ -36,7 +39,7 @@ internal sealed unsafe partial class EpollReactor
         {
             if (!connection.Closed)
             {
-                connection.Machine.CompleteOffload(generation, now);
+                connection.Machine.OnWake(generation, now);
                 Flush(connection, generation, now);
                 Update(connection);
             }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Interop;
+using PluggableNet.Server.Plugins;
 
 namespace PluggableNet.Server.Transport.Epoll;
 
@@ -173,7 +174,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
 
             if (now >= _nextScanAt)
             {
-                Scan(now);
+                Scan(generation, now);
                 _nextScanAt = now + _lifecycle.ScanIntervalMs;
             }
         }
@@ -191,7 +192,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
     }
 
     /// <summary>Timeouts and drain, checked every scan interval rather than with a timer per connection.</summary>
-    private void Scan(long now)
+    private void Scan(PluginGeneration generation, long now)
     {
         _lifecycle.OnScan(now);
         ResumeAcceptingIfDue(now);
@@ -214,7 +215,15 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
 
             if (_lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
             {
-                connection.Machine.CloseFor(reason);
+                if (reason == CloseReason.TimerDue)
+                {
+                    connection.Machine.OnWake(generation, now);
+                }
+                else
+                {
+                    connection.Machine.CloseFor(reason);
+                }
+
                 Update(connection);
             }
         }

@@ -12,7 +12,7 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// connection's next step. Writing comes first: sending everything before the next receive is this transport's
 /// backpressure.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter, IConnectionWaker
 {
     /// <summary>Where a lingering close reads what it drops: shared, since nobody ever looks at it.</summary>
     private static readonly byte[] s_discard = new byte[4096];
@@ -25,6 +25,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     private volatile bool _idleInReceive;
     private volatile bool _lingering;
     private int _abortReason;
+
+    // v2: completed by Wake (a call completed, a timer is due) and replaced when the loop acts on it; and a zero-byte
+    // receive kept pending across wake-ups, so the loop waits for input and wake-ups at once without lending a buffer.
+    private TaskCompletionSource _wakeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Task<int>? _inputReady;
 
     // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
     // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
@@ -86,13 +91,21 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         socket.Dispose();
     }
 
+    /// <summary>Any thread: the loop gives the machine a turn (<see cref="FrameConnection.OnWake"/>) as soon as it can.</summary>
+    public void Wake() => Volatile.Read(ref _wakeSignal).TrySetResult();
+
     public async Task RunAsync()
     {
         try
         {
             while (Machine.Step is var step && step != ConnectionStep.Close)
             {
-                if ((step & ConnectionStep.Write) != 0)
+                if (TakeWake())
+                {
+                    using var lease = _plugins.Acquire();
+                    Machine.OnWake(lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.Write) != 0)
                 {
                     var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
                     using var lease = _plugins.Acquire();
@@ -100,7 +113,15 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
                 else if ((step & ConnectionStep.Read) != 0)
                 {
-                    if (Machine.IsIdle)
+                    if (Machine.Protocol == WireProtocol.V2)
+                    {
+                        if (!await WaitForInputOrWakeAsync().ConfigureAwait(false))
+                        {
+                            // Woken, or aborted from another thread: the top of the loop acts on it.
+                            continue;
+                        }
+                    }
+                    else if (Machine.IsIdle)
                     {
                         // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
                         _idleInReceive = true;
@@ -132,6 +153,15 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
 
                     using var lease = _plugins.Acquire();
                     Machine.CompleteOffload(lease.Generation, Environment.TickCount64);
+                }
+                else if ((step & ConnectionStep.AwaitWake) != 0)
+                {
+                    await Task.WhenAny(Volatile.Read(ref _wakeSignal).Task, _aborted.Task).ConfigureAwait(false);
+                    if (AbortReason != CloseReason.None)
+                    {
+                        Machine.Abort(AbortReason);
+                        break;
+                    }
                 }
                 else if ((step & ConnectionStep.AwaitSlot) != 0)
                 {
@@ -183,8 +213,51 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         var slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _slotFreed, slotFreed);
         lifecycle.Context.OffloadGate.WaitForSlot(this);
-        await Task.WhenAny(slotFreed.Task, _aborted.Task).ConfigureAwait(false);
+        await Task.WhenAny(slotFreed.Task, _aborted.Task, Volatile.Read(ref _wakeSignal).Task).ConfigureAwait(false);
         Volatile.Write(ref _slotFreed, null);
+    }
+
+    /// <summary>The wake signal was set since the loop last acted on it: replaces it (a later Wake sets the new one) and says so.</summary>
+    private bool TakeWake()
+    {
+        if (!Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _wakeSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return true;
+    }
+
+    /// <summary>
+    /// v2: waits until bytes (or the peer's end) can be received, or the connection is woken or aborted. True when a
+    /// receive will complete at once. The zero-byte receive it waits on stays pending across wake-ups, and no other
+    /// receive is started while it is.
+    /// </summary>
+    private async ValueTask<bool> WaitForInputOrWakeAsync()
+    {
+        if (_inputReady is null && HasUnreadBytes)
+        {
+            return true;
+        }
+
+        _inputReady ??= socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).AsTask();
+        await Task.WhenAny(_inputReady, Volatile.Read(ref _wakeSignal).Task, _aborted.Task).ConfigureAwait(false);
+        if (AbortReason != CloseReason.None)
+        {
+            Machine.Abort(AbortReason);
+            return false;
+        }
+
+        if (!_inputReady.IsCompleted)
+        {
+            return false;
+        }
+
+        var ready = _inputReady;
+        _inputReady = null;
+        await ready.ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
@@ -237,6 +310,12 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
 
         socket.Dispose();
+        if (_inputReady is { } pending)
+        {
+            // Ended by the close; nobody awaits it any more.
+            _ = pending.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
+        }
+
         lifecycle.Closed(Machine);
     }
 

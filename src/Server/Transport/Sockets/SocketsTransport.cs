@@ -177,6 +177,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
             }
 
             var connection = new SocketConnection(socket, machine, lifecycle);
+            machine.Waker = connection;
             _connections[machine.Id] = connection;
 
             // Off the accept loop: a first request already waiting would otherwise be answered synchronously
@@ -208,8 +209,16 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
         {
             if (lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
             {
-                // Off the connection's own loop: closing the socket ends whatever it awaits.
-                connection.Abort(reason);
+                if (reason == CloseReason.TimerDue)
+                {
+                    // A v2 timer: the connection acts on it on its own loop.
+                    connection.Wake();
+                }
+                else
+                {
+                    // Off the connection's own loop: closing the socket ends whatever it awaits.
+                    connection.Abort(reason);
+                }
             }
         }
 
