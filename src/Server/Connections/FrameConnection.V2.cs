@@ -78,7 +78,7 @@ internal sealed partial class FrameConnection
             case FrameType.Cancel or FrameType.Ping or FrameType.Pong:
                 return TakeControlFrame(header, buffered, now);
             case FrameType.Answer or FrameType.Error or FrameType.GoAway or FrameType.Push or FrameType.Settings:
-                return Violation($"a {header.Type} frame, which only a server sends");
+                return Violation($"a frame of type {header.Type}, which only a server sends");
             default:
                 // Unknown: skipped for extensibility, its payload dropped as it arrives, its rate bounded.
                 if (!_controlBudget.TrySpend(now))

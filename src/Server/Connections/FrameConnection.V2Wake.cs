@@ -31,7 +31,12 @@ internal sealed partial class FrameConnection
     {
         if (_protocol != WireProtocol.V2)
         {
-            CompleteOffload(generation, now);
+            // v1 runs one call at a time, and is woken only once it ended.
+            if (_offload is { Task.IsCompleted: true })
+            {
+                CompleteOffload(generation, now);
+            }
+
             return;
         }
 

@@ -142,6 +142,9 @@ internal sealed partial class FrameConnection
         }
     }
 
+    /// <summary>Bytes of the receive buffer's arrays held now: what memory a peer's bytes cost, for tests and diagnostics.</summary>
+    public int ReceiveCapacity => _input.Capacity;
+
     /// <summary>Nothing received and unanswered, nothing to send: the connection may close without losing anything.</summary>
     public bool IsIdle => _input.IsEmpty && _offload is null && !_waitingForOffloadSlot && _output.Length == 0 && InFlightCount == 0;
 

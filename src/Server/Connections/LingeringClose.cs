@@ -16,9 +16,9 @@ internal static class LingeringClose
 
     /// <summary>
     /// Whether a close for <paramref name="reason"/> lingers: every close the host chooses at a frame boundary, never
-    /// one caused by the peer's reset, by a peer too slow (or gone: no PONG) to deserve the wait, or by admission (a flood must not hold
+    /// one caused by the peer's reset, by a peer too slow to deserve the wait, or by admission (a flood must not hold
     /// descriptors).
     /// </summary>
     public static bool Applies(CloseReason reason) => reason is not (CloseReason.None or CloseReason.RemoteReset
-        or CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow or CloseReason.WriteTimeout or CloseReason.Rejected or CloseReason.PingTimeout);
+        or CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow or CloseReason.WriteTimeout or CloseReason.Rejected);
 }

@@ -26,10 +26,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     private volatile bool _lingering;
     private int _abortReason;
 
-    // v2: completed by Wake (a call completed, a timer is due) and replaced when the loop acts on it; and a zero-byte
-    // receive kept pending across wake-ups, so the loop waits for input and wake-ups at once without lending a buffer.
+    // v2: completed by Wake (a call completed, a timer is due) and replaced when the loop acts on it. A v2 receive is
+    // cancellable by Wake while _receiveParked is 1, through _receiveWake (replaced once cancelled).
     private TaskCompletionSource _wakeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private Task<int>? _inputReady;
+    private CancellationTokenSource _receiveWake = new();
+    private int _receiveParked;
 
     // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
     // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
@@ -79,8 +80,12 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 socket.Dispose();
             }
 
-            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too.
+            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too, and a v2 receive.
             _aborted.TrySetResult();
+            if (Machine.Protocol == WireProtocol.V2)
+            {
+                Wake();
+            }
         }
     }
 
@@ -92,7 +97,15 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     }
 
     /// <summary>Any thread: the loop gives the machine a turn (<see cref="FrameConnection.OnWake"/>) as soon as it can.</summary>
-    public void Wake() => Volatile.Read(ref _wakeSignal).TrySetResult();
+    public void Wake()
+    {
+        Volatile.Read(ref _wakeSignal).TrySetResult();
+        var receiveWake = Volatile.Read(ref _receiveWake);
+        if (Interlocked.Exchange(ref _receiveParked, 0) == 1)
+        {
+            receiveWake.Cancel();
+        }
+    }
 
     public async Task RunAsync()
     {
@@ -113,23 +126,36 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
                 else if ((step & ConnectionStep.Read) != 0)
                 {
+                    int received;
                     if (Machine.Protocol == WireProtocol.V2)
                     {
-                        if (!await WaitForInputOrWakeAsync().ConfigureAwait(false))
+                        if (AbortReason != CloseReason.None)
                         {
-                            // Woken, or aborted from another thread: the top of the loop acts on it.
+                            Machine.Abort(AbortReason);
+                            break;
+                        }
+
+                        // Woken (null): the top of the loop acts on it.
+                        if (await ReceiveOrWakeAsync().ConfigureAwait(false) is not { } count)
+                        {
                             continue;
                         }
+
+                        received = count;
                     }
-                    else if (Machine.IsIdle)
+                    else
                     {
-                        // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
-                        _idleInReceive = true;
-                        await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _idleReceive.Token).ConfigureAwait(false);
-                        _idleInReceive = false;
+                        if (Machine.IsIdle)
+                        {
+                            // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                            _idleInReceive = true;
+                            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _idleReceive.Token).ConfigureAwait(false);
+                            _idleInReceive = false;
+                        }
+
+                        received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
                     }
 
-                    var received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
                     if (received == 0 && AbortReason != CloseReason.None)
                     {
                         // Our own shutdown (a drain), not the peer's half-close.
@@ -230,34 +256,45 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     }
 
     /// <summary>
-    /// v2: waits until bytes (or the peer's end) can be received, or the connection is woken or aborted. True when a
-    /// receive will complete at once. The zero-byte receive it waits on stays pending across wake-ups, and no other
-    /// receive is started while it is.
+    /// v2: receives as v1 does (an idle connection first waits with a zero-byte receive, holding no buffer), except that
+    /// <see cref="Wake"/> cancels the wait: null when woken, otherwise the bytes received (0 at the peer's end). A
+    /// zero-byte receive may complete without data, so the receive after it must be cancellable too.
     /// </summary>
-    private async ValueTask<bool> WaitForInputOrWakeAsync()
+    private async ValueTask<int?> ReceiveOrWakeAsync()
     {
-        if (_inputReady is null && HasUnreadBytes)
+        if (Volatile.Read(ref _receiveWake).IsCancellationRequested)
         {
-            return true;
+            Volatile.Write(ref _receiveWake, new CancellationTokenSource());
         }
 
-        _inputReady ??= socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).AsTask();
-        await Task.WhenAny(_inputReady, Volatile.Read(ref _wakeSignal).Task, _aborted.Task).ConfigureAwait(false);
-        if (AbortReason != CloseReason.None)
+        var receiveWake = _receiveWake;
+        Interlocked.Exchange(ref _receiveParked, 1);
+        try
         {
-            Machine.Abort(AbortReason);
-            return false;
-        }
+            // After parking: a Wake before it set the signal (seen here), a Wake after it cancels the receive.
+            if (Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+            {
+                return null;
+            }
 
-        if (!_inputReady.IsCompleted)
+            if (Machine.IsIdle)
+            {
+                _idleInReceive = true;
+                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, receiveWake.Token).ConfigureAwait(false);
+                _idleInReceive = false;
+            }
+
+            return await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None, receiveWake.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (receiveWake.IsCancellationRequested)
         {
-            return false;
+            _idleInReceive = false;
+            return null;
         }
-
-        var ready = _inputReady;
-        _inputReady = null;
-        await ready.ConfigureAwait(false);
-        return true;
+        finally
+        {
+            Interlocked.Exchange(ref _receiveParked, 0);
+        }
     }
 
     /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
@@ -310,12 +347,6 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         }
 
         socket.Dispose();
-        if (_inputReady is { } pending)
-        {
-            // Ended by the close; nobody awaits it any more.
-            _ = pending.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously);
-        }
-
         lifecycle.Closed(Machine);
     }
 

@@ -1,0 +1,76 @@
+using PluggableNet.Protocol.V2;
+using PluggableNet.Tests.Infrastructure;
+
+namespace PluggableNet.Tests.ProtocolV2;
+
+/// <summary>
+/// Every graceful close of a v2 connection ends with GOAWAY naming the last request processed: those at or below it
+/// were answered, those above it were not processed, so a client resends exactly those.
+/// </summary>
+public sealed class GoAwayTests
+{
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task ADrainSendsGoAwayWithTheLastIdThenEndsCleanly(string transport)
+    {
+        await using var server = TestServer.Start(transport);
+        using var connection = await V2Connection.OpenAsync(server.EndPoint);
+        Assert.Equal("eno", await connection.AskAsync(3, "one"));
+
+        var stop = server.Server.StopAsync();
+
+        await FrameTests.ExpectGoAwayAsync(connection, ErrorCode.NoError, 3, "the server is shutting down");
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task ADrainAnswersWhatIsInFlightAndRefusesWhatComesAfter(string transport)
+    {
+        await using var server = V2Plugins.Start(transport, V2Plugins.Offloaded);
+        using var connection = await V2Connection.OpenAsync(server.EndPoint);
+        await connection.RequestAsync(1, "sleep:800");
+        await Wait.UntilAsync(() => server.Server.Status().OffloadsActive == 1, Wait.Default, "the call to start");
+
+        var stop = server.Server.StopAsync();
+        await server.Log.WaitForAsync("Stopping: no longer accepting; draining");
+        await connection.RequestAsync(2, "late");
+
+        var refused = await connection.ReadFrameAsync();
+        Assert.Equal((FrameType.Error, 2u, ErrorCode.ShuttingDown), (refused.Type, refused.Id, refused.Error.Code));
+        var answered = await connection.ReadFrameAsync();
+        Assert.Equal((FrameType.Answer, 1u, "slept:800"), (answered.Type, answered.Id, answered.Text));
+        await FrameTests.ExpectGoAwayAsync(connection, ErrorCode.NoError, 1);
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task AnIdleTimeoutSendsGoAway(string transport)
+    {
+        await using var server = TestServer.Start(transport, ("Limits:IdleTimeout", "00:00:00.300"));
+        using var connection = await V2Connection.OpenAsync(server.EndPoint);
+        Assert.Equal("eno", await connection.AskAsync(1, "one"));
+
+        await FrameTests.ExpectGoAwayAsync(connection, ErrorCode.NoError, 1, "idle timeout");
+        Assert.Equal(1, server.Server.Status().Timeouts["idle"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task ARequestSentAfterTheGoAwayMeetsAnEndOfStreamNotAReset(string transport)
+    {
+        await using var server = TestServer.Start(transport);
+        using var connection = await V2Connection.OpenAsync(server.EndPoint);
+        Assert.Equal("eno", await connection.AskAsync(1, "one"));
+
+        var stop = server.Server.StopAsync();
+        var (goAway, _) = await connection.ReadUntilAsync(FrameType.GoAway);
+        Assert.Equal(1u, goAway.GoAway.LastId);
+        await connection.RequestAsync(2, "late");
+        await connection.RequestAsync(3, "later");
+
+        Assert.Equal(0, await connection.ReadToEndAsync());
+        await stop.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+}
