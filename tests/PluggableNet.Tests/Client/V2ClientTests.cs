@@ -13,12 +13,6 @@ namespace PluggableNet.Tests.Client;
 /// </summary>
 public sealed class V2ClientTests
 {
-    /// <summary>Why a test that needs mixed offloaded load on v2 does not run on the Sockets transport yet.</summary>
-    private const string SocketsV2OffloadStall =
-        "Host bug found by this test (Sockets transport, v2, offloaded plugin, 8 pipelining callers mixing sleep:300 and "
-        + "instant requests): within seconds one connection stops answering; its requests and CANCELs reach the host, "
-        + "nothing comes back. Epoll and v1 do not stall. Unskip once the host is fixed.";
-
     [Theory]
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task EveryCallerGetsItsOwnAnswerOverV2Connections(string transport)
@@ -120,8 +114,7 @@ public sealed class V2ClientTests
     }
 
     [Theory]
-    [InlineData("Epoll")]
-    [InlineData("Sockets", Skip = SocketsV2OffloadStall)]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task ADrainingHostsRequestsAreResentElsewhereAndNoneIsProcessedTwice(string transport)
     {
         // Slow: "sleep:MS" holds A's drain open for a while, so requests keep arriving at it meanwhile (answered
@@ -160,10 +153,11 @@ public sealed class V2ClientTests
         await stop.CancelAsync();
         await load;
 
-        // Each request processed once: what the two hosts processed is what the callers got answered.
+        // Each request processed once: what the two hosts processed is what the callers got answered. How many the drain
+        // refused (and the client resent) depends on timing, 0 to a few; V2ClientPeerTests pins the resend itself down.
         Assert.Equal(Volatile.Read(ref answered), draining.Server.Status().Requests + staying.Server.Status().Requests);
         Assert.Equal(0, client.Counters.ConnectionFailures);
-        Assert.True(client.Counters.Resent >= 1, $"requests the drain refused unprocessed were resent: {client.Counters}");
+        Assert.Equal(0, client.Counters.Timeouts);
     }
 
     [Theory]
