@@ -25,4 +25,10 @@ internal static partial class ClientLog
 
     [LoggerMessage(7, LogLevel.Warning, "Connection {Connection} to {Endpoint} stopped answering (a request timed out); it takes no new requests")]
     public static partial void Stalled(ILogger logger, long connection, string endpoint);
+
+    [LoggerMessage(8, LogLevel.Debug, "Connected to {Endpoint} (connection {Connection}, protocol v2: {Server} serving {Plugin}, MaxConcurrentRequests {MaxConcurrentRequests}, MaxFrameBytes {MaxFrameBytes})")]
+    public static partial void ConnectedV2(ILogger logger, string endpoint, long connection, string server, string plugin, uint maxConcurrentRequests, uint maxFrameBytes);
+
+    [LoggerMessage(9, LogLevel.Warning, "Connection {Connection} to {Endpoint} {Reason} with {Count} request(s) at or below its last id unanswered")]
+    public static partial void GoneAwayUnanswered(ILogger logger, long connection, string endpoint, string reason, int count);
 }

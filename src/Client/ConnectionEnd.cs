@@ -9,8 +9,17 @@ internal enum ConnectionEnd
     /// </summary>
     Graceful,
 
-    /// <summary>Reset, cut in the middle of an answer, or a protocol error: requests sent whole may have been processed.</summary>
+    /// <summary>
+    /// Reset, cut in the middle of an answer, a protocol error, a v2 connection closed without GOAWAY or silent after a
+    /// PING: requests sent whole may have been processed.
+    /// </summary>
     Broken,
+
+    /// <summary>
+    /// Protocol v2: the server sent GOAWAY, then the connection ended. The requests above its last id were handed back
+    /// when it came (not processed); any left here are at or below it and unanswered, so they may have been processed.
+    /// </summary>
+    GoneAway,
 
     /// <summary>Closed by the client itself (disposed, or a stalled connection given up).</summary>
     ClosedByClient,

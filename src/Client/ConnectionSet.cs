@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Protocol;
+using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
@@ -13,6 +14,7 @@ internal sealed class ConnectionSet
 {
     private const int ScanIntervalMs = 50;
 
+    private readonly PluggableNetClientOptions _options;
     private readonly LengthHeader _header;
     private readonly int _maxAnswerBytes;
     private readonly TimeSpan _connectTimeout;
@@ -21,6 +23,7 @@ internal sealed class ConnectionSet
     private readonly ILogger _logger;
     private readonly ClientStatistics _statistics;
     private readonly Action<ClientConnection, ConnectionEnded> _onEnded;
+    private readonly Action<V2Connection, PendingRequest, ErrorPayload?> _onRefused;
 
     // Each open connection with the task that waits for its end (null for the moment between the two).
     private readonly Dictionary<ClientConnection, Task?> _open = [];
@@ -30,8 +33,9 @@ internal sealed class ConnectionSet
     private int _scanning;
     private volatile bool _disposed;
 
-    public ConnectionSet(PluggableNetClientOptions options, LengthHeader header, ILogger logger, ClientStatistics statistics, Action<ClientConnection, ConnectionEnded> onEnded)
+    public ConnectionSet(PluggableNetClientOptions options, LengthHeader header, ILogger logger, ClientStatistics statistics, Action<ClientConnection, ConnectionEnded> onEnded, Action<V2Connection, PendingRequest, ErrorPayload?> onRefused)
     {
+        _options = options;
         _header = header;
         _maxAnswerBytes = options.MaxAnswerBytes;
         _connectTimeout = options.ConnectTimeout;
@@ -40,27 +44,36 @@ internal sealed class ConnectionSet
         _logger = logger;
         _statistics = statistics;
         _onEnded = onEnded;
+        _onRefused = onRefused;
         _scanTimer = new Timer(static state => ((ConnectionSet)state!).Scan(), this, ScanIntervalMs, ScanIntervalMs);
     }
 
     public bool IsDisposed => _disposed;
 
-    /// <summary>Opens a connection to <paramref name="endpoint"/>; a failure marks the endpoint down for its backoff.</summary>
-    /// <exception cref="PluggableNetConnectionException">The connect failed or timed out.</exception>
+    /// <summary>
+    /// Opens a connection to <paramref name="endpoint"/> (for v2, its handshake included, within the same timeout); a
+    /// failure marks the endpoint down for its backoff.
+    /// </summary>
+    /// <exception cref="PluggableNetConnectionException">The connect (or the v2 handshake) failed or timed out.</exception>
     /// <exception cref="ObjectDisposedException">The client was disposed meanwhile.</exception>
     public async Task<ClientConnection> ConnectAsync(EndpointState endpoint)
     {
         var socket = endpoint.EndPoint is IPEndPoint ip
             ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
+        Settings? settings = null;
         try
         {
             socket.NoDelay = true;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_connectTimeout);
             await socket.ConnectAsync(endpoint.EndPoint, timeout.Token).ConfigureAwait(false);
+            if (_options.Protocol == ClientProtocol.V2)
+            {
+                settings = await V2Handshake.RunAsync(socket, timeout.Token).ConfigureAwait(false);
+            }
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             socket.Dispose();
             if (_disposed)
@@ -68,7 +81,13 @@ internal sealed class ConnectionSet
                 throw new ObjectDisposedException(nameof(PluggableNetClient), "The client was disposed while connecting.");
             }
 
-            var reason = exception is OperationCanceledException ? $"no connection within {_connectTimeout}" : exception.Message;
+            var reason = exception switch
+            {
+                OperationCanceledException when _options.Protocol == ClientProtocol.V2 => $"no connection and v2 handshake within {_connectTimeout}",
+                OperationCanceledException => $"no connection within {_connectTimeout}",
+                IOException => "the host " + exception.Message,
+                _ => exception.Message,
+            };
             var downFor = endpoint.MarkDown(Environment.TickCount64, _downTime, _maxDownTime);
             ClientLog.ConnectFailed(_logger, endpoint.Name, reason, downFor);
             throw new PluggableNetConnectionException($"Cannot connect to {endpoint.Name}: {reason}", mayHaveBeenProcessed: false, endpoint.EndPoint, exception);
@@ -79,7 +98,9 @@ internal sealed class ConnectionSet
             ClientLog.EndpointUp(_logger, endpoint.Name);
         }
 
-        var connection = new ClientConnection(socket, endpoint, _header, _maxAnswerBytes);
+        ClientConnection connection = settings is null
+            ? new V1Connection(socket, endpoint, _header, _maxAnswerBytes)
+            : new V2Connection(socket, endpoint, settings, _options, _onRefused);
         lock (_open)
         {
             if (_disposed)
@@ -102,7 +123,14 @@ internal sealed class ConnectionSet
             }
         }
 
-        ClientLog.Connected(_logger, endpoint.Name, connection.Id);
+        if (settings is null)
+        {
+            ClientLog.Connected(_logger, endpoint.Name, connection.Id);
+        }
+        else
+        {
+            ClientLog.ConnectedV2(_logger, endpoint.Name, connection.Id, settings.Server, settings.Plugin, settings.MaxConcurrentRequests, settings.MaxFrameBytes);
+        }
         return connection;
     }
 

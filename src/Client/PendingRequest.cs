@@ -29,9 +29,11 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
     private int _references;
     private CancellationTokenRegistration _cancellation;
     private bool _mayBeLate;
+    private V2Connection? _owner;
 
     public short Version => _core.Version;
 
+    /// <summary>The request as sent: header and payload for v1, the payload alone for v2 (the connection writes the frame header with its id).</summary>
     public ReadOnlySpan<byte> Frame => _frame.AsSpan(0, _frameLength);
 
     public int FrameLength => _frameLength;
@@ -48,6 +50,12 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
     /// <summary>Times resent after a graceful close without its answer.</summary>
     public int GracefulResends { get; set; }
 
+    /// <summary>Times a v2 server handed it back unprocessed (GOAWAY, ERROR SHUTTING_DOWN or OVERLOADED) and it was resent.</summary>
+    public int Refusals { get; set; }
+
+    /// <summary>Its id on the v2 connection it was last sent on; 0 while not sent.</summary>
+    public uint WireId { get; set; }
+
     /// <summary>Whether the one retry an idempotent request gets has been used.</summary>
     public bool Retried { get; set; }
 
@@ -60,8 +68,11 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
     /// <summary>The endpoint it was last queued on (or tried).</summary>
     public EndPoint? LastEndpoint { get; set; }
 
-    /// <summary>A pooled request framed with <paramref name="header"/>; its answer goes to <paramref name="answerWriter"/>, or a new array when null.</summary>
-    public static PendingRequest Rent(LengthHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
+    /// <summary>
+    /// A pooled request framed with <paramref name="header"/> (v1), or unframed when null (v2); its answer goes to
+    /// <paramref name="answerWriter"/>, or a new array when null.
+    /// </summary>
+    public static PendingRequest Rent(LengthHeader? header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
     {
         if (!s_pool.TryDequeue(out var request))
         {
@@ -81,9 +92,15 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
     {
         if (token.CanBeCanceled)
         {
-            _cancellation = token.UnsafeRegister(static (state, t) => ((PendingRequest)state!).TrySetException(new OperationCanceledException("The request was cancelled; its answer, if it comes, is dropped.", null, t)), this);
+            _cancellation = token.UnsafeRegister(static (state, t) => ((PendingRequest)state!).Cancel(t), this);
         }
     }
+
+    /// <summary>
+    /// Makes <paramref name="connection"/> the v2 connection told when the caller cancels (it sends CANCEL). A full
+    /// fence: either the canceller sees the owner, or the owner sees the request completed before sending it.
+    /// </summary>
+    public void SetOwner(V2Connection? connection) => Interlocked.Exchange(ref _owner, connection);
 
     /// <summary>
     /// Completes the request with <paramref name="payload"/>, copied where the caller wants it, unless it already
@@ -164,9 +181,18 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
     public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 
-    private void Prepare(LengthHeader header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
+    private void Cancel(CancellationToken token)
     {
-        _frameLength = header.Size + payload.Length;
+        if (TrySetException(new OperationCanceledException("The request was cancelled; its answer, if it comes, is dropped.", null, token)))
+        {
+            Volatile.Read(ref _owner)?.Abandon(this);
+        }
+    }
+
+    private void Prepare(LengthHeader? header, ReadOnlySpan<byte> payload, bool idempotent, TimeSpan timeout, IBufferWriter<byte>? answerWriter)
+    {
+        var headerSize = header?.Size ?? 0;
+        _frameLength = headerSize + payload.Length;
         if (_frame.Length < _frameLength)
         {
             if (_frame.Length > 0)
@@ -177,14 +203,17 @@ internal sealed class PendingRequest : IValueTaskSource<byte[]>, IValueTaskSourc
             _frame = ArrayPool<byte>.Shared.Rent(_frameLength);
         }
 
-        header.Write(_frame, payload.Length);
-        payload.CopyTo(_frame.AsSpan(header.Size));
+        header?.Write(_frame, payload.Length);
+        payload.CopyTo(_frame.AsSpan(headerSize));
         _answerWriter = answerWriter;
         _answer = null;
         Idempotent = idempotent;
         Timeout = timeout;
         Deadline = timeout == System.Threading.Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
         GracefulResends = 0;
+        Refusals = 0;
+        WireId = 0;
+        _owner = null;
         Retried = false;
         MayHaveBeenProcessed = false;
         EndOffset = 0;

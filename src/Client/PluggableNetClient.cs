@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluggableNet.Protocol;
+using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
@@ -23,7 +24,9 @@ namespace PluggableNet.Client;
 /// </remarks>
 public sealed class PluggableNetClient : IAsyncDisposable
 {
-    private readonly LengthHeader _header;
+    private readonly LengthHeader? _header;
+    private readonly int _maxRequestBytes;
+    private readonly bool _allowsEmpty;
     private readonly TimeSpan _requestTimeout;
     private readonly bool _idempotent;
     private readonly ClientStatistics _statistics = new();
@@ -36,10 +39,15 @@ public sealed class PluggableNetClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _header = new LengthHeader(options.Framing, options.HeaderDigits);
+        var header = new LengthHeader(options.Framing, options.HeaderDigits);
+
+        // v2 frames the payload on the connection, with the request's id there; its length is a u32.
+        _header = options.Protocol == ClientProtocol.V1 ? header : null;
+        _maxRequestBytes = options.Protocol == ClientProtocol.V1 ? header.MaxPayloadBytes : Array.MaxLength - FrameHeader.Size;
+        _allowsEmpty = options.Protocol == ClientProtocol.V2;
         _requestTimeout = options.RequestTimeout;
         _idempotent = options.Idempotent;
-        _router = new RequestRouter(options, _header, _statistics, logger ?? NullLogger.Instance);
+        _router = new RequestRouter(options, header, _statistics, logger ?? NullLogger.Instance);
     }
 
     /// <summary>Creates a client for one endpoint (<c>host:port</c>) with the default options.</summary>
@@ -51,8 +59,12 @@ public sealed class PluggableNetClient : IAsyncDisposable
     /// <summary>What the client has done so far: requests resent, retried, failed.</summary>
     public ClientCounters Counters => _statistics.Snapshot();
 
-    /// <summary>The largest request payload the framing can express (99,999 bytes with 5 ASCII digits).</summary>
-    public int MaxRequestBytes => _header.MaxPayloadBytes;
+    /// <summary>
+    /// The largest request payload the framing can express (99,999 bytes with 5 ASCII digits). With
+    /// <see cref="ClientProtocol.V2"/> each host also announces its own limit: a larger request fails with
+    /// <see cref="PluggableNetRequestException"/> (<see cref="ErrorCode.FrameTooLarge"/>), unsent.
+    /// </summary>
+    public int MaxRequestBytes => _maxRequestBytes;
 
     /// <summary>
     /// Sends <paramref name="request"/> (a payload; the client adds the header) and returns the answer's payload,
@@ -124,14 +136,14 @@ public sealed class PluggableNetClient : IAsyncDisposable
     private PendingRequest? Start(ReadOnlyMemory<byte> request, RequestOptions options, IBufferWriter<byte>? answer, CancellationToken cancellationToken, out short version)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (request.IsEmpty)
+        if (request.IsEmpty && !_allowsEmpty)
         {
-            throw new ArgumentException("A request has at least one byte: the protocol has no empty requests.", nameof(request));
+            throw new ArgumentException("A request has at least one byte: protocol v1 has no empty requests.", nameof(request));
         }
 
-        if (request.Length > _header.MaxPayloadBytes)
+        if (request.Length > _maxRequestBytes)
         {
-            throw new ArgumentException($"The request has {request.Length} bytes; the framing allows at most {_header.MaxPayloadBytes}.", nameof(request));
+            throw new ArgumentException($"The request has {request.Length} bytes; the framing allows at most {_maxRequestBytes}.", nameof(request));
         }
 
         var timeout = options.Timeout ?? _requestTimeout;

@@ -17,6 +17,14 @@ public sealed class PluggableNetClientOptions
     public IList<EndPoint> Endpoints { get; } = [];
 
     /// <summary>
+    /// The protocol spoken; default <see cref="ClientProtocol.V1"/>, which every host speaks.
+    /// <see cref="ClientProtocol.V2"/> needs a host that allows it (<c>Framing:AllowV2</c>) and ignores
+    /// <see cref="Framing"/> and <see cref="HeaderDigits"/>; there is no fallback to v1 (a host that refuses v2 fails
+    /// the connect, naming this option).
+    /// </summary>
+    public ClientProtocol Protocol { get; set; } = ClientProtocol.V1;
+
+    /// <summary>
     /// How the length is written in front of each frame; default <see cref="FramingKind.AsciiDecimal"/>, as the host's
     /// <c>Framing:Kind</c> (the same enum, from PluggableNet.Protocol).
     /// </summary>
@@ -72,6 +80,18 @@ public sealed class PluggableNetClientOptions
     /// that way after a plugin fault or a request it rejects, and resending those forever would loop.
     /// </summary>
     public int MaxResendsOnGracefulClose { get; set; } = 3;
+
+    /// <summary>
+    /// V2 only: after this long without a byte from the server, the client sends a PING to learn whether the
+    /// connection is still alive; default 30 s, <see cref="Timeout.InfiniteTimeSpan"/> for never.
+    /// </summary>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// V2 only: how long the PONG to the client's PING may take before the connection counts as dead (closed, its
+    /// requests left as after a reset: they may have been processed); default 10 s.
+    /// </summary>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Reads <c>host:port</c>: an IPv4 address, a bracketed IPv6 address (<c>[::1]:9090</c>) or a host name

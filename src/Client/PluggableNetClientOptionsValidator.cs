@@ -29,6 +29,11 @@ internal sealed class PluggableNetClientOptionsValidator : IValidateOptions<Plug
             return (nameof(o.Endpoints), $"{nameof(o.Endpoints)}: an endpoint is null.");
         }
 
+        if (!Enum.IsDefined(o.Protocol))
+        {
+            return (nameof(o.Protocol), $"{nameof(o.Protocol)}: '{o.Protocol}' is not a protocol; use V1 or V2.");
+        }
+
         if (!Enum.IsDefined(o.Framing))
         {
             return (nameof(o.Framing), $"{nameof(o.Framing)}: '{o.Framing}' is not a framing kind.");
@@ -58,7 +63,9 @@ internal sealed class PluggableNetClientOptionsValidator : IValidateOptions<Plug
         invalid = Duration(o.ConnectTimeout, nameof(o.ConnectTimeout), allowInfinite: false)
             ?? Duration(o.RequestTimeout, nameof(o.RequestTimeout), allowInfinite: true)
             ?? Duration(o.EndpointDownTime, nameof(o.EndpointDownTime), allowInfinite: false)
-            ?? Duration(o.MaxEndpointDownTime, nameof(o.MaxEndpointDownTime), allowInfinite: false);
+            ?? Duration(o.MaxEndpointDownTime, nameof(o.MaxEndpointDownTime), allowInfinite: false)
+            ?? Duration(o.PingInterval, nameof(o.PingInterval), allowInfinite: true)
+            ?? Duration(o.PingTimeout, nameof(o.PingTimeout), allowInfinite: false);
         if (invalid is not null)
         {
             return invalid;

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Protocol;
+using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
@@ -27,7 +28,7 @@ internal sealed class RequestRouter
         _policy = new ResendPolicy(options.MaxResendsOnGracefulClose);
         _statistics = statistics;
         _logger = logger;
-        _connections = new ConnectionSet(options, header, logger, statistics, OnConnectionEnded);
+        _connections = new ConnectionSet(options, header, logger, statistics, OnConnectionEnded, OnRefused);
         _connect = _connections.ConnectAsync;
     }
 
@@ -73,6 +74,10 @@ internal sealed class RequestRouter
         {
             ClientLog.ClosedGracefully(_logger, connection.Id, endpoint.Name, ended.Reason, waiting);
         }
+        else if (ended.How == ConnectionEnd.GoneAway && waiting > 0 && !disposed)
+        {
+            ClientLog.GoneAwayUnanswered(_logger, connection.Id, endpoint.Name, ended.Reason, waiting);
+        }
         else
         {
             ClientLog.Closed(_logger, connection.Id, endpoint.Name, ended.Reason);
@@ -116,6 +121,41 @@ internal sealed class RequestRouter
                     Fail(request, $"The connection to {endpoint.Name} {ended.Reason} before the answer arrived; the request may have been processed.", mayHaveBeenProcessed: true, endpoint.EndPoint, ended.Error);
                     break;
             }
+        }
+    }
+
+    /// <summary>
+    /// Protocol v2: a server handed <paramref name="request"/> back unprocessed, with an ERROR (<paramref name="error"/>:
+    /// SHUTTING_DOWN, OVERLOADED) or a GOAWAY below its id (null); carries out <see cref="ResendPolicy.DecideRefused"/>.
+    /// </summary>
+    private void OnRefused(V2Connection connection, PendingRequest request, ErrorPayload? error)
+    {
+        var endpoint = connection.Endpoint;
+        switch (_policy.DecideRefused(request.IsCompleted, IsDisposed, request.Refusals))
+        {
+            case ResendDecision.Release:
+                request.ReleaseTransport();
+                break;
+            case ResendDecision.FailDisposed:
+                Fail(request, "The client was disposed before the request could be sent again (the server had not processed it).", mayHaveBeenProcessed: false, endpoint.EndPoint, null);
+                break;
+            case ResendDecision.ResendRefused:
+                request.Refusals++;
+                _statistics.Resent();
+                Dispatch(request, endpoint, waitForEndpoint: true);
+                break;
+            default:
+                var why = error is { } e ? $"{e.Code}: {e.Text}" : "GOAWAY below its id";
+                var message = $"Servers refused the request unprocessed {request.Refusals + 1} time(s), last {endpoint.Name} ({why}); it was not processed.";
+                if (request.TrySetException(error is { } refusal
+                    ? new PluggableNetRequestException(refusal.Code, message, endpoint.EndPoint)
+                    : new PluggableNetConnectionException(message, request.MayHaveBeenProcessed, endpoint.EndPoint)))
+                {
+                    _statistics.ConnectionFailure();
+                }
+
+                request.ReleaseTransport();
+                break;
         }
     }
 

@@ -23,4 +23,10 @@ internal enum ResendDecision
 
     /// <summary>It was sent whole and may have been processed: fail it.</summary>
     Fail,
+
+    /// <summary>Protocol v2: the server said it did not process it (GOAWAY below its id, ERROR SHUTTING_DOWN or OVERLOADED): send it again.</summary>
+    ResendRefused,
+
+    /// <summary>Protocol v2: refused more often than allowed: fail it, as certainly not processed.</summary>
+    FailRefused,
 }

@@ -41,6 +41,20 @@ internal static class SendCommand
                 result.AddError($"--framing: '{text}' is not a framing kind; use AsciiDecimal or UInt32BigEndian (as Framing:Kind).");
             }
         });
+        var protocol = new Option<string>("--protocol")
+        {
+            Description = "The protocol to speak: v1 (length header, answers in order; every host) or v2 (request ids, error codes, cancel; a host with Framing:AllowV2). Default: the client library's, v1.",
+            DefaultValueFactory = _ => new PluggableNetClientOptions().Protocol.ToString().ToLowerInvariant(),
+            HelpName = "v1|v2",
+        };
+        protocol.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (ParseProtocol(text) is null)
+            {
+                result.AddError($"--protocol: '{text}' is not a protocol; use v1 or v2.");
+            }
+        });
         var digits = new Option<int>("--header-digits") { Description = "ASCII header width, as the host's Framing:HeaderDigits (1..10).", DefaultValueFactory = _ => 5 };
         var count = new Option<int>("--count") { Description = $"How many requests to send (1..{MaxCount}); above 1, prints a summary instead of the answer.", DefaultValueFactory = _ => 1 };
         var concurrency = new Option<int>("--concurrency") { Description = "Callers sending at once, each waiting for its answer before its next request.", DefaultValueFactory = _ => 1 };
@@ -62,7 +76,7 @@ internal static class SendCommand
 
         var command = new Command(Name, "Sends a request to a host with the client library and prints the answer; with --count, a quick load check (progress on stderr, summary on stdout). Exit 0 if every request was answered, 1 if one failed, 2 for a bad command line.")
         {
-            endpoints, payload, framing, digits, count, concurrency, connections, timeout, idempotent, verbose,
+            endpoints, payload, protocol, framing, digits, count, concurrency, connections, timeout, idempotent, verbose,
         };
         command.SetAction((parseResult, cancellationToken) =>
         {
@@ -74,6 +88,7 @@ internal static class SendCommand
 
             var options = new PluggableNetClientOptions
             {
+                Protocol = ParseProtocol(parseResult.GetValue(protocol))!.Value,
                 Framing = framingKind,
                 HeaderDigits = parseResult.GetValue(digits),
                 ConnectionsPerEndpoint = parseResult.GetValue(connections),
@@ -143,6 +158,10 @@ internal static class SendCommand
         return Enum.GetValues<FramingKind>().Select(k => (FramingKind?)k).FirstOrDefault(k => string.Equals(k.ToString(), text, StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>A <see cref="ClientProtocol"/> by its name, in any case (<c>v1</c>, <c>V2</c>); null for anything else, numbers included.</summary>
+    internal static ClientProtocol? ParseProtocol(string? text) =>
+        Enum.GetValues<ClientProtocol>().Select(p => (ClientProtocol?)p).FirstOrDefault(p => string.Equals(p.ToString(), text, StringComparison.OrdinalIgnoreCase));
+
     private static void Range(Option<int> option, int min, int max) => option.Validators.Add(result =>
     {
         var value = result.GetValueOrDefault<int>();
@@ -172,9 +191,10 @@ internal static class SendCommand
 
         await using (client.ConfigureAwait(false))
         {
-            if (request.Length == 0 || request.Length > client.MaxRequestBytes)
+            var smallest = options.Protocol == ClientProtocol.V1 ? 1 : 0;
+            if (request.Length < smallest || request.Length > client.MaxRequestBytes)
             {
-                await Console.Error.WriteLineAsync($"send: the payload has {request.Length} bytes; the framing carries 1 to {client.MaxRequestBytes}.").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"send: the payload has {request.Length} bytes; the framing carries {smallest} to {client.MaxRequestBytes}.").ConfigureAwait(false);
                 return HostApp.ExitInvalidConfiguration;
             }
 
@@ -191,7 +211,7 @@ internal static class SendCommand
         {
             answer = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is IOException or TimeoutException or OperationCanceledException)
+        catch (Exception exception) when (exception is IOException or TimeoutException or OperationCanceledException or PluggableNetRequestException)
         {
             await Console.Error.WriteLineAsync($"send: {exception.Message}").ConfigureAwait(false);
             return 1;
@@ -262,7 +282,7 @@ internal static class SendCommand
                     _latencies[index] = Stopwatch.GetTimestamp() - start;
                     Interlocked.Increment(ref _answered);
                 }
-                catch (Exception exception) when (exception is IOException or TimeoutException or OperationCanceledException)
+                catch (Exception exception) when (exception is IOException or TimeoutException or OperationCanceledException or PluggableNetRequestException)
                 {
                     Interlocked.Increment(ref _failed);
                     _latencies[index] = Stopwatch.GetTimestamp() - start;

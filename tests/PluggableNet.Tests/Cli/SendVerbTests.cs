@@ -64,6 +64,66 @@ public sealed class SendVerbTests
         Assert.True(server.Server.Status().Requests >= 200);
     }
 
+    [Theory]
+    [InlineData("v2")]
+    [InlineData("V2")]
+    public async Task ProtocolV2PrintsTheAnswer(string protocol)
+    {
+        await using var server = TestServer.Start("Sockets");
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "abcde", "--protocol", protocol]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("edcba\n", result.Output);
+        Assert.Equal(1, server.Server.Status().V2Connections);
+    }
+
+    [Fact]
+    public async Task WithoutProtocolTheVerbSpeaksV1TheLibrarysDefault()
+    {
+        await using var server = TestServer.Start("Sockets");
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "abcde"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(0, server.Server.Status().V2Connections);
+    }
+
+    [Fact]
+    public async Task ProtocolV2LoadCheckSummarises()
+    {
+        await using var server = TestServer.Start("Sockets");
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "hello", "--protocol", "v2", "--count", "500", "--concurrency", "8"], TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Matches(@"^requests 500, answered 500, failed 0, ", result.Output);
+        Assert.Equal(500, server.Server.Status().Requests);
+    }
+
+    [Fact]
+    public async Task APluginFaultOverV2IsExit1WithTheErrorCode()
+    {
+        await using var server = HardeningPlugins.Start("Sockets", HardeningPlugins.Faulty);
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "throw", "--protocol", "v2"]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("PluginFault", result.Error, StringComparison.Ordinal);
+        Assert.Equal(string.Empty, result.Output);
+    }
+
+    [Fact]
+    public async Task ProtocolV2ToAHostThatRefusesItIsExit1NamingTheFix()
+    {
+        await using var server = TestServer.Start("Sockets", ("Framing:AllowV2", "false"));
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "abcde", "--protocol", "v2"]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("does not speak protocol v2", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task UnreachableHostFailsWithExit1AndTheReason()
     {
@@ -83,6 +143,8 @@ public sealed class SendVerbTests
     [InlineData("--count", "0", "--count")]
     [InlineData("--confg", "x", "--confg")]
     [InlineData("--header-digits", "11", "--header-digits")]
+    [InlineData("--protocol", "v3", "--protocol: 'v3' is not a protocol")]
+    [InlineData("--protocol", "1", "--protocol: '1' is not a protocol")]
     public async Task BadCommandLineIsExit2NamingTheProblem(string option, string value, string named)
     {
         var result = await HostProcess.RunAsync(["send", "127.0.0.1:9", "abcde", option, value]);

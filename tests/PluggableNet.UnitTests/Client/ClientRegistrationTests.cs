@@ -60,6 +60,47 @@ public sealed class ClientRegistrationTests
     }
 
     [Fact]
+    public async Task ProtocolV2AndItsHeartbeatAreBoundFromConfiguration()
+    {
+        var configuration = Configuration(
+            ("Client:Endpoints:0", "127.0.0.1:9090"),
+            ("Client:Protocol", "V2"),
+            ("Client:PingInterval", "00:00:05"),
+            ("Client:PingTimeout", "00:00:01"));
+        var services = new ServiceCollection();
+        services.AddPluggableNetClient(configuration.GetSection("Client"));
+        await using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<PluggableNetClientOptions>>().Value;
+
+        Assert.Equal(ClientProtocol.V2, options.Protocol);
+        Assert.Equal(TimeSpan.FromSeconds(5), options.PingInterval);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.PingTimeout);
+        Assert.Equal(Array.MaxLength - 10, provider.GetRequiredService<PluggableNetClient>().MaxRequestBytes);
+    }
+
+    [Fact]
+    public void TheDefaultProtocolIsV1WithA30SecondHeartbeatForV2()
+    {
+        var options = new PluggableNetClientOptions();
+
+        Assert.Equal(ClientProtocol.V1, options.Protocol);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.PingInterval);
+        Assert.Equal(TimeSpan.FromSeconds(10), options.PingTimeout);
+    }
+
+    [Fact]
+    public void AnUndefinedProtocolFailsNamingIt()
+    {
+        var options = new PluggableNetClientOptions { Protocol = (ClientProtocol)7 };
+        options.Endpoints.Add(new IPEndPoint(IPAddress.Loopback, 9090));
+
+        var failure = Assert.Throws<ArgumentException>(() => new PluggableNetClient(options));
+
+        Assert.StartsWith("Protocol: '7' is not a protocol", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EndpointsMayBeOneCommaSeparatedValue()
     {
         var services = new ServiceCollection();
@@ -74,6 +115,8 @@ public sealed class ClientRegistrationTests
     [InlineData("ConnectionsPerEndpoint", "0")]
     [InlineData("RequestTimeout", "-00:00:01")]
     [InlineData("MaxEndpointDownTime", "00:00:00.500")]
+    [InlineData("PingInterval", "00:00:00")]
+    [InlineData("PingTimeout", "-00:00:01")]
     public async Task AnInvalidOptionFailsTheStartNamingIt(string option, string value)
     {
         var services = new ServiceCollection();

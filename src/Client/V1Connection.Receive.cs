@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace PluggableNet.Client;
 
 /// <summary>The receive side: bytes into a pipe, answers cut off its front and handed to the oldest request waiting.</summary>
-internal sealed partial class ClientConnection
+internal sealed partial class V1Connection
 {
     private async Task<ConnectionEnded> ReceiveLoopAsync()
     {
