@@ -1,6 +1,6 @@
 namespace PluggableNet.Client;
 
-/// <summary>Which protocol the client speaks to its hosts (docs/protocol.md, docs/protocol-v2.md).</summary>
+/// <summary>Which protocol the client speaks to its hosts (docs/protocol.md).</summary>
 public enum ClientProtocol
 {
     /// <summary>

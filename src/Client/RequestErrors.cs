@@ -2,7 +2,7 @@ using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
-/// <summary>What an ERROR code means for the request it names (docs/protocol-v2.md §4.3). Pure.</summary>
+/// <summary>What an ERROR code means for the request it names (docs/protocol.md, "ERROR codes"). Pure.</summary>
 internal static class RequestErrors
 {
     /// <summary>The code as received; a code this client does not know reads as <see cref="ErrorCode.InternalError"/>, as the specification says.</summary>

@@ -30,9 +30,10 @@ internal sealed partial class V2Connection
                 var received = await _socket.ReceiveAsync(writer.GetMemory(), SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
-                    reason = unread == 0
+                    // Our own shutdown (a dead connection, Abort) also ends the receive with 0: its reason wins.
+                    reason = _abortReason ?? (unread == 0
                         ? "was closed by the server without GOAWAY (a v2 host says GOAWAY when it closes on purpose)"
-                        : $"was closed by the server in the middle of a frame ({unread} byte(s) of it received)";
+                        : $"was closed by the server in the middle of a frame ({unread} byte(s) of it received)");
                     break;
                 }
 

@@ -11,7 +11,7 @@ namespace PluggableNet.Client;
 /// </summary>
 internal struct V2FrameReader
 {
-    /// <summary>The largest control frame (ERROR, PING, PONG, GOAWAY, SETTINGS) the specification allows (§5).</summary>
+    /// <summary>The largest control frame (ERROR, PING, PONG, GOAWAY, SETTINGS) the specification allows (docs/protocol.md, "Limits that apply to a v2 connection").</summary>
     public const int MaxControlBytes = 16 * 1024;
 
     private long _skipping;

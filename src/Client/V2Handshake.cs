@@ -4,7 +4,7 @@ using PluggableNet.Protocol.V2;
 namespace PluggableNet.Client;
 
 /// <summary>
-/// Opens protocol v2 on a connected socket (docs/protocol-v2.md §1): sends the preface, then reads the server's
+/// Opens protocol v2 on a connected socket (docs/protocol.md, "Negotiation"): sends the preface, then reads the server's
 /// preface and its SETTINGS frame, exactly those bytes and no more, so nothing after them is read here. The client
 /// sends no request before both arrived, so a host that refuses v2 (it closes, reading the preface as an invalid v1
 /// header) has processed nothing.

@@ -8,7 +8,7 @@ namespace PluggableNet.Tests.Client;
 /// <summary>
 /// The server's side of protocol v2 written by hand, for a scripted <see cref="RawPeer"/>: it answers the preface with
 /// its own and a SETTINGS frame, reads and writes frames. What is tested is the client; this only speaks the bytes of
-/// docs/protocol-v2.md, built with PluggableNet.Protocol.V2's codec.
+/// docs/protocol.md ("Version 2"), built with PluggableNet.Protocol.V2's codec.
 /// </summary>
 internal static class V2Wire
 {
