@@ -38,7 +38,7 @@ internal static class StatusText
         var n = Environment.NewLine;
         return string.Create(CultureInfo.InvariantCulture, $"""
             {n}  ready:        {(status.Ready ? "yes" : "no (starting or stopping)")}
-              accepted:     {status.AcceptedConnections} connection(s), {status.RejectedConnections} rejected over the limit
+              accepted:     {status.AcceptedConnections} connection(s) ({status.V2Connections} spoke v2), {status.RejectedConnections} rejected over the limit
               traffic:      {status.BytesReceived} byte(s) received, {status.BytesSent} sent
               by version:   {string.Join(", ", status.RequestsByVersion.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}: {v.Value}")))}
               swaps:        {status.Swaps} succeeded, {status.FailedSwaps} failed; {status.RetiredGenerationsLoaded} retired generation(s) still loaded
