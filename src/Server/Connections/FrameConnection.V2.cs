@@ -27,8 +27,17 @@ internal sealed partial class FrameConnection
     private InFlightRequests? _inFlight;
     private ControlFrameBudget _controlBudget;
 
-    /// <summary>How the transport is asked for a turn when an offloaded call completes or a timer is due.</summary>
-    public IConnectionWaker? Waker { get; set; }
+    private volatile IConnectionWaker? _waker;
+
+    /// <summary>
+    /// How the transport is asked for a turn when an offloaded call completes or a timer is due. Replaced when the epoll
+    /// transport moves the connection to another reactor, so completions always read the current one.
+    /// </summary>
+    public IConnectionWaker? Waker
+    {
+        get => _waker;
+        set => _waker = value;
+    }
 
     public WireProtocol Protocol => _protocol;
 

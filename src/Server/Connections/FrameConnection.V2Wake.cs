@@ -58,6 +58,9 @@ internal sealed partial class FrameConnection
         }
     }
 
+    /// <summary>An offloaded call completed (any thread): asks the transport that drives the connection now for a turn.</summary>
+    private void WakeFromAnyThread() => _waker?.Wake();
+
     /// <summary>Stops taking requests; once nothing is in flight, GOAWAY(lastId) goes out and the connection closes (<see cref="EndPassV2"/>).</summary>
     private void BeginGoAway(ErrorCode code, string text, CloseReason close)
     {
@@ -87,7 +90,7 @@ internal sealed partial class FrameConnection
         }
 
         (_inFlight ??= new InFlightRequests()).Add(id, request);
-        _wake ??= Waker is { } waker ? waker.Wake : throw new InvalidOperationException("A v2 connection needs a waker from its transport.");
+        _wake ??= WakeFromAnyThread;
         request.Task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wake);
         _deadlines.OffloadStarted(now);
         return true;
