@@ -28,7 +28,10 @@ public sealed class ConfigurationChangeSwapsPluginTests
             WriteConfig(configFile, plugin: "Upper");
             await HotSwapWait.AnswerBecomesAsync(client, "abc", "cba", "ABC");
 
-            Assert.Equal(("Upper", 1, "config"), (server.Server.Status().Plugin, server.Server.Status().Swaps, server.Server.Status().LastSwapTrigger));
+            var status = server.Server.Status();
+            Assert.True(
+                (status.Plugin, status.Swaps, status.LastSwapTrigger) == ("Upper", 1, "config"),
+                $"{status.Plugin}, {status.Swaps} swap(s), last by {status.LastSwapTrigger}; the log:{Environment.NewLine}{string.Join(Environment.NewLine, server.Log.Messages())}");
             Assert.Equal("Upper", reloader.Reloader.WatchedPlugin);
             await server.Log.WaitForAsync("trigger config");
 
