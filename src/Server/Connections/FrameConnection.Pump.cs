@@ -149,9 +149,24 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void EndPass(PluginGeneration generation, int inline, long now)
     {
-        if (!_input.IsEmpty)
+        // The read limit runs from a frame's first byte, never from line endings skipped before it.
+        SettlePass(generation, inline, frameStarted: !_input.IsEmpty, now);
+        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
         {
-            // The read limit runs from a frame's first byte, never from line endings skipped before it.
+            CloseIfDone();
+        }
+
+        OnStateChanged();
+    }
+
+    /// <summary>
+    /// What ends every pass, v1's and v2's: starts the read limit of a frame begun, reports the requests answered, gives
+    /// back an empty receive buffer, and pauses reading while answers back up.
+    /// </summary>
+    private void SettlePass(PluginGeneration generation, int inline, bool frameStarted, long now)
+    {
+        if (frameStarted)
+        {
             _deadlines.FrameStarting(now);
         }
 
@@ -172,13 +187,6 @@ internal sealed partial class FrameConnection
         {
             PauseReading();
         }
-
-        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
-        {
-            CloseIfDone();
-        }
-
-        OnStateChanged();
     }
 
     /// <summary>Write: unsent answers passed <c>Limits:MaxPendingWriteBytes</c>, so no more requests are read until they drain.</summary>

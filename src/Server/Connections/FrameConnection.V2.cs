@@ -267,28 +267,7 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void EndPassV2(PluginGeneration generation, int inline, long now)
     {
-        if (!_input.IsEmpty || _discardRemaining > 0)
-        {
-            _deadlines.FrameStarting(now);
-        }
-
-        if (inline > 0)
-        {
-            generation.Counters.RequestCounter.Add(inline);
-        }
-
-        if (_unreportedRequests > 0)
-        {
-            _context.Metrics.AddRequests(_unreportedRequests);
-            _unreportedRequests = 0;
-        }
-
-        _input.ReleaseIfEmpty();
-        if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
-        {
-            PauseReading();
-        }
-
+        SettlePass(generation, inline, frameStarted: !_input.IsEmpty || _discardRemaining > 0, now);
         if (CloseReason == CloseReason.None && InFlightCount == 0 && !_waitingForOffloadSlot)
         {
             if (_goingAway)

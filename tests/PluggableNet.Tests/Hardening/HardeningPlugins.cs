@@ -147,22 +147,5 @@ internal static class HardeningPlugins
     public static TestServer Start(string transport, string plugin, params (string Key, string Value)[] settings) =>
         TestServer.Start(transport, [("Logic:PluginsPath", Directory), ("Logic:Plugin", plugin), .. settings]);
 
-    private static string BuildAll()
-    {
-        var directory = TestPaths.NewTempDirectory("pnet-hardening");
-        PluginCompiler.Build(directory, Faulty, FaultySource);
-        PluginCompiler.Build(directory, Slow, SlowSource);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                System.IO.Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: the temp folder is cleaned by the system otherwise.
-            }
-        };
-        return directory;
-    }
+    private static string BuildAll() => PluginCompiler.BuildForTheRun("pnet-hardening", (Faulty, FaultySource), (Slow, SlowSource));
 }

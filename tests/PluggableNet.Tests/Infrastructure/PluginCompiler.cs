@@ -57,6 +57,32 @@ internal static class PluginCompiler
         return path;
     }
 
+    /// <summary>
+    /// A temporary plugins directory for the whole test run, holding each of <paramref name="plugins"/>; removed when the
+    /// test process exits (best effort: the system cleans its temp folder otherwise).
+    /// </summary>
+    public static string BuildForTheRun(string prefix, params (string Name, string Source)[] plugins)
+    {
+        var directory = TestPaths.NewTempDirectory(prefix);
+        foreach (var (name, source) in plugins)
+        {
+            Build(directory, name, source);
+        }
+
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the system cleans its temp folder otherwise.
+            }
+        };
+        return directory;
+    }
+
     /// <summary>A new temporary plugins directory holding plugin <paramref name="name"/>; the caller removes it.</summary>
     public static string BuildInNewDirectory(string name, string source)
     {

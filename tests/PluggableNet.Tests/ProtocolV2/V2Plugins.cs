@@ -140,22 +140,5 @@ internal static class V2Plugins
     public static TestServer Start(string transport, string plugin, params (string Key, string Value)[] settings) =>
         TestServer.Start(transport, [("Logic:PluginsPath", Directory), ("Logic:Plugin", plugin), .. settings]);
 
-    private static string BuildAll()
-    {
-        var directory = TestPaths.NewTempDirectory("pnet-v2");
-        PluginCompiler.Build(directory, Offloaded, OffloadedSource);
-        PluginCompiler.Build(directory, Inline, InlineSource);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                System.IO.Directory.Delete(directory, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: the system cleans its temp folder otherwise.
-            }
-        };
-        return directory;
-    }
+    private static string BuildAll() => PluginCompiler.BuildForTheRun("pnet-v2", (Offloaded, OffloadedSource), (Inline, InlineSource));
 }
