@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
@@ -260,6 +261,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     /// <see cref="Wake"/> cancels the wait: null when woken, otherwise the bytes received (0 at the peer's end). A
     /// zero-byte receive may complete without data, so the receive after it must be cancellable too.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int?> ReceiveOrWakeAsync()
     {
         if (Volatile.Read(ref _receiveWake).IsCancellationRequested)
