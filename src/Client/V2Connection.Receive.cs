@@ -1,81 +1,23 @@
 using System.Buffers;
-using System.Net.Sockets;
 using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
-/// <summary>The receive side: bytes into a pipe, frames cut off its front (<see cref="V2FrameReader"/>) and acted on by type.</summary>
+/// <summary>The receive side: frames cut off the front of what arrived (<see cref="V2FrameReader"/>) and acted on by type.</summary>
 internal sealed partial class V2Connection
 {
     private V2FrameReader _frames;
 
-    private async Task<ConnectionEnded> ReceiveLoopAsync()
-    {
-        var writer = _receive.Writer;
-        var reader = _receive.Reader;
-        long unread = 0;
-        var how = ConnectionEnd.Broken;
-        string reason;
-        Exception? error = null;
-        try
-        {
-            while (true)
-            {
-                if (unread == 0)
-                {
-                    // Wait for data before taking a buffer, so an idle connection holds none.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                }
-
-                var received = await _socket.ReceiveAsync(writer.GetMemory(), SocketFlags.None).ConfigureAwait(false);
-                if (received == 0)
-                {
-                    // Our own shutdown (a dead connection, Abort) also ends the receive with 0: its reason wins.
-                    reason = _abortReason ?? (unread == 0
-                        ? "was closed by the server without GOAWAY (a v2 host says GOAWAY when it closes on purpose)"
-                        : $"was closed by the server in the middle of a frame ({unread} byte(s) of it received)");
-                    break;
-                }
-
-                Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
-                writer.Advance(received);
-
-                // Never waits (no pause threshold) and the reader is this loop: the bytes are readable at once.
-                await writer.FlushAsync().ConfigureAwait(false);
-                reader.TryRead(out var result);
-                var buffer = result.Buffer;
-                var protocolError = OnFrames(ref buffer);
-                unread = buffer.Length;
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                if (protocolError is not null)
-                {
-                    reason = "broke the protocol: " + protocolError;
-                    break;
-                }
-            }
-        }
-        catch (SocketException exception)
-        {
-            error = exception;
-            reason = _abortReason ?? (exception.SocketErrorCode == SocketError.ConnectionReset ? "was reset by the server" : "failed: " + exception.Message);
-        }
-        catch (ObjectDisposedException exception)
-        {
-            error = exception;
-            reason = _abortReason ?? "was closed by the client";
-        }
-        finally
-        {
-            await writer.CompleteAsync().ConfigureAwait(false);
-            await reader.CompleteAsync().ConfigureAwait(false);
-        }
-
-        return End(how, reason, error);
-    }
+    /// <inheritdoc/>
+    protected override (ConnectionEnd How, string Reason) ClosedByServer(long unreadBytes) => (ConnectionEnd.Broken, unreadBytes == 0
+        ? "was closed by the server without GOAWAY (a v2 host says GOAWAY when it closes on purpose)"
+        : $"was closed by the server in the middle of a frame ({unreadBytes} byte(s) of it received)");
 
     /// <summary>Acts on every whole frame at the front of <paramref name="buffer"/>; returns a protocol error, if any.</summary>
-    private string? OnFrames(ref ReadOnlySequence<byte> buffer)
+    protected override string? OnReceived(ref ReadOnlySequence<byte> buffer)
     {
+        // Anything from the server shows the connection alive: no PING needed yet.
+        Volatile.Write(ref _lastReceivedAt, Environment.TickCount64);
         while (true)
         {
             var status = _frames.TryRead(ref buffer, _maxAnswerBytes, out var header, out var payload, out var error);
@@ -285,31 +227,26 @@ internal sealed partial class V2Connection
         Endpoint.Remove(this);
     }
 
-    private ConnectionEnded End(ConnectionEnd how, string reason, Exception? error)
+    /// <inheritdoc/>
+    protected override List<PendingRequest> TakeLeftLocked()
     {
-        List<PendingRequest> orphans;
-        GoAwayPayload? goAway;
-        lock (_lock)
-        {
-            _closed = true;
-            orphans = [.. _inFlight.Values];
-            orphans.Sort(static (a, b) => a.WireId.CompareTo(b.WireId));
-            orphans.AddRange(_waiting);
-            _inFlight.Clear();
-            _waiting.Clear();
-            _pending = 0;
-            goAway = _goAway;
+        List<PendingRequest> left = [.. _inFlight.Values];
+        left.Sort(static (a, b) => a.WireId.CompareTo(b.WireId));
+        left.AddRange(_waiting);
+        _inFlight.Clear();
+        _waiting.Clear();
+        return left;
+    }
 
-            // Ends the send loop if it waits for frames.
-            _send.Writer.Complete();
+    /// <summary>After a GOAWAY, that is how it ended, whatever closed the socket.</summary>
+    protected override ConnectionEnded Report(ConnectionEnd how, string reason, Exception? error, List<PendingRequest> left, long sentBytes)
+    {
+        // Read off the lock: only the receive loop, which has ended, sets it.
+        if (_goAway is { } said)
+        {
+            return new ConnectionEnded(ConnectionEnd.GoneAway, $"went away (GOAWAY {said.Code}: \"{said.Text}\", last request processed {said.LastId})", error, left, sentBytes);
         }
 
-        _socket.Dispose();
-        if (goAway is { } said)
-        {
-            return new ConnectionEnded(ConnectionEnd.GoneAway, $"went away (GOAWAY {said.Code}: \"{said.Text}\", last request processed {said.LastId})", error, orphans, Volatile.Read(ref _sentBytes));
-        }
-
-        return new ConnectionEnded(_closedByClient ? ConnectionEnd.ClosedByClient : how, reason, error, orphans, Volatile.Read(ref _sentBytes));
+        return base.Report(how, reason, error, left, sentBytes);
     }
 }

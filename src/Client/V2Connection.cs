@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Pipelines;
 using System.Net.Sockets;
 using PluggableNet.Protocol.V2;
 
@@ -11,44 +10,28 @@ namespace PluggableNet.Client;
 /// <c>MaxConcurrentRequests</c> are in flight; more wait here, unsent, for a free place. A request that times out or is
 /// cancelled is failed at once and a CANCEL is sent for it; its answer, if it still comes, is dropped. What the server
 /// hands back unprocessed (GOAWAY above its last id, ERROR SHUTTING_DOWN or OVERLOADED) goes to <c>onRefused</c> for
-/// the client to resend; everything else it leaves is reported in <see cref="Ended"/>.
+/// the client to resend; everything else it leaves is reported in <see cref="ClientConnection.Ended"/>.
 /// </summary>
 internal sealed partial class V2Connection : ClientConnection
 {
-    /// <summary>Pipe segments: large enough that a burst of small requests or answers goes in one system call.</summary>
-    private const int SegmentBytes = 16 * 1024;
-
-    private readonly Socket _socket;
     private readonly Settings _settings;
     private readonly int _maxConcurrent;
     private readonly int _maxAnswerBytes;
     private readonly long _pingIntervalMs;
     private readonly long _pingTimeoutMs;
     private readonly Action<V2Connection, PendingRequest, ErrorPayload?> _onRefused;
-    private readonly object _lock = new();
     private readonly Dictionary<uint, PendingRequest> _inFlight = [];
     private readonly Queue<PendingRequest> _waiting = new();
-    private readonly Pipe _send;
-    private readonly Pipe _receive;
     private uint _lastId;
     private long _queuedBytes;
-    private long _sentBytes;
-    private int _pending;
-    private bool _closed;
-    private bool _retired;
     private GoAwayPayload? _goAway;
-    private volatile bool _closedByClient;
-    private volatile string? _abortReason;
     private long _lastReceivedAt;
     private long _pingSentAt;
     private ulong _pings;
-    private Task<ConnectionEnded>? _receiveLoop;
-    private Task _sendLoop = Task.CompletedTask;
 
     public V2Connection(Socket socket, EndpointState endpoint, Settings settings, PluggableNetClientOptions options, Action<V2Connection, PendingRequest, ErrorPayload?> onRefused)
-        : base(endpoint)
+        : base(socket, endpoint)
     {
-        _socket = socket;
         _settings = settings;
 
         // A server announcing 0 would take nothing; one at a time is the closest it can mean.
@@ -58,41 +41,10 @@ internal sealed partial class V2Connection : ClientConnection
         _pingTimeoutMs = (long)options.PingTimeout.TotalMilliseconds;
         _onRefused = onRefused;
         _lastReceivedAt = Environment.TickCount64;
-
-        // As V1Connection: unbounded, the send loop woken on the thread pool so an enqueuing caller never runs it inline.
-        _send = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.ThreadPool, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: SegmentBytes, useSynchronizationContext: false));
-        _receive = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 0, resumeWriterThreshold: 0, minimumSegmentSize: SegmentBytes, useSynchronizationContext: false));
     }
 
     /// <summary>What the server announced when the connection opened.</summary>
     public Settings Settings => _settings;
-
-    /// <summary>Requests in flight or waiting for a place (cancelled and timed-out ones leave at once).</summary>
-    public override int Pending => Volatile.Read(ref _pending);
-
-    /// <inheritdoc/>
-    public override bool Usable
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return !_closed && !_retired;
-            }
-        }
-    }
-
-    /// <inheritdoc/>
-    public override Task<ConnectionEnded> Ended => _receiveLoop ?? throw new InvalidOperationException("The connection was not started.");
-
-    /// <inheritdoc/>
-    public override Task Completion => Task.WhenAll(Ended, _sendLoop);
-
-    public override void Start()
-    {
-        _sendLoop = SendLoopAsync();
-        _receiveLoop = ReceiveLoopAsync();
-    }
 
     /// <summary>
     /// Sends <paramref name="request"/> with the next id, or queues it unsent while <c>MaxConcurrentRequests</c> are in
@@ -250,41 +202,13 @@ internal sealed partial class V2Connection : ClientConnection
         return new ScanOutcome(timedOut, Stalled: false);
     }
 
-    /// <inheritdoc/>
-    public override void Close()
-    {
-        _closedByClient = true;
-        ShutDownSocket();
-    }
-
-    /// <summary>Closes the socket because the connection is unusable; it ends as <see cref="ConnectionEnd.Broken"/> with <paramref name="reason"/>.</summary>
-    private void Abort(string reason)
-    {
-        _abortReason = reason;
-        ShutDownSocket();
-    }
-
-    private void ShutDownSocket()
-    {
-        try
-        {
-            _socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
-        }
-
-        _socket.Dispose();
-    }
-
     /// <summary>Writes the REQUEST frame with the next id and records it in flight. Under the lock.</summary>
     private void SendLocked(PendingRequest request)
     {
         var id = ++_lastId;
         request.WireId = id;
         var length = request.FrameLength;
-        var writer = _send.Writer;
+        var writer = SendWriter;
         var span = writer.GetSpan(FrameHeader.Size + length);
         new FrameHeader((uint)length, FrameType.Request, 0, id).Write(span);
         request.Frame.CopyTo(span[FrameHeader.Size..]);
@@ -327,7 +251,7 @@ internal sealed partial class V2Connection : ClientConnection
 
     private void WriteControlLocked(FrameType type, uint id, ReadOnlySpan<byte> payload)
     {
-        var writer = _send.Writer;
+        var writer = SendWriter;
         var span = writer.GetSpan(FrameHeader.Size + payload.Length);
         new FrameHeader((uint)payload.Length, type, 0, id).Write(span);
         payload.CopyTo(span[FrameHeader.Size..]);
@@ -344,48 +268,7 @@ internal sealed partial class V2Connection : ClientConnection
         }
 
         // Never waits (no pause threshold); it only wakes the send loop.
-        var flush = _send.Writer.FlushAsync();
+        var flush = SendWriter.FlushAsync();
         flush.GetAwaiter().GetResult();
-    }
-
-    private async Task SendLoopAsync()
-    {
-        var reader = _send.Reader;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync().ConfigureAwait(false);
-                var buffer = result.Buffer;
-                foreach (var segment in buffer)
-                {
-                    var unsent = segment;
-                    while (!unsent.IsEmpty)
-                    {
-                        var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
-                        unsent = unsent[sent..];
-                    }
-                }
-
-                Volatile.Write(ref _sentBytes, _sentBytes + buffer.Length);
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // The receive loop tells how the connection ended; requests not sent whole are resent from there.
-        }
-        finally
-        {
-            lock (_lock)
-            {
-                _retired = true;
-                reader.Complete();
-            }
-        }
     }
 }
