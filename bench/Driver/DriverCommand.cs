@@ -91,7 +91,7 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or ServerDefinition.MetricsName or ServerDefinition.KestrelName or ServerDefinition.CName or ServerDefinition.BaseName) && ServerDefinition.FixedReactors(server) is null)
+            if (!ServerDefinition.IsKnown(server))
             {
                 throw new ArgumentException($"Unknown server '{server}': use {ServerDefinition.KnownNames}.");
             }
