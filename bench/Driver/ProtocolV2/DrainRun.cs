@@ -89,25 +89,7 @@ internal sealed class DrainRun(string hostDll, string benchPlugins, bool offload
             second.Terminate();
             await second.WaitForExitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
 
-            // The ledgers: every line one request the plugin processed.
-            var processed = new Dictionary<long, int>();
-            long onFirst = 0;
-            long lines = 0;
-            for (var i = 0; i < ledgers.Length; i++)
-            {
-                foreach (var line in File.Exists(ledgers[i]) ? File.ReadLines(ledgers[i]) : [])
-                {
-                    if (DrainClient.TokenOf(line) is not { } token)
-                    {
-                        continue;
-                    }
-
-                    lines++;
-                    onFirst += i == 0 ? 1 : 0;
-                    processed[token] = processed.GetValueOrDefault(token) + 1;
-                }
-            }
-
+            var (processed, lines, onFirst) = CountLedgers(ledgers);
             var answered = clients.SelectMany(c => c.Answered).ToHashSet();
             var result = new DrainResult
             {
@@ -149,6 +131,30 @@ internal sealed class DrainRun(string hostDll, string benchPlugins, bool offload
             {
             }
         }
+    }
+
+    /// <summary>The ledgers: every line is one request the plugin processed. Per token how often; all lines; lines in the first.</summary>
+    internal static (Dictionary<long, int> PerToken, long Lines, long InFirst) CountLedgers(IReadOnlyList<string> ledgers)
+    {
+        var processed = new Dictionary<long, int>();
+        long onFirst = 0;
+        long lines = 0;
+        for (var i = 0; i < ledgers.Count; i++)
+        {
+            foreach (var line in File.Exists(ledgers[i]) ? File.ReadLines(ledgers[i]) : [])
+            {
+                if (DrainClient.TokenOf(line) is not { } token)
+                {
+                    continue;
+                }
+
+                lines++;
+                onFirst += i == 0 ? 1 : 0;
+                processed[token] = processed.GetValueOrDefault(token) + 1;
+            }
+        }
+
+        return (processed, lines, onFirst);
     }
 
     private ServerDefinition Host(string name, string ledger) => ServerDefinition.Host(
