@@ -32,6 +32,12 @@ internal sealed record HeadOfLineResult
 
     public required long Errors { get; init; }
 
+    /// <summary>
+    /// Requests sent more than 2 ms after they were due (held back at v2's MaxConcurrentRequests, or the sender not
+    /// scheduled in time): timed from when they were due, so the wait is counted, not omitted.
+    /// </summary>
+    public long LateSends { get; init; }
+
     public string? FirstError { get; init; }
 }
 
@@ -58,6 +64,7 @@ internal sealed class HeadOfLineRun
     private long _recordFrom;
     private long _errors;
     private int _answered;
+    private long _lateSends;
     private string? _firstError;
 
     /// <summary>A run of <paramref name="duration"/> after <paramref name="warmup"/>, <paramref name="rate"/> requests per second; every <paramref name="slowEvery"/>-th slow (0: none).</summary>
@@ -77,9 +84,13 @@ internal sealed class HeadOfLineRun
         _sentAt = new long[total];
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, _port), cancellationToken).ConfigureAwait(false);
+        // v2 caps the requests in flight (SETTINGS MaxConcurrentRequests; one more is answered OVERLOADED): the sender
+        // holds back at the cap, and a request held back is timed from when it was due, so the wait is not hidden.
+        var limit = int.MaxValue;
         if (_protocol == WireVersion.V2)
         {
-            await V2Handshake.RunAsync(socket, cancellationToken).ConfigureAwait(false);
+            var settings = await V2Handshake.RunAsync(socket, cancellationToken).ConfigureAwait(false);
+            limit = (int)Math.Min(int.MaxValue, settings.MaxConcurrentRequests);
         }
 
         var fast = new List<long>(total);
@@ -98,7 +109,9 @@ internal sealed class HeadOfLineRun
         {
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
-                var due = Math.Min(total, (int)(Stopwatch.GetElapsedTime(started).TotalSeconds * _rate) + 1);
+                var scheduled = Math.Min(total, (int)(Stopwatch.GetElapsedTime(started).TotalSeconds * _rate) + 1);
+                var due = Math.Min(scheduled, Volatile.Read(ref _answered) + limit);
+
                 batch.Clear();
                 for (var seq = sentCount; seq < due; seq++)
                 {
@@ -109,9 +122,12 @@ internal sealed class HeadOfLineRun
                 if (batch.Count > 0)
                 {
                     var now = Stopwatch.GetTimestamp();
+                    var late = (long)(0.002 * Stopwatch.Frequency);
                     for (var seq = sentCount; seq < due; seq++)
                     {
-                        _sentAt[seq] = now;
+                        var dueAt = started + (long)(seq / _rate * Stopwatch.Frequency);
+                        _sentAt[seq] = now - dueAt > late ? dueAt : now;
+                        _lateSends += now - dueAt > late ? 1 : 0;
                     }
 
                     Volatile.Write(ref sentCount, due);
@@ -152,6 +168,7 @@ internal sealed class HeadOfLineRun
             SlowAnswers = slow.Count,
             SlowP50Us = Percentile(slow, 50),
             Errors = Interlocked.Read(ref _errors),
+            LateSends = _lateSends,
             FirstError = _firstError,
         };
     }

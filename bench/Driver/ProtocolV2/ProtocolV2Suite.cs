@@ -121,7 +121,7 @@ internal static class ProtocolV2Suite
                 var run = new HeadOfLineRun(protocol, server.Port, options.HeadOfLineRate, slow ? options.HeadOfLineSlowEvery : 0, options.HeadOfLineDuration, options.HeadOfLineWarmup);
                 var result = await run.RunAsync(round, cancellationToken).ConfigureAwait(false);
                 results.Add(result);
-                log.WriteLine(Invariant($"  headofline {result.Protocol} {(slow ? "with slow" : "no slow  ")} round {round}: fast {result.FastAnswers} p50 {result.FastP50Us:F0} p99 {result.FastP99Us:F0} max {result.FastMaxUs:F0} us; slow {result.SlowAnswers} p50 {result.SlowP50Us:F0} us; errors {result.Errors} {result.FirstError}"));
+                log.WriteLine(Invariant($"  headofline {result.Protocol} {(slow ? "with slow" : "no slow  ")} round {round}: fast {result.FastAnswers} p50 {result.FastP50Us:F0} p99 {result.FastP99Us:F0} max {result.FastMaxUs:F0} us; slow {result.SlowAnswers} p50 {result.SlowP50Us:F0} us; late sends {result.LateSends}; errors {result.Errors} {result.FirstError}"));
             }
         }
 
