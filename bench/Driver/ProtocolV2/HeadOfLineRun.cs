@@ -110,7 +110,7 @@ internal sealed class HeadOfLineRun
             while (Stopwatch.GetTimestamp() < end && !cancellationToken.IsCancellationRequested)
             {
                 var scheduled = Math.Min(total, (int)(Stopwatch.GetElapsedTime(started).TotalSeconds * _rate) + 1);
-                var due = Math.Min(scheduled, Volatile.Read(ref _answered) + limit);
+                var due = (int)Math.Min(scheduled, (long)Volatile.Read(ref _answered) + limit);
 
                 batch.Clear();
                 for (var seq = sentCount; seq < due; seq++)
@@ -147,6 +147,11 @@ internal sealed class HeadOfLineRun
         while (Volatile.Read(ref _answered) < sentCount && receiver.IsAlive && Stopwatch.GetTimestamp() < waitUntil)
         {
             await Task.Delay(10, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (sentCount == 0 || fast.Count == 0)
+        {
+            Error($"nothing measured: {sentCount} requests sent, {fast.Count} fast answers recorded");
         }
 
         if (Volatile.Read(ref _answered) < sentCount)
