@@ -1,7 +1,8 @@
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// The benchmark's own plugins (bench/Plugins, the CPU-heavy Burn) laid out as a plugins folder the host can be
+/// The benchmark's own plugins (bench/Plugins: the CPU-heavy Burn; Probe, the protocol-v2 benchmark's slow calls and
+/// ledger of processed requests) laid out as a plugins folder the host can be
 /// pointed at with <c>Logic:PluginsPath</c>: a temporary copy of each built plugin under its name.
 /// </summary>
 internal static class BenchPlugins
@@ -9,12 +10,18 @@ internal static class BenchPlugins
     public static string Prepare()
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"pluggablenet-bench-plugins-{Environment.ProcessId}")).FullName;
-        var built = FirstExisting(
-            Path.Combine(RepoPaths.Root, "bench", "Plugins", "Burn", "bin", "Release", "net10.0"),
-            Path.Combine(RepoPaths.Root, "bench", "Plugins", "Burn", "bin", "Debug", "net10.0"));
-        if (built is not null)
+        foreach (var name in new[] { "Burn", "Probe" })
         {
-            var folder = Directory.CreateDirectory(Path.Combine(root, "Burn")).FullName;
+            var built = FirstExisting(
+                name,
+                Path.Combine(RepoPaths.Root, "bench", "Plugins", name, "bin", "Release", "net10.0"),
+                Path.Combine(RepoPaths.Root, "bench", "Plugins", name, "bin", "Debug", "net10.0"));
+            if (built is null)
+            {
+                continue;
+            }
+
+            var folder = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
             foreach (var file in Directory.GetFiles(built))
             {
                 File.Copy(file, Path.Combine(folder, Path.GetFileName(file)), overwrite: true);
@@ -35,6 +42,6 @@ internal static class BenchPlugins
         }
     }
 
-    private static string? FirstExisting(params string[] folders) =>
-        folders.FirstOrDefault(f => File.Exists(Path.Combine(f, "PluggableNet.Bench.Plugins.Burn.dll")));
+    private static string? FirstExisting(string name, params string[] folders) =>
+        folders.FirstOrDefault(f => File.Exists(Path.Combine(f, $"PluggableNet.Bench.Plugins.{name}.dll")));
 }

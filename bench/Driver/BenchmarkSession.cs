@@ -106,6 +106,7 @@ internal sealed class BenchmarkSession
             Duration = _options.Duration,
             Warmup = _options.Warmup,
             Framing = scenario.Binary ? FrameFormat.Binary : FrameFormat.Default,
+            Protocol = server.ClientProtocol,
             Logic = ExpectedLogic.Reverse,
         };
 

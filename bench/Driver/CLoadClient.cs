@@ -24,6 +24,7 @@ internal sealed class CLoadClient(string executable)
             "-f", load.Framing.ToString(),
             "-t", load.Duration.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             "-w", load.Warmup.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+            "-P", load.Protocol == WireVersion.V2 ? "2" : "1",
         ];
         if (pinned)
         {

@@ -23,6 +23,7 @@ internal static class DriverCommand
         {
             rounds, duration, warmup, scenarios, servers, client, output, hostDll, baseHostDll, kestrelDll, smoke,
         };
+        root.Subcommands.Add(ProtocolV2.ProtocolV2Command.Create(log));
 
         root.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -91,7 +92,7 @@ internal static class DriverCommand
 
         foreach (var server in options.Servers)
         {
-            if (server is not ("epoll" or "sockets" or ServerDefinition.MetricsName or ServerDefinition.KestrelName or ServerDefinition.CName or ServerDefinition.BaseName) && ServerDefinition.FixedReactors(server) is null)
+            if (!ServerDefinition.IsKnown(server))
             {
                 throw new ArgumentException($"Unknown server '{server}': use {ServerDefinition.KnownNames}.");
             }

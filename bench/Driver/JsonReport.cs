@@ -35,6 +35,7 @@ internal static class JsonReport
             ["totalErrors"] = session.TotalErrors,
             ["failures"] = new JsonArray(session.Failures.Select(f => (JsonNode?)JsonValue.Create(f)).ToArray()),
             ["summary"] = JsonSerializer.SerializeToNode(MarkdownReport.Ordered(session, rows).ToList(), _options),
+            ["v2OverV1"] = V2CostReport.ToJson(session),
             ["measurements"] = new JsonArray(session.Measurements.Select(Measurement).ToArray()),
         };
 

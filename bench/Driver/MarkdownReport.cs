@@ -38,6 +38,7 @@ internal static class MarkdownReport
 
         TargetReport.Append(text, session, rows);
         MetricsCostReport.Append(text, session);
+        V2CostReport.Append(text, session);
 
         var idleRows = rows.Where(r => r.Scenario == Scenario.Idle).ToList();
         if (idleRows.Count > 0)

@@ -17,6 +17,12 @@ internal static partial class NativeMethods
     [LibraryImport("libc", EntryPoint = "setrlimit", SetLastError = true)]
     public static partial int SetRLimit(int resource, in RLimit limit);
 
+    /// <summary>SIGTERM on Linux.</summary>
+    public const int SigTerm = 15;
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    public static partial int Kill(int pid, int signal);
+
     [LibraryImport("libc", EntryPoint = "sysconf", SetLastError = true)]
     public static partial long SysConf(int name);
 

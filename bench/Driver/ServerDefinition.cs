@@ -1,4 +1,5 @@
 using System.Globalization;
+using PluggableNet.LoadGen;
 
 namespace PluggableNet.Bench.Driver;
 
@@ -15,6 +16,12 @@ internal sealed record ServerLaunch(int Port, string ControlSocket, Scenario Sce
 /// <param name="HasControlChannel">Answers <c>status</c> on its control socket (connections, requests, allocations).</param>
 internal sealed record ServerDefinition(string Name, string Program, Func<ServerLaunch, IReadOnlyList<string>> Arguments, bool HasControlChannel = true)
 {
+    /// <summary>Suffix of a v2 variant: the same host build and settings, only the load generator speaks protocol v2.</summary>
+    public const string V2Suffix = "-v2";
+
+    /// <summary>The protocol the load generator speaks to this server (v2 only for the <c>-v2</c> variants).</summary>
+    public WireVersion ClientProtocol { get; init; } = WireVersion.V1;
+
     /// <summary>The Kestrel connection-handler baseline.</summary>
     public const string KestrelName = "kestrel";
 
@@ -33,7 +40,7 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     public const string MetricsName = "epoll+metrics";
 
     /// <summary>Every name <see cref="Resolve"/> knows, for help and errors.</summary>
-    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, base-epoll (--base-host-dll), kestrel, c";
+    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, epoll-v2 and sockets-v2 (the same host, the client speaks protocol v2), base-epoll (--base-host-dll), kestrel, c";
 
     /// <summary>Another build of the host (<c>--base-host-dll</c>), for before/after ratios measured in the same run.</summary>
     public const string BaseName = "base-epoll";
@@ -43,6 +50,10 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     {
         "epoll" => Host(name, "Epoll", options.HostDll),
         "sockets" => Host(name, "Sockets", options.HostDll),
+
+        // The same host and settings as epoll and sockets: only the client's protocol differs, so v2 ÷ v1 is what v2 costs.
+        "epoll" + V2Suffix => Host(name, "Epoll", options.HostDll) with { ClientProtocol = WireVersion.V2 },
+        "sockets" + V2Suffix => Host(name, "Sockets", options.HostDll) with { ClientProtocol = WireVersion.V2 },
 
         // The exporter on (Prometheus endpoint on a free port), so every instrument has a listener: its ratio over
         // epoll's is what metrics cost (issue 13: at least 0.97).
@@ -54,6 +65,13 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
         _ when FixedReactors(name) is { } count => Host(name, "Epoll", options.HostDll, $"--Server:ReactorThreads={count}"),
         _ => throw new ArgumentException($"Unknown server '{name}': use {KnownNames}."),
     };
+
+    /// <summary>The v1 server a <c>-v2</c> variant is compared with (<c>epoll-v2</c> → <c>epoll</c>), else null.</summary>
+    public static string? V1Counterpart(string name) => name.EndsWith(V2Suffix, StringComparison.Ordinal) ? name[..^V2Suffix.Length] : null;
+
+    /// <summary>True for a name <see cref="Resolve"/> knows.</summary>
+    public static bool IsKnown(string name) =>
+        name is "epoll" or "sockets" or "epoll" + V2Suffix or "sockets" + V2Suffix or MetricsName or KestrelName or CName or BaseName || FixedReactors(name) is not null;
 
     /// <summary>N of <c>epoll-rN</c>, else null.</summary>
     public static int? FixedReactors(string name) =>

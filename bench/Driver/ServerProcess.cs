@@ -70,6 +70,18 @@ internal sealed class ServerProcess : IDisposable
     /// <summary>Queries the control channel; null when the server has none or it does not answer.</summary>
     public ControlStatus? Status() => _hasControlChannel ? ControlClient.TryQuery(ControlSocket, TimeSpan.FromSeconds(2)) : null;
 
+    /// <summary>Asks for a graceful stop (SIGTERM: the host drains its connections, v2 ones end with GOAWAY).</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            _ = NativeMethods.Kill(_process.Id, NativeMethods.SigTerm);
+        }
+    }
+
+    /// <summary>Waits for the server to exit after <see cref="Terminate"/>; kills it and throws after <paramref name="timeout"/>.</summary>
+    public Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _process.WaitForExitAsync(timeout, cancellationToken);
+
     /// <summary>The last lines the server printed, for error messages.</summary>
     public string RecentOutput() => string.Join(Environment.NewLine, _process.RecentLines(KeptOutputLines));
 

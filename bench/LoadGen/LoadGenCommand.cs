@@ -17,6 +17,8 @@ internal static class LoadGenCommand
         var duration = new Option<double>("--duration") { Description = "Measured seconds.", DefaultValueFactory = _ => 10 };
         var warmup = new Option<double>("--warmup") { Description = "Warm-up seconds, not measured.", DefaultValueFactory = _ => 2 };
         var framing = new Option<string>("--framing") { Description = "ascii5, asciiN (N = 1..10) or binary.", DefaultValueFactory = _ => "ascii5" };
+        var protocol = new Option<string>("--protocol") { Description = "v1 (length-prefixed frames, --framing) or v2 (preface, typed frames with request ids).", DefaultValueFactory = _ => "v1" };
+        protocol.AcceptOnlyFromAmong("v1", "v2");
         var logic = new Option<string>("--logic") { Description = "Expected server logic.", DefaultValueFactory = _ => "reverse" };
         logic.AcceptOnlyFromAmong("reverse", "upper");
         var json = new Option<FileInfo?>("--json") { Description = "Also write the summary as JSON to this file." };
@@ -24,7 +26,7 @@ internal static class LoadGenCommand
 
         var root = new RootCommand("PluggableNet load generator: pipelined, verifying, HDR-histogram latencies.")
         {
-            address, port, connections, depth, payload, duration, warmup, framing, logic, json, quiet,
+            address, port, connections, depth, payload, duration, warmup, framing, protocol, logic, json, quiet,
         };
 
         root.SetAction(async (parseResult, cancellationToken) =>
@@ -42,6 +44,7 @@ internal static class LoadGenCommand
                     Duration = TimeSpan.FromSeconds(parseResult.GetValue(duration)),
                     Warmup = TimeSpan.FromSeconds(parseResult.GetValue(warmup)),
                     Framing = FrameFormat.Parse(parseResult.GetValue(framing)!),
+                    Protocol = parseResult.GetValue(protocol) == "v2" ? WireVersion.V2 : WireVersion.V1,
                     Logic = Enum.Parse<ExpectedLogic>(parseResult.GetValue(logic)!, ignoreCase: true),
                 };
                 options.Validate();

@@ -27,11 +27,17 @@ public sealed record LoadOptions
     /// <summary>Wire framing of requests and answers.</summary>
     public FrameFormat Framing { get; init; } = FrameFormat.Default;
 
+    /// <summary>The protocol spoken: v1 (<see cref="Framing"/>) or v2 (preface, typed frames with ids; <see cref="Framing"/> unused).</summary>
+    public WireVersion Protocol { get; init; } = WireVersion.V1;
+
     /// <summary>The logic whose answers are expected.</summary>
     public ExpectedLogic Logic { get; init; } = ExpectedLogic.Reverse;
 
     /// <summary>How long one connection attempt may take before it counts as a connect error.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Header bytes in front of each request: the framing's on v1, 10 on v2.</summary>
+    public int HeaderLength => Protocol == WireVersion.V2 ? 10 : Framing.HeaderLength;
 
     /// <summary>Throws <see cref="ArgumentException"/> when a setting is out of range.</summary>
     public void Validate()
@@ -56,12 +62,23 @@ public sealed record LoadOptions
             throw new ArgumentException("The depth must be at least 1.", nameof(Depth));
         }
 
-        if (PayloadBytes < 1 || PayloadBytes > Framing.MaxPayloadLength)
+        if (Protocol is not (WireVersion.V1 or WireVersion.V2))
         {
-            throw new ArgumentException($"The payload must be 1..{Framing.MaxPayloadLength} bytes for {Framing}.", nameof(PayloadBytes));
+            throw new ArgumentException($"Unknown protocol {Protocol}.", nameof(Protocol));
         }
 
-        if ((long)(Framing.HeaderLength + PayloadBytes) * Depth > 64L * 1024 * 1024)
+        var maxPayload = Protocol == WireVersion.V2 ? 99_999 : Framing.MaxPayloadLength;
+        if (PayloadBytes < 1 || PayloadBytes > maxPayload)
+        {
+            throw new ArgumentException($"The payload must be 1..{maxPayload} bytes for {(Protocol == WireVersion.V2 ? "v2 (the host's default MaxFrameBytes)" : Framing)}.", nameof(PayloadBytes));
+        }
+
+        if (Protocol == WireVersion.V2 && Depth > 100)
+        {
+            throw new ArgumentException("On v2 the depth may not exceed the host's default MaxConcurrentRequests (100).", nameof(Depth));
+        }
+
+        if ((long)(HeaderLength + PayloadBytes) * Depth > 64L * 1024 * 1024)
         {
             throw new ArgumentException("One batch (depth x frame) may not exceed 64 MiB.", nameof(Depth));
         }

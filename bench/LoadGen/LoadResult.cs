@@ -24,6 +24,9 @@ public sealed record LoadResult
     /// <summary>Framing name, e.g. <c>ascii5</c>.</summary>
     public required string Framing { get; init; }
 
+    /// <summary>Protocol spoken: <c>v1</c> (the <see cref="Framing"/>) or <c>v2</c>.</summary>
+    public string Protocol { get; init; } = "v1";
+
     /// <summary>Expected logic name, e.g. <c>reverse</c>.</summary>
     public required string Logic { get; init; }
 

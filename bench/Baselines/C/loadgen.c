@@ -4,7 +4,10 @@
  * latency per answer measured from its batch's send. It exists so the client costs as little CPU as possible
  * and does not hide differences between servers that share its cores.
  *
- * usage: loadgen -p PORT [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-f ascii[N]|binary] [-t SECONDS] [-w WARMUP] [-a ADDR]
+ * usage: loadgen -p PORT [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-f ascii[N]|binary] [-t SECONDS] [-w WARMUP] [-a ADDR] [-P 1|2]
+ * -P 2 speaks protocol v2 (docs/protocol-v2.md): the preface, the server's preface and SETTINGS read at connect, then
+ * REQUEST frames whose ids are rewritten per batch (strictly increasing), every ANSWER matched by id (each id of the
+ * batch once, in any order) and its payload compared with the expected answer.
  * Prints "measuring" when the measured window opens, "measured" when it closes, then one JSON line with the
  * same names as bench/LoadGen's LoadResult, plus clientCpuSeconds. Exit 0 only with no error and answers seen.
  */
@@ -41,9 +44,15 @@ typedef struct {
     unsigned char *requests, *answers;
     size_t batch;
     int want_out;         /* 1: a batch is to be sent, 2: partly sent, EPOLLOUT armed */
+    /* v2 only */
+    unsigned char *rx;    /* the batch's answer frames as received */
+    size_t parsed;        /* bytes of rx verified */
+    uint32_t next_id, first_id;
+    unsigned char *seen;  /* per id of the batch: answered */
 } client;
 
-static int g_binary = 0, g_width = 5;
+static int g_binary = 0, g_width = 5, g_v2 = 0;
+#define V2_HEADER 10
 static size_t g_header = 5;
 
 static uint64_t now_ns(void)
@@ -104,6 +113,69 @@ static void fill(unsigned char *p, size_t n, int seed)
     for (size_t i = 0; i < n; i++) p[i] = (unsigned char)('a' + ((i * 7) + ((size_t)seed * 13) + (i / 26)) % 26);
 }
 
+static void put32(unsigned char *p, uint32_t v)
+{
+    p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16); p[2] = (unsigned char)(v >> 8); p[3] = (unsigned char)v;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | (uint32_t)p[3];
+}
+
+static int read_exactly(int fd, unsigned char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t r = recv(fd, p, n, 0);
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) return -1;
+        p += r; n -= (size_t)r;
+    }
+    return 0;
+}
+
+/* Blocking, before the connection joins epoll: our preface, then the server's preface and its SETTINGS frame. */
+static int v2_handshake(int fd)
+{
+    static const unsigned char preface[8] = { 'P', 'N', 'E', 'T', '/', '2', '\r', '\n' };
+    unsigned char start[8 + V2_HEADER], skip[16384];
+    struct timeval tv = { .tv_sec = 5 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    if (send(fd, preface, sizeof preface, MSG_NOSIGNAL) != (ssize_t)sizeof preface) return -1;
+    if (read_exactly(fd, start, sizeof start) < 0 || memcmp(start, preface, 8) != 0 || start[8 + 4] != 9) return -1;
+    uint32_t len = get32(start + 8);
+    if (len > sizeof skip || read_exactly(fd, skip, len) < 0) return -1;
+    tv.tv_sec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    return 0;
+}
+
+/* Verifies the complete ANSWER frames received so far; returns the number verified, or -1 for a wrong frame. */
+static long v2_verify(client *c, size_t frame, size_t payload, const unsigned char *expected, int depth)
+{
+    long done = 0;
+    while (c->received - c->parsed >= V2_HEADER) {
+        unsigned char *f = c->rx + c->parsed;
+        uint32_t id = get32(f + 6) - c->first_id;
+        if (f[4] != 2 || get32(f) != payload || id >= (uint32_t)depth || c->seen[id]) return -1;
+        if (c->received - c->parsed < frame) break;
+        if (memcmp(f + V2_HEADER, expected, payload) != 0) return -1;
+        c->seen[id] = 1;
+        c->parsed += frame;
+        done++;
+    }
+    return done;
+}
+
+/* Fresh ids for the next batch: strictly increasing over the connection. */
+static void v2_next_batch(client *c, size_t frame, int depth)
+{
+    c->first_id = c->next_id;
+    for (int d = 0; d < depth; d++) put32(c->requests + (size_t)d * frame + 6, c->next_id++);
+    memset(c->seen, 0, (size_t)depth);
+    c->parsed = 0;
+}
+
 /* Writes what the kernel takes of the batch; want_out 2 (EPOLLOUT armed) while a rest is left. -1 on error. */
 static int send_some(int ep, client *c)
 {
@@ -136,7 +208,7 @@ int main(int argc, char **argv)
     size_t payload = 64;
     double duration = 10, warmup = 2;
     int opt;
-    while ((opt = getopt(argc, argv, "a:p:c:d:s:f:t:w:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:c:d:s:f:t:w:P:")) != -1) {
         switch (opt) {
         case 'a': address = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -146,7 +218,8 @@ int main(int argc, char **argv)
         case 'f': framing = optarg; break;
         case 't': duration = atof(optarg); break;
         case 'w': warmup = atof(optarg); break;
-        default: fprintf(stderr, "usage: %s -p PORT [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-f ascii[N]|binary] [-t S] [-w S]\n", argv[0]); return 2;
+        case 'P': g_v2 = atoi(optarg) == 2; if (atoi(optarg) != 1 && atoi(optarg) != 2) { fprintf(stderr, "-P is 1 or 2\n"); return 2; } break;
+        default: fprintf(stderr, "usage: %s -p PORT [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-f ascii[N]|binary] [-t S] [-w S] [-P 1|2]\n", argv[0]); return 2;
         }
     }
     if (strcmp(framing, "binary") == 0) { g_binary = 1; g_header = 4; }
@@ -156,7 +229,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bad arguments\n");
         return 2;
     }
+    if (g_v2 && (depth > 100 || payload > 99999)) {
+        fprintf(stderr, "v2: depth at most 100 (MaxConcurrentRequests) and payload at most 99999\n");
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
+    if (g_v2) g_header = V2_HEADER;
 
     size_t frame = g_header + payload, batch = frame * (size_t)depth;
     int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -171,7 +249,15 @@ int main(int argc, char **argv)
         c->batch = batch;
         c->requests = malloc(batch);
         c->answers = malloc(batch);
-        write_header(c->requests, payload);
+        if (g_v2) {
+            put32(c->requests, (uint32_t)payload);
+            c->requests[4] = 1; c->requests[5] = 0; put32(c->requests + 6, 0);
+            c->rx = malloc(batch);
+            c->seen = calloc((size_t)depth, 1);
+            c->next_id = 1;
+        } else {
+            write_header(c->requests, payload);
+        }
         fill(c->requests + g_header, payload, i);
         write_header(c->answers, payload);
         for (size_t k = 0; k < payload; k++) c->answers[g_header + k] = c->requests[g_header + payload - 1 - k];
@@ -187,6 +273,12 @@ int main(int argc, char **argv)
             continue;
         }
         setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        if (g_v2 && v2_handshake(c->fd) < 0) {
+            connect_errors++;
+            close(c->fd);
+            c->fd = -1;
+            continue;
+        }
         fcntl(c->fd, F_SETFL, O_NONBLOCK);
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
         epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
@@ -202,7 +294,10 @@ int main(int argc, char **argv)
     int active = conns - (int)connect_errors;
 
     /* Start every connection's first batch. */
-    for (int i = 0; i < conns; i++) if (cs[i].fd >= 0) { cs[i].sent_at = now_ns(); cs[i].want_out = 1; }
+    for (int i = 0; i < conns; i++) if (cs[i].fd >= 0) {
+        if (g_v2) v2_next_batch(&cs[i], frame, depth);
+        cs[i].sent_at = now_ns(); cs[i].want_out = 1;
+    }
 
     struct epoll_event events[256];
     while (active > 0) {
@@ -230,12 +325,21 @@ int main(int argc, char **argv)
             }
             if (!(events[e].events & (EPOLLIN | EPOLLHUP | EPOLLERR))) continue;
             size_t want = batch - c->received;
-            ssize_t r = recv(c->fd, scratch, want < 256 * 1024 ? want : 256 * 1024, 0);
+            unsigned char *into = g_v2 ? c->rx + c->received : scratch;
+            ssize_t r = recv(c->fd, into, g_v2 || want < 256 * 1024 ? want : 256 * 1024, 0);
             if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) { closes++; close(c->fd); c->fd = -1; active--; continue; }
             if (r < 0) continue;
-            if (memcmp(scratch, c->answers + c->received, (size_t)r) != 0) { wrong++; close(c->fd); c->fd = -1; active--; continue; }
-            c->received += (size_t)r;
-            size_t frames = c->received / frame;
+            size_t frames;
+            if (g_v2) {
+                c->received += (size_t)r;
+                long verified = v2_verify(c, frame, payload, c->answers + g_header, depth);
+                if (verified < 0) { wrong++; close(c->fd); c->fd = -1; active--; continue; }
+                frames = c->frames_done + (size_t)verified;
+            } else {
+                if (memcmp(scratch, c->answers + c->received, (size_t)r) != 0) { wrong++; close(c->fd); c->fd = -1; active--; continue; }
+                c->received += (size_t)r;
+                frames = c->received / frame;
+            }
             if (frames > c->frames_done) {
                 uint64_t done = now_ns(), lat = done - c->sent_at;
                 long k = (long)(frames - c->frames_done);
@@ -250,7 +354,9 @@ int main(int argc, char **argv)
                 c->frames_done = frames;
             }
             if (c->received == batch) {
-                c->received = 0; c->frames_done = 0; c->sent = 0; c->want_out = 1; c->sent_at = now_ns();
+                c->received = 0; c->frames_done = 0; c->sent = 0; c->want_out = 1;
+                if (g_v2) v2_next_batch(c, frame, depth);
+                c->sent_at = now_ns();
             }
         }
     }
@@ -258,11 +364,11 @@ int main(int argc, char **argv)
     if (recording) { cpu_end = cpu_seconds(); printf("measured\n"); }
     else { measured_from = measured_to; }
     double seconds = (measured_to - measured_from) / 1e9;
-    printf("{\"address\":\"%s\",\"port\":%d,\"connections\":%d,\"depth\":%d,\"payloadBytes\":%zu,\"framing\":\"%s\",\"logic\":\"reverse\","
+    printf("{\"address\":\"%s\",\"port\":%d,\"connections\":%d,\"depth\":%d,\"payloadBytes\":%zu,\"framing\":\"%s\",\"protocol\":\"%s\",\"logic\":\"reverse\","
            "\"measuredSeconds\":%.6f,\"requests\":%ld,\"totalRequests\":%ld,\"requestsPerSecond\":%.3f,"
            "\"p50Us\":%.3f,\"p99Us\":%.3f,\"p999Us\":%.3f,\"maxUs\":%.3f,\"meanUs\":%.3f,"
            "\"wrongAnswers\":%ld,\"unexpectedCloses\":%ld,\"connectErrors\":%ld,\"clientCpuSeconds\":%.6f}\n",
-           address, port, conns, depth, payload, g_binary ? "binary" : framing, seconds, measured, total,
+           address, port, conns, depth, payload, g_v2 ? "v2" : g_binary ? "binary" : framing, g_v2 ? "v2" : "v1", seconds, measured, total,
            seconds > 0 ? measured / seconds : 0, percentile_us((uint64_t)measured, 50), percentile_us((uint64_t)measured, 99),
            percentile_us((uint64_t)measured, 99.9), max_us, measured ? sum_us / (double)measured : 0, wrong, closes, connect_errors,
            cpu_end - cpu_start);
