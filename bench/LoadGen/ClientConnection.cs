@@ -161,7 +161,7 @@ internal sealed class ClientConnection : IDisposable
             {
                 if (_nextId > uint.MaxValue - (uint)depth)
                 {
-                    // Ids may not wrap on a connection (docs/protocol-v2.md §3); billions of requests are far beyond a run.
+                    // Ids may not wrap on a connection (docs/protocol.md, "Request ids and order"); billions of requests are far beyond a run.
                     Fail(ref _unexpectedCloses);
                     return;
                 }

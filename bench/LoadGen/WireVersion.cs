@@ -1,6 +1,6 @@
 namespace PluggableNet.LoadGen;
 
-/// <summary>The protocol the load generator speaks (docs/protocol.md, docs/protocol-v2.md).</summary>
+/// <summary>The protocol the load generator speaks (docs/protocol.md).</summary>
 public enum WireVersion
 {
     /// <summary>Length-prefixed frames (the <see cref="LoadOptions.Framing"/>), answers in request order.</summary>

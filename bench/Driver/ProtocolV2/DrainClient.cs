@@ -26,7 +26,7 @@ internal sealed class DrainCounts
 
 /// <summary>
 /// One v2 connection of the drain benchmark, in a closed loop of <c>depth</c> requests in flight, each carrying a token
-/// unique in the run. It follows docs/protocol-v2.md as a client must: an ERROR <c>SHUTTING_DOWN</c> means not
+/// unique in the run. It follows docs/protocol.md ("Version 2") as a client must: an ERROR <c>SHUTTING_DOWN</c> means not
 /// processed, so its token is resent; on GOAWAY(lastId) it sends nothing more on this connection, takes the answers
 /// of ids at or below lastId as they come, and once the connection ends resends exactly the tokens of ids above
 /// lastId, on a new connection to the other host. Tokens are only ever resent for those two reasons, so a token the
