@@ -5,7 +5,7 @@
  * and does not hide differences between servers that share its cores.
  *
  * usage: loadgen -p PORT [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-f ascii[N]|binary] [-t SECONDS] [-w WARMUP] [-a ADDR] [-P 1|2]
- * -P 2 speaks protocol v2 (docs/protocol-v2.md): the preface, the server's preface and SETTINGS read at connect, then
+ * -P 2 speaks protocol v2 (docs/protocol.md, "Version 2"): the preface, the server's preface and SETTINGS read at connect, then
  * REQUEST frames whose ids are rewritten per batch (strictly increasing), every ANSWER matched by id (each id of the
  * batch once, in any order) and its payload compared with the expected answer.
  * Prints "measuring" when the measured window opens, "measured" when it closes, then one JSON line with the
