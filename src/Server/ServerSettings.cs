@@ -39,6 +39,15 @@ public sealed record ServerSettings
     /// <summary><c>Server:Transport</c>, default <c>Epoll</c> on Linux, <c>Sockets</c> elsewhere.</summary>
     public TransportKind Transport { get; init; } = OperatingSystem.IsLinux() ? TransportKind.Epoll : TransportKind.Sockets;
 
+    /// <summary>
+    /// <c>Server:ProxyProtocol</c>, default false: every connection starts with a PROXY protocol header (HAProxy's, v1 or
+    /// v2), accepted only from <see cref="TrustedProxies"/>; the client's address it carries then stands for the peer.
+    /// </summary>
+    public bool ProxyProtocol { get; init; }
+
+    /// <summary><c>Server:TrustedProxies</c>, default none: the addresses and CIDR ranges whose PROXY headers are believed.</summary>
+    public IReadOnlyList<IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary><c>Server:DrainTimeout</c>, default 10 s: how long a graceful stop waits for connections to finish.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -152,6 +161,8 @@ public sealed record ServerSettings
         ProcessTimeoutMs = (long)ProcessTimeout.TotalMilliseconds,
         PluginFaultAction = PluginFault,
         AllowV2 = AllowV2,
+        ProxyProtocol = ProxyProtocol,
+        TrustedProxies = TrustedProxies,
         MaxConcurrentRequests = MaxConcurrentRequests,
         PingIntervalMs = (long)PingInterval.TotalMilliseconds,
         PingTimeoutMs = (long)PingTimeout.TotalMilliseconds,
@@ -174,6 +185,8 @@ public sealed record ServerSettings
             ReactorMigrationDrillMs = reader.Int("Server:ReactorMigrationDrillMs", defaults.ReactorMigrationDrillMs, 0, 60_000),
             Transport = reader.Enum("Server:Transport", defaults.Transport),
             DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
+            ProxyProtocol = reader.Bool("Server:ProxyProtocol", defaults.ProxyProtocol),
+            TrustedProxies = reader.Networks("Server:TrustedProxies"),
             FramingKind = reader.Enum("Framing:Kind", defaults.FramingKind),
             HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
             MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
@@ -211,6 +224,11 @@ public sealed record ServerSettings
         {
             // The header could not announce such a frame anyway; cap silently to what the width can express.
             settings = settings with { MaxFrameBytes = (int)(Pow10(settings.HeaderDigits) - 1) };
+        }
+
+        if (settings.ProxyProtocol && settings.TrustedProxies.Count == 0)
+        {
+            reader.Errors.Add("Server:ProxyProtocol: true needs Server:TrustedProxies (the proxies' addresses or CIDR ranges): a PROXY header from anyone else is refused.");
         }
 
         if (settings.AllowV2 && settings.FramingKind == FramingKind.UInt32BigEndian && settings.MaxFrameBytes >= PluggableNet.Protocol.V2.Preface.AsBinaryLength)

@@ -140,6 +140,35 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return value;
     }
 
+    /// <summary>A comma-separated list of addresses and CIDR ranges (<c>10.0.0.0/8</c>); an address alone is its own range.</summary>
+    public IReadOnlyList<IPNetwork> Networks(string key)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return [];
+        }
+
+        var networks = new List<IPNetwork>();
+        foreach (var item in text.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (IPNetwork.TryParse(item, out var network))
+            {
+                networks.Add(network);
+            }
+            else if (IPAddress.TryParse(item, out var address))
+            {
+                networks.Add(new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            }
+            else
+            {
+                Errors.Add($"{key}: '{item}' is neither an IP address nor a CIDR range (such as 10.0.0.0/8).");
+            }
+        }
+
+        return networks;
+    }
+
     public IPAddress Address(string key, IPAddress fallback)
     {
         var text = configuration[key];

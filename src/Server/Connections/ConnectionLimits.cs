@@ -24,6 +24,12 @@ internal sealed record ConnectionLimits
 
     public required PluginFaultAction PluginFaultAction { get; init; }
 
+    /// <summary>Whether each connection starts with a PROXY protocol header (<c>Server:ProxyProtocol</c>).</summary>
+    public bool ProxyProtocol { get; init; }
+
+    /// <summary>Who may send that header (<c>Server:TrustedProxies</c>).</summary>
+    public IReadOnlyList<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
+
     /// <summary>Whether a client may open with the v2 preface (<c>Framing:AllowV2</c>).</summary>
     public bool AllowV2 { get; init; } = true;
 

@@ -17,6 +17,28 @@ internal sealed partial class FrameConnection
     /// <summary>The pass of a connection that is not (known to be) v1: it negotiates first, then runs v2's pass.</summary>
     private void PumpUnlessV1(PluginGeneration generation, long now)
     {
+        if (_awaitingProxyHeader)
+        {
+            if (_input.IsEmpty && !_inputEnded)
+            {
+                _input.ReleaseIfEmpty();
+                OnStateChanged();
+                return;
+            }
+
+            if (!TakeProxyHeader(now))
+            {
+                return;
+            }
+        }
+
+        if (_protocol == WireProtocol.Undecided && !_limits.AllowV2)
+        {
+            _protocol = WireProtocol.V1;
+            Pump(generation, now);
+            return;
+        }
+
         if (_protocol == WireProtocol.Undecided)
         {
             switch (Preface.Match(_input.Data))

@@ -62,7 +62,8 @@ internal sealed partial class FrameConnection
         Id = context.NextConnectionId();
         Peer = peer;
         OpenedAt = Stopwatch.GetTimestamp();
-        _protocol = _limits.AllowV2 ? WireProtocol.Undecided : WireProtocol.V1;
+        _awaitingProxyHeader = _limits.ProxyProtocol;
+        _protocol = _limits.AllowV2 || _awaitingProxyHeader ? WireProtocol.Undecided : WireProtocol.V1;
         _publishesDeadline = scannedFromAnotherThread;
         if (_publishesDeadline)
         {
@@ -72,7 +73,8 @@ internal sealed partial class FrameConnection
 
     public long Id { get; }
 
-    public EndPoint? Peer { get; }
+    /// <summary>The remote endpoint: the client a trusted proxy's PROXY header named, or the socket's peer.</summary>
+    public EndPoint? Peer { get; private set; }
 
     /// <summary>When the state machine was created (a <see cref="Stopwatch"/> timestamp), for <c>pluggablenet.connection.duration</c>.</summary>
     public long OpenedAt { get; }

@@ -50,6 +50,12 @@ internal static partial class ConnectionLog
     [LoggerMessage(1013, LogLevel.Warning, "Connection {ConnectionId} from {Peer}: request {RequestId}: {Reason}; answered ERROR {Code}, the connection stays open")]
     public static partial void V2RequestRefused(ILogger logger, long connectionId, EndPoint? peer, uint requestId, string reason, string code);
 
+    [LoggerMessage(1014, LogLevel.Information, "Connection {ConnectionId} from {Peer} closed: PROXY protocol header refused ({Reason})")]
+    public static partial void ProxyHeaderRefused(ILogger logger, long connectionId, EndPoint? peer, string reason);
+
+    [LoggerMessage(1015, LogLevel.Debug, "Connection {ConnectionId}: PROXY v{Version} from {Proxy}: client {Peer}")]
+    public static partial void ProxyHeaderAccepted(ILogger logger, long connectionId, int version, EndPoint? proxy, EndPoint? peer);
+
     [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
     public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);
 }

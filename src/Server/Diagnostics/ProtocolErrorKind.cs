@@ -17,4 +17,7 @@ internal enum ProtocolErrorKind
 
     /// <summary>A v2 peer sent more PING, CANCEL or unknown frames per second than the flood limit allows.</summary>
     ControlFlood,
+
+    /// <summary>A PROXY protocol header refused: malformed, or from an address not in <c>Server:TrustedProxies</c>.</summary>
+    ProxyHeader,
 }

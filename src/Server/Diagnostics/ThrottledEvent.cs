@@ -36,4 +36,7 @@ internal enum ThrottledEvent
 
     /// <summary>A v2 peer did not answer a PING in time (half-open).</summary>
     PingTimeout,
+
+    /// <summary>A PROXY protocol header refused (malformed, or from an untrusted address).</summary>
+    ProxyHeader,
 }

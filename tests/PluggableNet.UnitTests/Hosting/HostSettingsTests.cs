@@ -44,6 +44,8 @@ public sealed class HostSettingsTests
     [InlineData("Limits:MaxConnections", "-1")]
     [InlineData("Logic:HotReload", "maybe")]
     [InlineData("Framing:AllowV2", "perhaps")]
+    [InlineData("Server:TrustedProxies", "10.0.0.0/33")]
+    [InlineData("Server:TrustedProxies", "proxy.example")]
     [InlineData("Limits:MaxConcurrentRequests", "0")]
     [InlineData("Limits:PingInterval", "often")]
     [InlineData("Limits:PingTimeout", "-5")]
@@ -64,6 +66,16 @@ public sealed class HostSettingsTests
         Assert.Contains("Framing:AllowV2", error.Message, StringComparison.Ordinal);
         Assert.Equal(1_347_306_835, Read(("Framing:Kind", "UInt32BigEndian"), ("Framing:MaxFrameBytes", "1347306835")).MaxFrameBytes);
         Assert.Equal(2_000_000_000, Read(("Framing:Kind", "UInt32BigEndian"), ("Framing:MaxFrameBytes", "2000000000"), ("Framing:AllowV2", "false")).MaxFrameBytes);
+    }
+
+    [Fact]
+    public void ProxyProtocolWithoutTrustedProxiesIsRefusedNamingBothKeys()
+    {
+        var error = Assert.Throws<ConfigurationException>(() => Read(("Server:ProxyProtocol", "true")));
+
+        Assert.Contains("Server:ProxyProtocol", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Server:TrustedProxies", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["127.0.0.1/32", "10.0.0.0/8", "::1/128"], Read(("Server:ProxyProtocol", "true"), ("Server:TrustedProxies", "127.0.0.1, 10.0.0.0/8 ::1")).TrustedProxies.Select(n => n.ToString()));
     }
 
     [Fact]
