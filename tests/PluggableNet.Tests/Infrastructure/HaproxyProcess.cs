@@ -40,8 +40,11 @@ internal sealed class HaproxyProcess : IAsyncDisposable
 
     public string Output => _process.Output + _process.Error;
 
-    /// <summary>The shipped configuration with the socket, the bind and the servers substituted.</summary>
-    public static string Configure(string socket, int port, IEnumerable<(string Name, int Port)> servers)
+    /// <summary>
+    /// The shipped configuration with the socket, the bind and the servers substituted; <paramref name="serverOptions"/>
+    /// is added to each server line (e.g. <c>send-proxy-v2</c>).
+    /// </summary>
+    public static string Configure(string socket, int port, IEnumerable<(string Name, int Port)> servers, string serverOptions = "")
     {
         var shipped = File.ReadAllText(ShippedConfig);
         Assert.Contains(ShippedSocket, shipped, StringComparison.Ordinal);
@@ -52,17 +55,17 @@ internal sealed class HaproxyProcess : IAsyncDisposable
             .Where(l => !l.TrimStart().StartsWith("server ", StringComparison.Ordinal))
             .ToList();
         Assert.True(lines.Count < shipped.Split('\n').Length, "the shipped haproxy.cfg has no server lines to replace");
-        lines.AddRange(servers.Select(s => $"    server {s.Name} 127.0.0.1:{s.Port.ToString(CultureInfo.InvariantCulture)} check"));
+        lines.AddRange(servers.Select(s => $"    server {s.Name} 127.0.0.1:{s.Port.ToString(CultureInfo.InvariantCulture)} check {serverOptions}".TrimEnd()));
         return string.Join('\n', lines) + "\n";
     }
 
     /// <summary>Starts HAProxy in front of <paramref name="servers"/> and waits until it sees every one of them up.</summary>
-    public static async Task<HaproxyProcess> StartAsync(IReadOnlyList<(string Name, int Port)> servers)
+    public static async Task<HaproxyProcess> StartAsync(IReadOnlyList<(string Name, int Port)> servers, string serverOptions = "")
     {
         var folder = TestPaths.NewTempDirectory("pnet-haproxy");
         var port = SupervisedHost.FreePort();
         var config = Path.Combine(folder, "haproxy.cfg");
-        await File.WriteAllTextAsync(config, Configure(Path.Combine(folder, "haproxy.sock"), port, servers));
+        await File.WriteAllTextAsync(config, Configure(Path.Combine(folder, "haproxy.sock"), port, servers, serverOptions));
         var process = ChildProcess.Start("haproxy", ["-db", "-f", config], captureLimit: 200_000, deadline: TimeSpan.FromMinutes(5));
         var haproxy = new HaproxyProcess(process, folder, port);
         try
