@@ -1,3 +1,4 @@
+using System.Net;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
@@ -36,6 +37,22 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
     public bool Draining => _draining;
 
     public void StartDraining() => _draining = true;
+
+    /// <summary>
+    /// A connection ran out of a limit: counted under its kind and logged (throttled) with how long the limit ran. Does
+    /// nothing for a reason that is no timeout.
+    /// </summary>
+    public void CountTimeout(CloseReason reason, long connectionId, EndPoint? peer, long elapsedMs, long now)
+    {
+        if (EventKinds.TimeoutOf(reason) is { } kind)
+        {
+            Metrics.Timeout(kind);
+            if (Throttled.ShouldLog(EventKinds.Of(kind), now))
+            {
+                ConnectionLog.TimedOut(Logger, connectionId, peer, reason.ToString(), elapsedMs);
+            }
+        }
+    }
 
     public long NextConnectionId() => Interlocked.Increment(ref _nextConnectionId);
 }

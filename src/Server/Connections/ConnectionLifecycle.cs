@@ -84,15 +84,7 @@ internal sealed class ConnectionLifecycle
             return CloseReason.None;
         }
 
-        if (EventKinds.TimeoutOf(reason) is { } timeout)
-        {
-            Context.Metrics.Timeout(timeout);
-            if (Context.Throttled.ShouldLog(EventKinds.Of(timeout), now))
-            {
-                ConnectionLog.TimedOut(Context.Logger, machine.Id, machine.Peer, reason.ToString(), machine.Elapsed(now));
-            }
-        }
-
+        Context.CountTimeout(reason, machine.Id, machine.Peer, machine.Elapsed(now), now);
         return reason;
     }
 

@@ -152,7 +152,7 @@ internal sealed partial class FrameConnection
         }
         else if (generation.Execution == PluginExecution.Offloaded)
         {
-            if (!TryStartOffloadV2(generation, id, payload, now))
+            if (!TryStartOffloadV2(generation, id, payload))
             {
                 // Waiting for a slot: the frame stays buffered and is parsed again when one frees.
                 return false;

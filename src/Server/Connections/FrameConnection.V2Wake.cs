@@ -75,7 +75,7 @@ internal sealed partial class FrameConnection
         _goAwayClose = close;
     }
 
-    private bool TryStartOffloadV2(PluginGeneration generation, uint id, ReadOnlySpan<byte> payload, long now)
+    private bool TryStartOffloadV2(PluginGeneration generation, uint id, ReadOnlySpan<byte> payload)
     {
         var request = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, V2Output.MaxAnswerBytes);
         if (request is null)
@@ -89,10 +89,10 @@ internal sealed partial class FrameConnection
             EndSlotWait();
         }
 
+        // Each call's own start (OffloadedRequest.StartedAtMs) times its Limits:ProcessTimeout, not the connection's.
         (_inFlight ??= new InFlightRequests()).Add(id, request);
         _wake ??= WakeFromAnyThread;
         request.Task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_wake);
-        _deadlines.OffloadStarted(now);
         return true;
     }
 
@@ -193,7 +193,7 @@ internal sealed partial class FrameConnection
         if (!_goingAway && _limits.IdleTimeoutMs > 0 && InFlightCount == 0 && _input.IsEmpty && _output.Length == 0
             && now - _deadlines.LastRequestAt >= _limits.IdleTimeoutMs)
         {
-            CountTimeout(CloseReason.IdleTimeout, now - _deadlines.LastRequestAt, now);
+            _context.CountTimeout(CloseReason.IdleTimeout, Id, Peer, now - _deadlines.LastRequestAt, now);
             BeginGoAway(ErrorCode.NoError, "idle timeout", CloseReason.IdleTimeout);
         }
 
@@ -216,24 +216,12 @@ internal sealed partial class FrameConnection
     /// <summary>No PONG in time: the peer is gone (a pulled cable, a dead NAT entry). GOAWAY for the record, then close.</summary>
     private void CloseAsHalfOpen(long now)
     {
-        CountTimeout(CloseReason.PingTimeout, now - _pingSentAt, now);
+        _context.CountTimeout(CloseReason.PingTimeout, Id, Peer, now - _pingSentAt, now);
         _input.Clear();
         _inputEnded = true;
         _inFlight?.AbandonAll();
         V2Output.GoAway(_output, _lastAcceptedId, ErrorCode.PingTimeout, "no PONG within Limits:PingTimeout");
         RequestGracefulClose(CloseReason.PingTimeout);
-    }
-
-    private void CountTimeout(CloseReason reason, long elapsed, long now)
-    {
-        if (EventKinds.TimeoutOf(reason) is { } kind)
-        {
-            _context.Metrics.Timeout(kind);
-            if (_context.Throttled.ShouldLog(EventKinds.Of(kind), now))
-            {
-                ConnectionLog.TimedOut(_context.Logger, Id, Peer, reason.ToString(), elapsed);
-            }
-        }
     }
 
     /// <summary>
