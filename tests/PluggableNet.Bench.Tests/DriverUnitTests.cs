@@ -39,7 +39,7 @@ public sealed class DriverUnitTests
             Server = server,
             Scenario = "pingpong",
             Round = round,
-            Load = Load(rps),
+            Load = FakeLoad.At(rps),
         };
 
         var session = new SessionResult(options, MachineInfo.Current(), DateTimeOffset.Now, DateTimeOffset.Now,
@@ -62,7 +62,7 @@ public sealed class DriverUnitTests
             Server = server,
             Scenario = "pinned",
             Round = round,
-            Load = Load(rps),
+            Load = FakeLoad.At(rps),
             CpuSecondsPer100K = cpu,
         };
 
@@ -83,27 +83,4 @@ public sealed class DriverUnitTests
         Assert.Equal(["c", "epoll+metrics", "epoll"], BenchmarkSession.InRoundOrder(servers, 2));
         Assert.Equal(servers, BenchmarkSession.InRoundOrder(servers, 3));
     }
-
-    private static LoadResult Load(double rps) => new()
-    {
-        Address = "127.0.0.1",
-        Port = 1,
-        Connections = 1,
-        Depth = 1,
-        PayloadBytes = 1,
-        Framing = "ascii5",
-        Logic = "reverse",
-        MeasuredSeconds = 1,
-        Requests = (long)rps,
-        TotalRequests = (long)rps,
-        RequestsPerSecond = rps,
-        P50Us = 10,
-        P99Us = 20,
-        P999Us = 30,
-        MaxUs = 40,
-        MeanUs = 12,
-        WrongAnswers = 0,
-        UnexpectedCloses = 0,
-        ConnectErrors = 0,
-    };
 }

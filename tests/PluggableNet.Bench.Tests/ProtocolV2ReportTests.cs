@@ -20,7 +20,7 @@ public sealed class ProtocolV2ReportTests : IDisposable
             Server = server,
             Scenario = "pingpong",
             Round = round,
-            Load = Load(rps),
+            Load = FakeLoad.At(rps),
             CpuSecondsPer100K = cpu,
         };
 
@@ -68,27 +68,4 @@ public sealed class ProtocolV2ReportTests : IDisposable
         Assert.Equal([2L], perToken.Where(p => p.Value > 1).Select(p => p.Key));
         Assert.Equal(2, DrainClient.TokenOf(System.Text.Encoding.ASCII.GetString(DrainClient.Payload(2))));
     }
-
-    private static LoadResult Load(double rps) => new()
-    {
-        Address = "127.0.0.1",
-        Port = 1,
-        Connections = 1,
-        Depth = 1,
-        PayloadBytes = 64,
-        Framing = "ascii5",
-        Logic = "reverse",
-        MeasuredSeconds = 1,
-        Requests = (long)rps,
-        TotalRequests = (long)rps,
-        RequestsPerSecond = rps,
-        P50Us = 1,
-        P99Us = 2,
-        P999Us = 3,
-        MaxUs = 4,
-        MeanUs = 1,
-        WrongAnswers = 0,
-        UnexpectedCloses = 0,
-        ConnectErrors = 0,
-    };
 }
