@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server;
 
@@ -58,7 +59,26 @@ public sealed partial class PluggableServer
 
             var loaded = Stopwatch.GetElapsedTime(started);
             next.Counters = Meter.ForPlugin(next.Name, next.Version);
-            var (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, _swapDrainCut.Token, trigger).ConfigureAwait(false);
+            PluginGeneration previous;
+            bool drained;
+            try
+            {
+                (previous, drained) = await Plugins.SwapAsync(next, Settings.SwapDrainTimeout, _swapDrainCut.Token, trigger).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is SessionMigrationException or OperationCanceledException)
+            {
+                // Rolled back before anything was published: the current generation keeps serving, with its state.
+                await next.DisposeAsync().ConfigureAwait(false);
+                Plugins.Retired.Add(next);
+                var reason = exception is SessionMigrationException ? exception.Message : "the stop cut the state move short";
+                Plugins.History.Failed(reason);
+                Meter.SwapEnded(trigger, succeeded: false, Stopwatch.GetElapsedTime(started));
+                _logger.LogError(
+                    "Swap {OldPlugin} {OldVersion} (generation {OldGeneration}) → {Plugin} {Version} ({Trigger}) rolled back; the old generation keeps serving with its sessions' state: {Reason}",
+                    current.Name, current.Version, current.Number, next.Name, next.Version, trigger, reason);
+                return new SwapResult(false, current, reason, Elapsed: Stopwatch.GetElapsedTime(started));
+            }
+
             _pluginName = next.Name;
             if (!drained)
             {

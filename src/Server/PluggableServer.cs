@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Sessions;
 using PluggableNet.Server.Transport;
 using PluggableNet.Server.Transport.Epoll;
 using PluggableNet.Server.Transport.Sockets;
@@ -118,7 +119,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
         {
             // Registered in DI by an embedding application: no load context, no folder, never swapped.
             var type = fixedPlugin.GetType();
-            initial = new PluginGeneration(type.Name, type.Assembly.GetName().Version?.ToString() ?? "0.0.0", 1, fixedPlugin, services: null, loader: null, path: null);
+            initial = new PluginGeneration(type.Name, type.Assembly.GetName().Version?.ToString() ?? "0.0.0", 1, fixedPlugin, services: null, loader: null, path: null, new SessionScope(factory.Sessions));
         }
         else
         {
@@ -134,7 +135,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var server = new PluggableServer(settings, factory, new PluginSwitch(initial), loggerFactory, meterFactory, inherited) { IsSwappable = fixedPlugin is null };
+        var server = new PluggableServer(settings, factory, new PluginSwitch(initial, factory.Sessions), loggerFactory, meterFactory, inherited) { IsSwappable = fixedPlugin is null };
         try
         {
             server._transport.Start();

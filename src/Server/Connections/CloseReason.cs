@@ -51,11 +51,17 @@ internal enum CloseReason
     /// <summary>A v2 peer did not answer the host's PING within <c>Limits:PingTimeout</c>: a half-open connection.</summary>
     PingTimeout,
 
+    /// <summary>A session plugin closed the connection (<see cref="ISession.Close"/>): gracefully, with GOAWAY on v2.</summary>
+    ClosedByPlugin,
+
+    /// <summary>A push found the connection too far behind, and the plugin's policy is to close it: cut at once.</summary>
+    SlowConsumer,
+
     /// <summary>
     /// Not a close: a v2 connection has something due (a PING to send or wait for, a request past
     /// <c>Limits:ProcessTimeout</c>, a drain or an idle timeout to announce with GOAWAY). The transport wakes the
     /// connection (<see cref="FrameConnection.OnWake"/>), which acts on its own thread. Never a connection's
-    /// <see cref="FrameConnection.CloseReason"/>; the last value, so the published deadline word's 4 bits hold it.
+    /// <see cref="FrameConnection.CloseReason"/>; the last value, so the published deadline word's 5 bits hold it.
     /// </summary>
     TimerDue,
 }

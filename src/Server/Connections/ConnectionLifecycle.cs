@@ -101,6 +101,7 @@ internal sealed class ConnectionLifecycle
         }
 
         Context.Throttled.Flush(now);
+        Context.Plugins.Sessions.FlushLog(now);
         ConnectionBuffers.ReturnIdleMemory(now);
     }
 

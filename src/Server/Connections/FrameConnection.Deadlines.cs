@@ -14,10 +14,11 @@ namespace PluggableNet.Server.Connections;
 /// </remarks>
 internal sealed partial class FrameConnection
 {
-    // The published word: bits 0-3 the close reason, 4-6 the wait, 7 set once closing, 8-63 when the limit runs out.
-    private const int WaitShift = 4;
-    private const long ClosingBit = 1 << 7;
-    private const int DueShift = 8;
+    // The published word: bits 0-4 the close reason, 5-7 the wait, 8 set once closing, 9-63 when the limit runs out.
+    private const int WaitShift = 5;
+    private const long ClosingBit = 1 << 8;
+    private const int DueShift = 9;
+    private const long ReasonMask = 0x1F;
     private const long NeverDue = long.MaxValue >> DueShift;
 
     private readonly bool _publishesDeadline;
@@ -41,7 +42,7 @@ internal sealed partial class FrameConnection
 
         if (now >= due >> DueShift)
         {
-            return (CloseReason)(due & 0xF);
+            return (CloseReason)(due & ReasonMask);
         }
 
         return (ConnectionWait)((due >> WaitShift) & 0x7) switch

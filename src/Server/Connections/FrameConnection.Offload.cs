@@ -65,7 +65,7 @@ internal sealed partial class FrameConnection
 
     private bool TryStartOffload(PluginGeneration generation, ReadOnlySpan<byte> payload, long now)
     {
-        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes);
+        _offload = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, _codec.MaxAnswerBytes, _passView);
         if (_offload is null)
         {
             StartSlotWait();

@@ -31,6 +31,7 @@ internal sealed partial class FrameConnection
                 _input.Consume(consumed);
                 _awaitingProxyHeader = false;
                 ProxiedBy = Peer;
+                LocalEndPoint = header.Destination ?? LocalEndPoint;
                 if (header.Source is { } client)
                 {
                     Peer = client;

@@ -109,6 +109,11 @@ internal sealed partial class FrameConnection
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool Process(PluginGeneration generation, ReadOnlySpan<byte> payload, bool timing, long now, ref int inline)
     {
+        if (generation.SessionPlugin is not null && !EnterSession(generation))
+        {
+            return false;
+        }
+
         if (generation.Execution == PluginExecution.Offloaded)
         {
             return TryStartOffload(generation, payload, now);
@@ -182,6 +187,7 @@ internal sealed partial class FrameConnection
             _unreportedRequests = 0;
         }
 
+        ServeSession();
         _input.ReleaseIfEmpty();
         if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
         {
@@ -221,7 +227,14 @@ internal sealed partial class FrameConnection
         var started = timed ? Stopwatch.GetTimestamp() : 0;
         try
         {
-            generation.Plugin.Process(payload, _output);
+            if (_passPlugin is { } sessions)
+            {
+                sessions.Process(_passView!, payload, _output);
+            }
+            else
+            {
+                generation.Plugin.Process(payload, _output);
+            }
         }
         catch (Exception exception)
         {
@@ -247,6 +260,13 @@ internal sealed partial class FrameConnection
     private void FinishAnswer(PluginGeneration generation, int headerAt)
     {
         var length = _output.Position - headerAt - _codec.HeaderLength;
+        if (length == 0 && _v1Stream)
+        {
+            // A v1 stream promises no answer per request: an empty one sends nothing.
+            _output.Truncate(headerAt);
+            return;
+        }
+
         if (length > _codec.MaxAnswerBytes)
         {
             // Never send a header that lies: drop this answer, send the ones before it, close.

@@ -140,6 +140,11 @@ internal sealed partial class FrameConnection
         }
 
         var payload = buffered.Slice(FrameHeader.Size, (int)header.Length);
+        if (!_goingAway && generation.SessionPlugin is not null && !EnterSession(generation))
+        {
+            return false;
+        }
+
         if (_goingAway)
         {
             // Above GOAWAY's lastId: not processed, and said so at once so the client can resend it elsewhere.
@@ -239,7 +244,14 @@ internal sealed partial class FrameConnection
         var started = timed ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
         try
         {
-            generation.Plugin.Process(payload, _output);
+            if (_passPlugin is { } sessions)
+            {
+                sessions.Process(_passView!, payload, _output);
+            }
+            else
+            {
+                generation.Plugin.Process(payload, _output);
+            }
         }
         catch (Exception exception)
         {

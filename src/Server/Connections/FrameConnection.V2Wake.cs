@@ -29,12 +29,23 @@ internal sealed partial class FrameConnection
     /// </summary>
     public void OnWake(PluginGeneration generation, long now)
     {
+        var parked = _parked;
+        _parked = false;
         if (_protocol != WireProtocol.V2)
         {
-            // v1 runs one call at a time, and is woken only once it ended.
+            // v1 runs one call at a time, and is woken once it ended; a session is woken for pushes or by the swap's gate.
             if (_offload is { Task.IsCompleted: true })
             {
                 CompleteOffload(generation, now);
+            }
+            else if (parked && CloseReason == CloseReason.None && _offload is null)
+            {
+                Pump(generation, now);
+            }
+            else if (_session is not null)
+            {
+                ServeSession();
+                OnStateChanged();
             }
 
             return;
@@ -42,9 +53,12 @@ internal sealed partial class FrameConnection
 
         if (CloseReason != CloseReason.None)
         {
+            ServeSession();
             OnStateChanged();
             return;
         }
+
+        ServeSession();
 
         CompleteInFlight(now);
         ActOnTimers(now);
@@ -77,7 +91,7 @@ internal sealed partial class FrameConnection
 
     private bool TryStartOffloadV2(PluginGeneration generation, uint id, ReadOnlySpan<byte> payload)
     {
-        var request = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, V2Output.MaxAnswerBytes);
+        var request = OffloadedRequest.TryStart(_context.OffloadGate, generation, payload, V2Output.MaxAnswerBytes, _passView);
         if (request is null)
         {
             StartSlotWait();

@@ -116,6 +116,12 @@ internal sealed partial class FrameConnection
                 return step | ConnectionStep.AwaitSlot;
             }
 
+            if (_parked)
+            {
+                // A swap is moving the sessions' state: nothing more is read until the gate wakes the connection.
+                return step | ConnectionStep.AwaitWake;
+            }
+
             if (!_inputEnded && pending <= _limits.MaxPendingWriteBytes)
             {
                 return step | ConnectionStep.Read;
@@ -253,6 +259,7 @@ internal sealed partial class FrameConnection
             _context.OffloadGate.WakeWaiters();
         }
 
+        EndSession();
         _input.Release();
         _output.Release();
     }
@@ -274,6 +281,12 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void OnStateChanged()
     {
+        if (_session is { } session)
+        {
+            ExitSessionPass();
+            session.PublishBacklog(_output.Length);
+        }
+
         if (_publishesDeadline)
         {
             PublishDeadline();

@@ -20,5 +20,5 @@ internal static class LingeringClose
     /// descriptors).
     /// </summary>
     public static bool Applies(CloseReason reason) => reason is not (CloseReason.None or CloseReason.RemoteReset
-        or CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow or CloseReason.WriteTimeout or CloseReason.Rejected);
+        or CloseReason.ReadTimeout or CloseReason.ReceiveTooSlow or CloseReason.WriteTimeout or CloseReason.Rejected or CloseReason.SlowConsumer);
 }

@@ -1,4 +1,5 @@
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server.Connections;
 
@@ -14,8 +15,9 @@ internal sealed class OffloadedRequest
     private readonly byte[] _request;
     private readonly CancellationTokenSource _cancellation = new();
     private int _abandonedBytes;
+    private SessionRegistry? _sessionGate;
 
-    private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes)
+    private OffloadedRequest(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes, SessionView? session)
     {
         _gate = gate;
         Answer = new OffloadedAnswer(maxAnswerBytes);
@@ -30,7 +32,17 @@ internal sealed class OffloadedRequest
         var memory = new ReadOnlyMemory<byte>(_request, 0, payload.Length);
         var answer = Answer;
         var token = _cancellation.Token;
-        Task = Task.Run(() => plugin.ProcessAsync(memory, answer, token).AsTask(), CancellationToken.None);
+        if (session?.Scope.Plugin is { } sessions)
+        {
+            // A permit of the sessions' gate for the whole call: a swap moves the state only once it ended.
+            _sessionGate = session.Scope.Host;
+            _sessionGate.Enter();
+            Task = Task.Run(() => sessions.ProcessAsync(session, memory, answer, token).AsTask(), CancellationToken.None);
+        }
+        else
+        {
+            Task = Task.Run(() => plugin.ProcessAsync(memory, answer, token).AsTask(), CancellationToken.None);
+        }
     }
 
     public Task Task { get; }
@@ -47,13 +59,14 @@ internal sealed class OffloadedRequest
     public PluginGeneration Generation => _lease.Generation;
 
     /// <summary>Starts <paramref name="payload"/> on <paramref name="generation"/> if an offload slot is free.</summary>
-    public static OffloadedRequest? TryStart(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes) =>
-        gate.TryEnter() ? new OffloadedRequest(gate, generation, payload, maxAnswerBytes) : null;
+    public static OffloadedRequest? TryStart(OffloadGate gate, PluginGeneration generation, ReadOnlySpan<byte> payload, int maxAnswerBytes, SessionView? session = null) =>
+        gate.TryEnter() ? new OffloadedRequest(gate, generation, payload, maxAnswerBytes, session) : null;
 
     /// <summary>After <see cref="Task"/> ended and its answer was taken: frees the slot, the buffer and the lease.</summary>
     public void Release()
     {
         _gate.Exit();
+        ExitSessionGate();
         ReleaseResources();
     }
 
@@ -70,6 +83,9 @@ internal sealed class OffloadedRequest
         _abandonedBytes = _request.Length + Answer.Capacity;
         _gate.Abandon(_abandonedBytes);
         _lease.Abandon();
+
+        // Its connection is gone: a swap does not wait for it to move the state, as it does not wait to publish.
+        ExitSessionGate();
         _cancellation.Cancel();
         _ = Task.ContinueWith(
             static (_, state) => ((OffloadedRequest)state!).ReleaseAbandoned(),
@@ -78,6 +94,8 @@ internal sealed class OffloadedRequest
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
     }
+
+    private void ExitSessionGate() => Interlocked.Exchange(ref _sessionGate, null)?.Exit();
 
     private void ReleaseAbandoned()
     {

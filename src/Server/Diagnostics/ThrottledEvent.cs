@@ -39,4 +39,10 @@ internal enum ThrottledEvent
 
     /// <summary>A PROXY protocol header refused (malformed, or from an untrusted address).</summary>
     ProxyHeader,
+
+    /// <summary>A retired plugin generation pushed.</summary>
+    RetiredPush,
+
+    /// <summary>A session plugin's hook (open, close) threw.</summary>
+    SessionHookFault,
 }

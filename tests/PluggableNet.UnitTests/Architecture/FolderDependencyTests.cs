@@ -16,7 +16,7 @@ public sealed partial class FolderDependencyTests
     /// </summary>
     private static readonly Dictionary<string, string[]> s_layers = new()
     {
-        ["Server"] = ["Interop", "Framing", "Diagnostics", "Plugins", "Connections", "Transport", "", "Reload", "Hosting"],
+        ["Server"] = ["Interop", "Framing", "Diagnostics", "Sessions", "Plugins", "Connections", "Transport", "", "Reload", "Hosting"],
         ["Host"] = ["Os", "Configuration", "Control", "Telemetry", "Service", "Cli"],
     };
 

@@ -1,6 +1,7 @@
 using System.Runtime.Loader;
 using McMaster.NETCore.Plugins;
 using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server.Plugins;
 
@@ -18,7 +19,7 @@ internal sealed class PluginGeneration : IAsyncDisposable
     // never reads one count updated and the other not.
     private long _calls;
 
-    internal PluginGeneration(string name, string version, int number, ILogicPlugin plugin, IAsyncDisposable? services, PluginLoader? loader, string? path)
+    internal PluginGeneration(string name, string version, int number, ILogicPlugin plugin, IAsyncDisposable? services, PluginLoader? loader, string? path, SessionScope? sessions = null)
     {
         Name = name;
         Version = version;
@@ -28,6 +29,10 @@ internal sealed class PluginGeneration : IAsyncDisposable
         _services = services;
         _loader = loader;
         Path = path;
+        Sessions = sessions ?? new SessionScope(new SessionRegistry(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance));
+        Sessions.Attach(plugin);
+        Sessions.Describe = ToString();
+        Sessions.Version = version;
         var context = AssemblyLoadContext.GetLoadContext(plugin.GetType().Assembly);
         LoadContext = new WeakReference(context is { IsCollectible: true } ? context : null);
     }
@@ -57,6 +62,12 @@ internal sealed class PluginGeneration : IAsyncDisposable
     internal string SettingsSignature { get; init; } = string.Empty;
 
     internal ILogicPlugin Plugin { get; private set; }
+
+    /// <summary>What this generation sees of the sessions; <see cref="SessionScope.Plugin"/> is null for a plugin without sessions.</summary>
+    internal SessionScope Sessions { get; }
+
+    /// <summary>The session plugin, or null: what the connections check before every request.</summary>
+    internal ISessionPlugin? SessionPlugin => Sessions.Plugin;
 
     /// <summary>This version's request counter and metric tags, shared by every generation of the same name and version.</summary>
     internal PluginCounters Counters { get; set; } = PluginCounters.Detached;
@@ -94,6 +105,7 @@ internal sealed class PluginGeneration : IAsyncDisposable
     {
         var plugin = Plugin;
         Plugin = DisposedPlugin.Instance;
+        Sessions.Retire();
         switch (plugin)
         {
             case DisposedPlugin:

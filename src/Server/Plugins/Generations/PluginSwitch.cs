@@ -1,3 +1,5 @@
+using PluggableNet.Server.Sessions;
+
 namespace PluggableNet.Server.Plugins;
 
 /// <summary>
@@ -13,7 +15,14 @@ internal sealed class PluginSwitch
     private PluginGeneration _current;
     private int _swaps;
 
-    public PluginSwitch(PluginGeneration initial) => _current = initial;
+    public PluginSwitch(PluginGeneration initial, SessionRegistry? sessions = null)
+    {
+        _current = initial;
+        Sessions = sessions ?? initial.Sessions.Host;
+    }
+
+    /// <summary>The host's sessions, whose state a swap between session plugins moves (<see cref="SessionRegistry.MigrateAsync"/>).</summary>
+    public SessionRegistry Sessions { get; }
 
     public PluginGeneration Current => Volatile.Read(ref _current);
 
@@ -52,7 +61,18 @@ internal sealed class PluginSwitch
     /// <paramref name="trigger"/> is recorded in <see cref="History"/> as the new generation is published, so a status read sees both together.</remarks>
     public async Task<(PluginGeneration Previous, bool Drained)> SwapAsync(PluginGeneration next, TimeSpan drainTimeout, CancellationToken cancellationToken = default, string trigger = "swap")
     {
-        var previous = Interlocked.Exchange(ref _current, next);
+        var previous = Current;
+        if (previous.SessionPlugin is not null)
+        {
+            // Throws SessionMigrationException with nothing published: the caller keeps the old generation serving.
+            await Sessions.MigrateAsync(previous.Sessions, next.Sessions, () => Volatile.Write(ref _current, next), drainTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            Volatile.Write(ref _current, next);
+            previous.Sessions.Retire();
+        }
+
         Interlocked.Increment(ref _swaps);
         History.Succeeded(trigger);
         var drained = false;

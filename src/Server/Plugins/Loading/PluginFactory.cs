@@ -4,6 +4,7 @@ using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server.Plugins;
 
@@ -18,7 +19,7 @@ namespace PluggableNet.Server.Plugins;
 /// is applied by loading a new generation, and no change token of the host's configuration ever points into a
 /// plugin (which would keep its load context alive).
 /// </remarks>
-internal sealed class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory)
+internal sealed class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory, SessionRegistry? sessions = null)
 {
     private static readonly Type[] s_sharedTypes =
     [
@@ -37,7 +38,11 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
         .ToDictionary(n => n.Name!, n => n.Version!, StringComparer.OrdinalIgnoreCase);
 
     private static readonly Version s_contractVersion = typeof(ILogicPlugin).Assembly.GetName().Version!;
+    private readonly SessionRegistry _sessions = sessions ?? new SessionRegistry(loggerFactory.CreateLogger("PluggableNet.Sessions"));
     private int _generations;
+
+    /// <summary>The host's sessions, which every generation this factory loads sees.</summary>
+    public SessionRegistry Sessions => _sessions;
 
     public string PluginsPath { get; } = Path.GetFullPath(pluginsPath);
 
@@ -151,6 +156,8 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
             collection.AddSingleton(loggerFactory);
             collection.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
             collection.AddSingleton<IConfiguration>(settings);
+            var scope = new SessionScope(_sessions);
+            collection.AddSingleton<ISessionRegistry>(scope.Registry);
             services = collection.BuildServiceProvider();
 
             ILogicPlugin plugin;
@@ -175,7 +182,14 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
                 version = version[..plusAt];
             }
 
-            return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path)
+            scope.Attach(plugin);
+            if (scope.Options is { Pushes: true, V1StreamMode: false })
+            {
+                throw new PluginLoadException(
+                    $"{type.FullName} pushes (SessionOptions.Pushes) but declares no v1 stream mode: a v1 client pairs every frame it receives with a request, so it cannot take pushes. Set SessionOptions.V1StreamMode (docs/sessions.md).");
+            }
+
+            return new PluginGeneration(Path.GetFileName(folder), version, Interlocked.Increment(ref _generations), plugin, services, loader, path, scope)
             {
                 SettingsSignature = signature,
                 Build = build,
@@ -224,8 +238,8 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
     /// </summary>
     private static void Warm(Type type, string path)
     {
-        var map = type.GetInterfaceMap(typeof(ILogicPlugin));
-        foreach (var method in map.TargetMethods)
+        var contracts = typeof(ISessionPlugin).IsAssignableFrom(type) ? new[] { typeof(ILogicPlugin), typeof(ISessionPlugin) } : [typeof(ILogicPlugin)];
+        foreach (var method in contracts.SelectMany(c => type.GetInterfaceMap(c).TargetMethods))
         {
             if (method.IsAbstract || method.ContainsGenericParameters)
             {

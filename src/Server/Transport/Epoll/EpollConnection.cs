@@ -4,7 +4,7 @@ using PluggableNet.Server.Interop;
 namespace PluggableNet.Server.Transport.Epoll;
 
 /// <summary>A connection as one reactor sees it: its descriptor, its registered interest, its state machine.</summary>
-internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine, EpollReactor reactor) : ITransportConnection, IConnectionWaker
+internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnection machine, EpollReactor reactor) : ITransportConnection, IConnectionWaker, ILocalAddress
 {
     public int Fd { get; } = fd;
 
@@ -30,6 +30,17 @@ internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnectio
 
     /// <summary>A v2 call completed or a timer is due (any thread): the reactor gives the connection a turn.</summary>
     public void Wake() => reactor.QueueWake(this);
+
+    /// <summary>getsockname on the connection's own thread (a session opening): the fd is open while the connection is.</summary>
+    public System.Net.EndPoint? LocalEndPoint
+    {
+        get
+        {
+            var address = stackalloc byte[SocketAddressCodec.MaxLength];
+            var length = (uint)SocketAddressCodec.MaxLength;
+            return Libc.getsockname(Fd, address, &length) == 0 ? SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)) : null;
+        }
+    }
 
     /// <summary>Bytes wait in the kernel's receive queue: requests that arrived and that the state machine has not seen.</summary>
     public bool RequestMayBeInFlight

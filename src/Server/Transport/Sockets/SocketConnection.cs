@@ -13,7 +13,7 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// connection's next step. Writing comes first: sending everything before the next receive is this transport's
 /// backpressure.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter, IConnectionWaker
+internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter, IConnectionWaker, ILocalAddress
 {
     /// <summary>Where a lingering close reads what it drops: shared, since nobody ever looks at it.</summary>
     private static readonly byte[] s_discard = new byte[4096];
@@ -38,6 +38,21 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     private TaskCompletionSource? _slotFreed;
 
     public FrameConnection Machine { get; } = machine;
+
+    public System.Net.EndPoint? LocalEndPoint
+    {
+        get
+        {
+            try
+            {
+                return socket.LocalEndPoint;
+            }
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+            {
+                return null;
+            }
+        }
+    }
 
     /// <summary>Answered and shut down, waiting for the peer's end: drained, not cut, when a stop ends it.</summary>
     public bool IsLingering => _lingering;
@@ -83,7 +98,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
 
             // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too, and a v2 receive.
             _aborted.TrySetResult();
-            if (Machine.Protocol == WireProtocol.V2)
+            if (Machine.Wakeable)
             {
                 Wake();
             }
@@ -128,7 +143,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 else if ((step & ConnectionStep.Read) != 0)
                 {
                     int received;
-                    if (Machine.Protocol == WireProtocol.V2)
+                    if (Machine.Wakeable)
                     {
                         if (AbortReason != CloseReason.None)
                         {
