@@ -52,6 +52,10 @@ public sealed partial class PluggableServer : IAsyncDisposable
                 OffloadsAbandoned = () => offloadGate.Abandoned,
                 RetiredGenerations = () => plugins.Retired.StillLoaded,
                 CurrentGeneration = () => (plugins.Current.Counters, plugins.Current.Number),
+                ActiveSessions = () => plugins.Sessions.Count,
+                Pushes = outcome => plugins.Sessions.Metrics.PushesOf((PushResult)outcome),
+                Broadcasts = () => plugins.Sessions.Metrics.Broadcasts,
+                Migrations = () => (plugins.Sessions.Metrics.Migrations, plugins.Sessions.Metrics.MigrationFailures, plugins.Sessions.Metrics.LastMigrationMicroseconds),
             },
             settings.EndPoint,
             meterFactory);

@@ -48,6 +48,21 @@ public sealed record ServerStatus(
     /// <summary>Connections that negotiated protocol v2 since start (the rest spoke v1).</summary>
     public long V2Connections { get; init; }
 
+    /// <summary>Sessions open now (connections of a session plugin; docs/sessions.md).</summary>
+    public int ActiveSessions { get; init; }
+
+    /// <summary>Pushes to sessions by outcome (queued, dropped, closed, gone, refused), as <c>pluggablenet.sessions.pushes</c>.</summary>
+    public Dictionary<string, long> Pushes { get; init; } = [];
+
+    /// <summary>State moves at a swap that succeeded, and that were rolled back.</summary>
+    public long Migrations { get; init; }
+
+    /// <inheritdoc cref="Migrations"/>
+    public long MigrationsRolledBack { get; init; }
+
+    /// <summary>How long the last state move kept sessions paused, in milliseconds.</summary>
+    public double LastMigrationPauseMs { get; init; }
+
     [JsonPropertyName("bytesReceived")]
     public long BytesReceived { get; init; }
 

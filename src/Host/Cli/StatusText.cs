@@ -46,6 +46,7 @@ internal static class StatusText
               timeouts:     {ByKind(status.Timeouts)}
               offloads:     {status.OffloadsActive} running, {status.OffloadsQueued} connection(s) waiting for a slot
               backpressure: {status.PausedConnections} connection(s) paused now, {status.BackpressurePauses} pause(s) so far
+              sessions:     {status.ActiveSessions} open; pushes ({ByKind(status.Pushes)}); state moves {status.Migrations} succeeded, {status.MigrationsRolledBack} rolled back, last pause {status.LastMigrationPauseMs:0.###} ms
             """);
     }
 }

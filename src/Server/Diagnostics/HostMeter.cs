@@ -66,6 +66,11 @@ internal sealed class HostMeter : IDisposable
         Meter.CreateObservableUpDownCounter("pluggablenet.backpressure.paused_connections", () => Tagged(_metrics.PausedConnections), "{connection}", "Connections not being read right now because of unsent answers.");
         Meter.CreateObservableGauge("pluggablenet.reactors.active", () => Tagged(_metrics.ActiveReactors), "{reactor}", "Epoll reactors taking connections now (Server:ReactorThreads=auto varies it; 0 on the Sockets transport).");
         Meter.CreateObservableCounter("pluggablenet.reactor.migrations", () => Tagged(_metrics.ReactorMigrations), "{connection}", "Connections moved between reactors at a frame boundary.");
+        Meter.CreateObservableUpDownCounter("pluggablenet.sessions.active", () => Tagged(_readings.ActiveSessions()), "{session}", "Sessions open now (connections of a session plugin).");
+        Meter.CreateObservableCounter("pluggablenet.sessions.pushes", ObservePushes, "{push}", "Pushes to a session, by outcome: queued, dropped, closed (slow consumer), gone, refused (retired generation).");
+        Meter.CreateObservableCounter("pluggablenet.sessions.broadcasts", () => Tagged(_readings.Broadcasts()), "{broadcast}", "Broadcasts to a group; their deliveries are counted in pluggablenet.sessions.pushes.");
+        Meter.CreateObservableCounter("pluggablenet.sessions.migrations", ObserveMigrations, "{migration}", "State moves at a swap of a session plugin, by outcome: succeeded, rolled_back.");
+        Meter.CreateObservableGauge("pluggablenet.sessions.migration.pause", () => Tagged(_readings.Migrations().LastPauseMicroseconds / 1_000_000.0), "s", "How long the last state move kept sessions paused.");
         Swaps = Meter.CreateCounter<long>("pluggablenet.swaps", "{swap}", "Plugin swap attempts, by trigger and outcome.");
         SwapDuration = Meter.CreateHistogram<double>(
             "pluggablenet.swap.duration", "s", "Plugin swap times, by phase: load, drain, total.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_swapBuckets });
@@ -90,6 +95,23 @@ internal sealed class HostMeter : IDisposable
 
     /// <summary>The bound address, known once the transport listens (the real port when 0 was configured).</summary>
     public void Listening(IPEndPoint endPoint) => Volatile.Write(ref _endPointTags, EndPointTags(endPoint));
+
+    private IEnumerable<Measurement<long>> ObservePushes()
+    {
+        var endPoint = EndPointTagSet;
+        for (var outcome = 0; outcome < ServerReadings.PushOutcomes.Length; outcome++)
+        {
+            yield return new Measurement<long>(_readings.Pushes(outcome), [.. endPoint, new(Tags.Outcome, ServerReadings.PushOutcomes[outcome])]);
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ObserveMigrations()
+    {
+        var (succeeded, rolledBack, _) = _readings.Migrations();
+        var endPoint = EndPointTagSet;
+        yield return new Measurement<long>(succeeded, [.. endPoint, new(Tags.Outcome, "succeeded")]);
+        yield return new Measurement<long>(rolledBack, [.. endPoint, new(Tags.Outcome, "rolled_back")]);
+    }
 
     /// <summary>The counters of plugin <paramref name="name"/> <paramref name="version"/>: one set per version, whatever its generation.</summary>
     public PluginCounters ForPlugin(string name, string version)
@@ -157,6 +179,8 @@ internal sealed class HostMeter : IDisposable
     ];
 
     private Measurement<long> Tagged(long value) => new(value, EndPointTagSet);
+
+    private Measurement<double> Tagged(double value) => new(value, EndPointTagSet);
 
     private IEnumerable<Measurement<long>> ObserveRequests()
     {
@@ -229,5 +253,6 @@ internal sealed class HostMeter : IDisposable
         public const string SwapTrigger = "pluggablenet.swap.trigger";
         public const string SwapOutcome = "pluggablenet.swap.outcome";
         public const string SwapPhase = "pluggablenet.swap.phase";
+        public const string Outcome = "pluggablenet.outcome";
     }
 }

@@ -16,5 +16,20 @@ internal sealed class ServerReadings
     public Func<int> RetiredGenerations { get; init; } = static () => 0;
 
     /// <summary>The generation serving new requests: its counters (name, version) and number.</summary>
+    /// <summary>Sessions open now (a session plugin's connections).</summary>
+    public Func<int> ActiveSessions { get; init; } = static () => 0;
+
+    /// <summary>Pushes by outcome, in the order of <see cref="PushOutcomes"/>.</summary>
+    public Func<int, long> Pushes { get; init; } = static _ => 0;
+
+    /// <summary>Broadcasts to a group.</summary>
+    public Func<long> Broadcasts { get; init; } = static () => 0;
+
+    /// <summary>State moves at a swap: (succeeded, rolled back, the last one's pause in microseconds).</summary>
+    public Func<(long Succeeded, long RolledBack, long LastPauseMicroseconds)> Migrations { get; init; } = static () => (0, 0, 0);
+
+    /// <summary>The push outcomes, as tag values: queued, dropped, closed, gone, refused.</summary>
+    public static readonly string[] PushOutcomes = ["queued", "dropped", "closed", "gone", "refused"];
+
     public Func<(PluginCounters Plugin, int Number)> CurrentGeneration { get; init; } = static () => (PluginCounters.Detached, 0);
 }
