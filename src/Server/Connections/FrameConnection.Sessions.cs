@@ -20,6 +20,7 @@ internal sealed partial class FrameConnection : IPushTarget
     private SessionView? _passView;
     private ISessionPlugin? _passPlugin;
     private SessionRegistry? _gate;
+    private bool _holdsPermit;
     private bool _parked;
     private bool _v1Stream;
 
@@ -45,7 +46,7 @@ internal sealed partial class FrameConnection : IPushTarget
         }
 
         var registry = scope.Host;
-        if (_passView is null)
+        if (!_holdsPermit)
         {
             if (!registry.TryEnter())
             {
@@ -53,6 +54,7 @@ internal sealed partial class FrameConnection : IPushTarget
                 return false;
             }
 
+            _holdsPermit = true;
             _gate = registry;
         }
 
@@ -103,10 +105,11 @@ internal sealed partial class FrameConnection : IPushTarget
     /// <summary>At the end of every event: the permit goes back, so a swap waits for passes, never for idle connections.</summary>
     private void ExitSessionPass()
     {
-        if (_passView is not null)
+        _passView = null;
+        _passPlugin = null;
+        if (_holdsPermit)
         {
-            _passView = null;
-            _passPlugin = null;
+            _holdsPermit = false;
             _gate!.Exit();
         }
     }
@@ -130,8 +133,10 @@ internal sealed partial class FrameConnection : IPushTarget
             return;
         }
 
+        var pushed = false;
         while (session.TryTakePush(out var payload))
         {
+            pushed = true;
             if (_protocol == WireProtocol.V2)
             {
                 V2Output.Frame(_output, FrameType.Push, 0, payload.Span);
@@ -144,6 +149,12 @@ internal sealed partial class FrameConnection : IPushTarget
             }
 
             payload.Release();
+        }
+
+        if (pushed)
+        {
+            // A subscriber that only listens is not idle while it is being pushed to (Limits:IdleTimeout).
+            _deadlines.RequestAnswered(Environment.TickCount64);
         }
     }
 

@@ -281,11 +281,12 @@ internal sealed partial class FrameConnection
     /// </summary>
     private void OnStateChanged()
     {
-        if (_session is { } session)
+        if (_holdsPermit)
         {
             ExitSessionPass();
-            session.PublishBacklog(_output.Length);
         }
+
+        _session?.PublishBacklog(_output.Length);
 
         if (_publishesDeadline)
         {

@@ -50,7 +50,7 @@ public sealed class PluginSelectionTests
             PluggableServer.Start(ServerSettings.Read(configuration), configuration, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance));
 
         Assert.Contains("Logic:Plugin 'Nope' was not found", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Available plugins: Reverse, Upper", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Available plugins: Chat, Reverse, Upper", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

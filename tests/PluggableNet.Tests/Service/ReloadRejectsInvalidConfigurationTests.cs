@@ -45,7 +45,7 @@ public sealed class ReloadRejectsInvalidConfigurationTests
 
         Assert.True(reload.ExitCode == 1, reload.ToString());
         Assert.StartsWith(
-            $"reload failed, plugin Reverse version 1.0.0 (generation 1) keeps serving: Logic:Plugin 'Nope' was not found in {TestPaths.BundledPlugins}. Available plugins: Reverse, Upper.",
+            $"reload failed, plugin Reverse version 1.0.0 (generation 1) keeps serving: Logic:Plugin 'Nope' was not found in {TestPaths.BundledPlugins}. Available plugins: Chat, Reverse, Upper.",
             reload.Error.Trim(),
             StringComparison.Ordinal);
         await Wait.UntilAsync(() => sandbox.Log.Contains("Swap to plugin Nope", StringComparison.Ordinal), because: "the host logs the failed swap");

@@ -60,7 +60,10 @@ internal sealed class SessionClient : IAsyncDisposable
                         continue;
                     case FrameType.Answer when frame.Id == id:
                         return System.Text.Encoding.UTF8.GetString(frame.Payload);
-                    case FrameType.Ping or FrameType.Pong:
+                    case FrameType.Ping:
+                        await _v2.SendAsync(FrameType.Pong, 0, frame.Payload);
+                        continue;
+                    case FrameType.Pong:
                         continue;
                     default:
                         throw new InvalidOperationException($"expected the answer to {id}, got {frame.Type} {frame.Id}: {System.Text.Encoding.UTF8.GetString(frame.Payload)}");
@@ -99,7 +102,12 @@ internal sealed class SessionClient : IAsyncDisposable
                     return System.Text.Encoding.UTF8.GetString(frame.Payload);
                 }
 
-                if (frame.Type is not (FrameType.Ping or FrameType.Pong))
+                if (frame.Type == FrameType.Ping)
+                {
+                    // A listener that only reads pushes still answers the host's heartbeat.
+                    await _v2.SendAsync(FrameType.Pong, 0, frame.Payload);
+                }
+                else if (frame.Type != FrameType.Pong)
                 {
                     throw new InvalidOperationException($"expected a PUSH, got {frame.Type} {frame.Id}");
                 }

@@ -33,6 +33,7 @@ internal sealed class PluginGeneration : IAsyncDisposable
         Sessions.Attach(plugin);
         Sessions.Describe = ToString();
         Sessions.Version = version;
+        SessionPlugin = plugin as ISessionPlugin;
         var context = AssemblyLoadContext.GetLoadContext(plugin.GetType().Assembly);
         LoadContext = new WeakReference(context is { IsCollectible: true } ? context : null);
     }
@@ -67,7 +68,9 @@ internal sealed class PluginGeneration : IAsyncDisposable
     internal SessionScope Sessions { get; }
 
     /// <summary>The session plugin, or null: what the connections check before every request.</summary>
-    internal ISessionPlugin? SessionPlugin => Sessions.Plugin;
+    /// <remarks>Kept until the generation is disposed (unlike <see cref="SessionScope.Plugin"/>, cleared when a swap retires it), so a pass
+    /// still holding a lease on a retired generation knows it is one and retries on the current generation.</remarks>
+    internal ISessionPlugin? SessionPlugin { get; private set; }
 
     /// <summary>This version's request counter and metric tags, shared by every generation of the same name and version.</summary>
     internal PluginCounters Counters { get; set; } = PluginCounters.Detached;
@@ -105,6 +108,7 @@ internal sealed class PluginGeneration : IAsyncDisposable
     {
         var plugin = Plugin;
         Plugin = DisposedPlugin.Instance;
+        SessionPlugin = null;
         Sessions.Retire();
         switch (plugin)
         {

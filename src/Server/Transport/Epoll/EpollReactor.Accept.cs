@@ -146,6 +146,12 @@ internal sealed unsafe partial class EpollReactor
 
         _byFd[fd] = connection;
         _highestFd = Math.Max(_highestFd, fd);
+        if (machine.Wakeable)
+        {
+            // Moved here from another reactor: a wake (a push, a completion) sent to the old wrapper while the
+            // connection was between reactors was dropped there, and a session wakes only once per batch.
+            QueueWake(connection);
+        }
     }
 
     private void ResumeAcceptingIfDue(long now)

@@ -35,7 +35,9 @@ internal sealed unsafe partial class EpollReactor
 
     private void CompleteOffloads(PluginGeneration generation, long now)
     {
-        while (_completions.TryDequeue(out var connection))
+        // Only the wakes queued before this pass: one a connection queues for itself now (a session retrying on the
+        // current plugin generation) waits for the next pass and its fresh lease, instead of spinning on this one.
+        for (var queued = _completions.Count; queued > 0 && _completions.TryDequeue(out var connection); queued--)
         {
             if (!connection.Closed)
             {
