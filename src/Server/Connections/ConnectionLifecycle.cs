@@ -6,8 +6,9 @@ namespace PluggableNet.Server.Connections;
 
 /// <summary>
 /// What happens to every connection between the transport accepting it and closing it, written once for all
-/// transports: admission against <c>Limits:MaxConnections</c>, the periodic timeout decision, close bookkeeping,
-/// and knowing when a drain has nothing left to wait for.
+/// transports: whether to accept at all (the descriptors left under the open-files limit), admission against
+/// <c>Limits:MaxConnections</c> and the per-address limits, the periodic timeout decision, close bookkeeping, and
+/// knowing when a drain has nothing left to wait for.
 /// </summary>
 internal sealed class ConnectionLifecycle
 {
@@ -16,6 +17,9 @@ internal sealed class ConnectionLifecycle
 
     // Refusals are a rate a peer controls: the first of a second is logged at once, the rest summed up by the scan.
     private readonly PerSecondLimit _rejectionLine = new();
+    private readonly PerSecondLimit _pauseLine = new();
+    private readonly PerSecondLimit _resumeLine = new();
+    private int _acceptPaused;
     private long _lastScanAt = Environment.TickCount64;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -24,7 +28,11 @@ internal sealed class ConnectionLifecycle
         Context = context;
         _maxConnections = maxConnections;
         _scanIntervalMs = context.Limits.ScanIntervalMs;
+        Headroom = new DescriptorHeadroom(() => context.Metrics.OpenConnections);
     }
+
+    /// <summary>The descriptors the open-files limit leaves, as <see cref="MayAccept"/> judges them.</summary>
+    public DescriptorHeadroom Headroom { get; init; }
 
     public ConnectionContext Context { get; }
 
@@ -33,6 +41,60 @@ internal sealed class ConnectionLifecycle
 
     /// <summary>How often a transport calls <see cref="DueClose"/> on each connection: faster while draining.</summary>
     public long ScanIntervalMs => Context.Draining ? 10 : _scanIntervalMs;
+
+    /// <summary>
+    /// Whether a transport may accept now: false while no more than the reserve of descriptors is free under the
+    /// open-files limit, so the runtime is never starved of them. The transport then leaves new connections in the
+    /// kernel's backlog and asks again after a pause (100 ms, up to a scan interval). Pauses are counted; the first
+    /// of each run and the resumption are logged (at most once a second each).
+    /// </summary>
+    public bool MayAccept(long now)
+    {
+        if (Headroom.HasRoom(now, out var reading))
+        {
+            if (Volatile.Read(ref _acceptPaused) != 0 && Interlocked.Exchange(ref _acceptPaused, 0) != 0 && _resumeLine.TryEnter(now))
+            {
+                ConnectionLog.AcceptResumed(Context.Logger, reading.Free, reading.Limit);
+            }
+
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _acceptPaused, 1) == 0)
+        {
+            Context.Metrics.AcceptPaused();
+            if (_pauseLine.TryEnter(now))
+            {
+                ConnectionLog.AcceptPaused(Context.Logger, reading.Free, reading.Limit, reading.InUse, Open, reading.Reserve);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Admits a newly accepted socket from <paramref name="peer"/>: <see cref="TryAdmit"/>, then, unless the PROXY
+    /// protocol names the client later, the per-address limits (<see cref="AddressAdmission"/>). Its state machine, or
+    /// null when refused: the caller closes the socket at once, without a word (nginx's <c>limit_conn</c> closes too).
+    /// </summary>
+    public FrameConnection? Admit(EndPoint? peer, long now, bool scannedFromAnotherThread = false)
+    {
+        if (!TryAdmit(now))
+        {
+            return null;
+        }
+
+        var slot = -1;
+        if (!Context.Limits.ProxyProtocol && !Context.Addresses.TryAdmit(peer, now, out slot))
+        {
+            CountClosed();
+            return null;
+        }
+
+        var connection = Create(peer, now, scannedFromAnotherThread);
+        connection.AddressSlot = slot;
+        return connection;
+    }
 
     /// <summary>
     /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c> (counted, and logged at
@@ -120,6 +182,7 @@ internal sealed class ConnectionLifecycle
         }
 
         connection.Release();
+        Context.Addresses.Release(connection.AddressSlot);
         var duration = Context.Meter.ConnectionDuration;
         if (duration.Enabled)
         {

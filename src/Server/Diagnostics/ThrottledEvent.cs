@@ -39,4 +39,13 @@ internal enum ThrottledEvent
 
     /// <summary>A PROXY protocol header refused (malformed, or from an untrusted address).</summary>
     ProxyHeader,
+
+    /// <summary>A connection refused over <c>Limits:MaxConnectionsPerAddress</c>.</summary>
+    AddressConnections,
+
+    /// <summary>A connection refused over <c>Limits:AcceptRatePerAddress</c>.</summary>
+    AddressRate,
+
+    /// <summary>A connection admitted without per-address accounting: its set of the address table was full.</summary>
+    AddressTableFull,
 }

@@ -51,9 +51,10 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
     private long _waitTicks;
     private int _threadId;
 
-    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set)
+    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set, TcpKeepAlive keepAlive = default)
     {
         _set = set;
+        _keepAlive = keepAlive;
         _index = index;
         _listenFd = listenFd;
         _lifecycle = lifecycle;
