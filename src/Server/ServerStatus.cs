@@ -45,7 +45,7 @@ public sealed record ServerStatus(
     [JsonPropertyName("rejectedConnections")]
     public long RejectedConnections { get; init; }
 
-    /// <summary>Connections closed at admission, by limit: max_connections, address_connections, address_rate.</summary>
+    /// <summary>Connections closed at admission, by limit: max_connections, open_files, address_connections, address_rate.</summary>
     [JsonPropertyName("rejections")]
     public Dictionary<string, long> Rejections { get; init; } = [];
 
@@ -53,7 +53,7 @@ public sealed record ServerStatus(
     [JsonPropertyName("untrackedAddresses")]
     public long UntrackedAddresses { get; init; }
 
-    /// <summary>Times accepting paused because the open-files limit left only its reserve of descriptors free.</summary>
+    /// <summary>Times accepting paused because the open-files limit left less than half its reserve of descriptors free.</summary>
     [JsonPropertyName("acceptPauses")]
     public long AcceptPauses { get; init; }
 

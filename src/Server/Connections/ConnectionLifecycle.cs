@@ -17,6 +17,7 @@ internal sealed class ConnectionLifecycle
 
     // Refusals are a rate a peer controls: the first of a second is logged at once, the rest summed up by the scan.
     private readonly PerSecondLimit _rejectionLine = new();
+    private readonly PerSecondLimit _descriptorRejectionLine = new();
     private readonly PerSecondLimit _pauseLine = new();
     private readonly PerSecondLimit _resumeLine = new();
     private int _acceptPaused;
@@ -43,18 +44,21 @@ internal sealed class ConnectionLifecycle
     public long ScanIntervalMs => Context.Draining ? 10 : _scanIntervalMs;
 
     /// <summary>
-    /// Whether a transport may accept now: false while no more than the reserve of descriptors is free under the
-    /// open-files limit, so the runtime is never starved of them. The transport then leaves new connections in the
-    /// kernel's backlog and asks again after a pause (100 ms, up to a scan interval). Pauses are counted; the first
-    /// of each run and the resumption are logged (at most once a second each).
+    /// Whether a transport may accept now: false while no more than half the reserve of descriptors is free under the
+    /// open-files limit (the limit was lowered under the host, or something else took descriptors), so that even the
+    /// moment a refused socket holds one is the runtime's. The transport then leaves new connections in the kernel's
+    /// backlog and asks again after a pause (100 ms). Pauses are counted; the first of each run and the resumption are
+    /// logged (at most once a second each). Between half the reserve and the reserve, sockets are accepted and
+    /// refused at once by <see cref="TryAdmit"/>, so a client learns at once and the backlog does not fill with them.
     /// </summary>
     public bool MayAccept(long now)
     {
-        if (Headroom.HasRoom(now, out var reading))
+        if (Headroom.Estimate(now) is not { MayAccept: false } reading)
         {
             if (Volatile.Read(ref _acceptPaused) != 0 && Interlocked.Exchange(ref _acceptPaused, 0) != 0 && _resumeLine.TryEnter(now))
             {
-                ConnectionLog.AcceptResumed(Context.Logger, reading.Free, reading.Limit);
+                var resumed = Headroom.Estimate(now) ?? default;
+                ConnectionLog.AcceptResumed(Context.Logger, resumed.Free, resumed.Limit);
             }
 
             return true;
@@ -65,7 +69,7 @@ internal sealed class ConnectionLifecycle
             Context.Metrics.AcceptPaused();
             if (_pauseLine.TryEnter(now))
             {
-                ConnectionLog.AcceptPaused(Context.Logger, reading.Free, reading.Limit, reading.InUse, Open, reading.Reserve);
+                ConnectionLog.AcceptPaused(Context.Logger, reading.Free, reading.Limit, reading.InUse, Open, reading.Reserve / 2);
             }
         }
 
@@ -97,14 +101,29 @@ internal sealed class ConnectionLifecycle
     }
 
     /// <summary>
-    /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c> (counted, and logged at
-    /// most once a second since a peer controls the rate). A refused socket is closed by the caller, at once.
+    /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c>, or when keeping it would
+    /// leave less than the reserve of descriptors free under the open-files limit as it is now (counted by kind, and
+    /// logged at most once a second since a peer controls the rate). A refused socket is closed by the caller, at once.
     /// </summary>
     public bool TryAdmit(long now)
     {
-        if (Context.Metrics.ConnectionOpened() <= _maxConnections)
+        var open = Context.Metrics.ConnectionOpened();
+        if (open <= _maxConnections)
         {
-            return true;
+            if (Headroom.Estimate(now) is not { KeepsReserve: false } descriptors)
+            {
+                return true;
+            }
+
+            Context.Metrics.ConnectionClosed();
+            Context.Metrics.ConnectionRejected(RefusalKind.OpenFiles);
+            if (_descriptorRejectionLine.TryEnter(now))
+            {
+                // The reading counted this connection in; what is free without it is one more.
+                ConnectionLog.RejectedForDescriptors(Context.Logger, 1, descriptors.Free + 1, descriptors.Limit, descriptors.Reserve);
+            }
+
+            return false;
         }
 
         Context.Metrics.ConnectionClosed();
@@ -160,6 +179,11 @@ internal sealed class ConnectionLifecycle
         if (_rejectionLine.TakeSuppressed(now) is var rejected and > 0)
         {
             ConnectionLog.Rejected(Context.Logger, rejected, _maxConnections);
+        }
+
+        if (_descriptorRejectionLine.TakeSuppressed(now) is var refusedForDescriptors and > 0 && Headroom.Current(now) is { } descriptors)
+        {
+            ConnectionLog.RejectedForDescriptors(Context.Logger, refusedForDescriptors, descriptors.Free, descriptors.Limit, descriptors.Reserve);
         }
 
         Context.Throttled.Flush(now);

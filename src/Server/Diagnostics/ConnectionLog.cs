@@ -63,8 +63,11 @@ internal static partial class ConnectionLog
     [LoggerMessage(1031, LogLevel.Warning, "Connection from {Peer} admitted without per-address limits: the address table ({Capacity} entries) has no room for {Address} (its set is held by addresses with connections or recent accepts)")]
     public static partial void AddressUntracked(ILogger logger, EndPoint? peer, string address, int capacity);
 
-    [LoggerMessage(1032, LogLevel.Warning, "Accepting paused: {Free} descriptor(s) free of the open files limit {Limit} ({InUse} in use, {Connections} connection(s)), {Reserve} kept for the runtime, logs and plugins; accepting resumes once connections close or the limit is raised")]
-    public static partial void AcceptPaused(ILogger logger, long free, long limit, long inUse, long connections, long reserve);
+    [LoggerMessage(1032, LogLevel.Warning, "Accepting paused: {Free} descriptor(s) free of the open files limit {Limit} ({InUse} in use, {Connections} connection(s)), not even the {Floor} the runtime must keep; new connections wait in the backlog until connections close or the limit is raised")]
+    public static partial void AcceptPaused(ILogger logger, long free, long limit, long inUse, long connections, long floor);
+
+    [LoggerMessage(1034, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: {Free} descriptor(s) free of the open files limit {Limit}, {Reserve} kept for the runtime, logs and plugins; raise the limit (LimitNOFILE=, ulimit -n) to allow more")]
+    public static partial void RejectedForDescriptors(ILogger logger, long count, long free, long limit, long reserve);
 
     [LoggerMessage(1033, LogLevel.Information, "Accepting again: {Free} descriptor(s) free of the open files limit {Limit}")]
     public static partial void AcceptResumed(ILogger logger, long free, long limit);

@@ -6,6 +6,9 @@ internal enum RefusalKind
     /// <summary>The host holds <c>Limits:MaxConnections</c> connections already.</summary>
     MaxConnections,
 
+    /// <summary>Keeping it would leave less than the reserve of descriptors free under the open-files limit.</summary>
+    OpenFiles,
+
     /// <summary>Its client address holds <c>Limits:MaxConnectionsPerAddress</c> connections already.</summary>
     AddressConnections,
 

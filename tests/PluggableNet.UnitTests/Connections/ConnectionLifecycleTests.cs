@@ -68,26 +68,34 @@ public sealed class ConnectionLifecycleTests
     }
 
     [Fact]
-    public void AcceptingPausesWhileOnlyTheDescriptorReserveIsFreeCountedOncePerPause()
+    public void ConnectionsThatWouldTakeTheDescriptorReserveAreRefusedAndAcceptingPausesAtHalfOfIt()
     {
         long limit = 100;
+        long others = 35;
         var lifecycle = NewLifecycle();
         lifecycle = new ConnectionLifecycle(lifecycle.Context, 100)
         {
-            Headroom = new DescriptorHeadroom(() => lifecycle.Context.Metrics.OpenConnections, () => new DescriptorReading(limit, 35 + lifecycle.Context.Metrics.OpenConnections)),
+            Headroom = new DescriptorHeadroom(() => lifecycle.Context.Metrics.OpenConnections, () => limit, () => others + lifecycle.Context.Metrics.OpenConnections),
         };
 
-        // 65 free of 100, the reserve 64: one more connection, then no more.
+        // 65 free of 100, the reserve 64: one connection is kept, the next refused at once (but still accepted).
         Assert.True(lifecycle.MayAccept(1000));
         Assert.True(lifecycle.TryAdmit(1000));
-        Assert.False(lifecycle.MayAccept(1000));
-        Assert.False(lifecycle.MayAccept(1001));
+        Assert.True(lifecycle.MayAccept(1000));
+        Assert.False(lifecycle.TryAdmit(1000));
+        Assert.Equal(1, lifecycle.Context.Metrics.RejectedOf(RefusalKind.OpenFiles));
+        Assert.Contains(_log.Messages(), m => m.Contains("Rejected 1 connection(s) in the last second: 64 descriptor(s) free of the open files limit 100, 64 kept", StringComparison.Ordinal));
+
+        // Something else takes descriptors: at half the reserve, accepting pauses, counted once per pause.
+        others += 32;
+        Assert.False(lifecycle.MayAccept(1200));
+        Assert.False(lifecycle.MayAccept(1201));
         Assert.Equal(1, lifecycle.Context.Metrics.AcceptPauses);
-        Assert.Contains(_log.Messages(), m => m.Contains("Accepting paused: 64 descriptor(s) free of the open files limit 100 (36 in use, 1 connection(s))", StringComparison.Ordinal));
+        Assert.Contains(_log.Messages(), m => m.Contains("Accepting paused: 32 descriptor(s) free of the open files limit 100 (68 in use, 1 connection(s)), not even the 32", StringComparison.Ordinal));
 
         limit = 200;
-        Assert.True(lifecycle.MayAccept(1200));
-        Assert.Contains(_log.Messages(), m => m.Contains("Accepting again: 164 descriptor(s) free of the open files limit 200", StringComparison.Ordinal));
+        Assert.True(lifecycle.MayAccept(1400));
+        Assert.Contains(_log.Messages(), m => m.Contains("Accepting again: 132 descriptor(s) free of the open files limit 200", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -22,59 +22,73 @@ public sealed class DescriptorHeadroomTests
     }
 
     [Fact]
-    public void AcceptingStopsWhenOnlyTheReserveIsLeftAndResumesAsConnectionsClose()
+    public void ConnectionsAreKeptWhileTheReserveStaysFreeAndAcceptingPausesAtHalfOfIt()
     {
         var headroom = New();
 
-        // 400 - 100 others - 64 reserve: room for 236 connections.
-        var admitted = 0;
-        for (var now = 1000; headroom.HasRoom(now, out _); now++)
+        // As admission counts them: 400 - 100 others - 64 reserve leaves room for 236 connections.
+        var kept = 0;
+        for (var now = 1000; ; now++)
         {
             _connections++;
-            admitted++;
+            if (!Estimate(headroom, now).KeepsReserve)
+            {
+                _connections--;
+                break;
+            }
+
+            kept++;
         }
 
-        Assert.Equal(236, admitted);
-        Assert.False(headroom.HasRoom(5000, out var reading));
-        Assert.Equal(64, reading.Free);
-        Assert.Equal(64, reading.Reserve);
+        Assert.Equal(236, kept);
+        Assert.True(Estimate(headroom, 5000).MayAccept);
+
+        // Descriptors taken by something else: at half the reserve free, not even a refused accept is allowed.
+        _others += 32;
+        var reading = Estimate(headroom, 5001);
+        Assert.Equal(32, reading.Free);
+        Assert.False(reading.MayAccept);
 
         _connections--;
-        Assert.True(headroom.HasRoom(5001, out _));
+        Assert.True(Estimate(headroom, 5002).MayAccept);
     }
 
     [Fact]
     public void BetweenReadingsConnectionsAreFollowedByCount()
     {
         var headroom = New();
-        Assert.True(headroom.HasRoom(1000, out _));
+        Estimate(headroom, 1000);
         var reads = _reads;
 
         // Far from the reserve, nothing is read again within 100 ms, whatever the connections do.
         _connections += 50;
-        Assert.True(headroom.HasRoom(1050, out var reading));
+        var reading = Estimate(headroom, 1050);
         Assert.Equal(reads, _reads);
         Assert.Equal(150, reading.InUse);
 
-        Assert.True(headroom.HasRoom(1100, out _));
+        Estimate(headroom, 1100);
         Assert.Equal(reads + 1, _reads);
     }
 
     [Fact]
-    public void ALimitLoweredUnderARunningHostIsSeenWithinOneRefresh()
+    public void ALimitLoweredUnderARunningHostIsSeenWithinAFewAccepts()
     {
         var headroom = New();
         _connections = 100;
-        Assert.True(headroom.HasRoom(1000, out _));
+        Assert.True(Estimate(headroom, 1000).KeepsReserve);
 
-        // prlimit --pid: the soft limit drops under what the host already uses.
+        // prlimit --pid: the soft limit drops under what the host already uses; a flood in the same millisecond
+        // meets it within LimitReadEvery estimates, not 100 ms later.
         _limit = 220;
-        Assert.False(headroom.HasRoom(1100, out var reading));
+        var seenAfter = Enumerable.Range(1, 100).First(i => !Estimate(headroom, 1000).MayAccept);
+        Assert.InRange(seenAfter, 1, DescriptorHeadroom.LimitReadEvery);
+        var reading = Estimate(headroom, 1000);
         Assert.Equal(220, reading.Limit);
         Assert.Equal(20, reading.Free);
+        Assert.False(reading.MayAccept);
 
         _limit = 4096;
-        Assert.True(headroom.HasRoom(1200, out _));
+        Assert.True(Estimate(headroom, 1200).KeepsReserve);
     }
 
     [Fact]
@@ -82,26 +96,29 @@ public sealed class DescriptorHeadroomTests
     {
         var headroom = New();
         _connections = 200;
-        Assert.True(headroom.HasRoom(1000, out _));
+        Assert.True(Estimate(headroom, 1000).KeepsReserve);
 
         // 100 free, near the reserve (64). A plugin opens 60 files: within the same 100 ms, the next accept reads them.
         _others += 60;
-        Assert.False(headroom.HasRoom(1001, out var reading));
+        var reading = Estimate(headroom, 1001);
+        Assert.False(reading.KeepsReserve);
         Assert.Equal(360, reading.InUse);
     }
 
     [Fact]
-    public void AnUnknownLimitNeverStopsAccepting()
+    public void AnUnknownLimitIsNoReading()
     {
-        var headroom = new DescriptorHeadroom(() => _connections, () => null);
+        var headroom = new DescriptorHeadroom(() => _connections, () => null, () => 100);
 
-        Assert.True(headroom.HasRoom(1000, out _));
+        Assert.Null(headroom.Estimate(1000));
         Assert.Null(headroom.Current(1000));
     }
 
-    private DescriptorHeadroom New() => new(() => _connections, () =>
+    private static DescriptorReading Estimate(DescriptorHeadroom headroom, long now) => Assert.NotNull(headroom.Estimate(now));
+
+    private DescriptorHeadroom New() => new(() => _connections, () => _limit, () =>
     {
         _reads++;
-        return new DescriptorReading(_limit, _others + _connections);
+        return _others + _connections;
     });
 }
