@@ -35,6 +35,11 @@ public sealed partial class PluggableServer
     {
         AcceptedConnections = Metrics.AcceptedConnections,
         RejectedConnections = Metrics.RejectedConnections,
+        Rejections = Enum.GetValues<RefusalKind>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), Metrics.RejectedOf),
+        UntrackedAddresses = Metrics.UntrackedAddresses,
+        AcceptPauses = Metrics.AcceptPauses,
+        OpenFilesLimit = _lifecycle.Headroom.Current(Environment.TickCount64)?.Limit ?? 0,
+        DescriptorsInUse = _lifecycle.Headroom.Current(Environment.TickCount64)?.InUse ?? 0,
         V2Connections = Metrics.V2Connections,
         ActiveSessions = Plugins.Sessions.Count,
         Pushes = Enumerable.Range(0, ServerReadings.PushOutcomes.Length).ToDictionary(i => ServerReadings.PushOutcomes[i], i => Plugins.Sessions.Metrics.PushesOf((PushResult)i)),

@@ -70,19 +70,16 @@ public sealed partial class PluggableServer : IAsyncDisposable
             Metrics,
             loggerFactory.CreateLogger("PluggableNet.Connection"),
             Meter);
-        // Connections never take the descriptors the runtime itself needs: at the open-files limit .NET aborts.
-        DescriptorBudget = OpenFilesLimit.Budget() is { } budget && budget.Connections < settings.MaxConnections ? budget : null;
-        _lifecycle = new ConnectionLifecycle(context, DescriptorBudget?.Connections ?? settings.MaxConnections);
-        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, inherited);
+        // Connections never take the descriptors the runtime itself needs (at the open-files limit .NET aborts): the
+        // lifecycle pauses accepting against the limit and the descriptors in use as they are at each accept.
+        _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
+        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, inherited, settings.ToKeepAlive());
         _transport = settings.Transport == TransportKind.Epoll
             ? new EpollTransport(options, _lifecycle, loggerFactory.CreateLogger("PluggableNet.Reactors"))
             : new SocketsTransport(options, _lifecycle);
     }
 
     public ServerSettings Settings { get; }
-
-    /// <summary>Set when the open-files limit, not <c>Limits:MaxConnections</c>, caps the connections.</summary>
-    internal ConnectionBudget? DescriptorBudget { get; }
 
     internal PluginFactory Factory { get; }
 
@@ -170,11 +167,11 @@ public sealed partial class PluggableServer : IAsyncDisposable
                 inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port);
         }
 
-        if (server.DescriptorBudget is { } budget)
+        if (server._lifecycle.Headroom.Current(Environment.TickCount64) is { } descriptors && descriptors.Free - descriptors.Reserve < settings.MaxConnections)
         {
             server._logger.LogWarning(
-                "Connections capped at {Cap} by the open files limit {Limit} ({InUse} descriptors in use at start, {Reserve} kept for the runtime, logs and plugins), below Limits:MaxConnections {MaxConnections}; raise the limit (LimitNOFILE=, ulimit -n) to allow more",
-                budget.Connections, budget.Limit, budget.InUse, budget.Reserve, settings.MaxConnections);
+                "Connections limited to about {Cap} by the open files limit {Limit} ({InUse} descriptors in use at start, {Reserve} kept for the runtime, logs and plugins), below Limits:MaxConnections {MaxConnections}: accepting pauses while only the reserve is free; raise the limit (LimitNOFILE=, ulimit -n) to allow more",
+                Math.Max(0, descriptors.Free - descriptors.Reserve), descriptors.Limit, descriptors.InUse, descriptors.Reserve, settings.MaxConnections);
         }
 
         return server;

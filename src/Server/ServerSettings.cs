@@ -142,6 +142,39 @@ public sealed record ServerSettings
     /// <summary><c>Limits:PluginFault</c>, default <c>Close</c>: what a plugin exception does to its connection.</summary>
     public PluginFaultAction PluginFault { get; init; } = PluginFaultAction.Close;
 
+    /// <summary>
+    /// <c>Limits:MaxConnectionsPerAddress</c>, default 0 (off): connections one client address may hold, an IPv4 address
+    /// or an IPv6 /64, the client a trusted PROXY header names when <c>Server:ProxyProtocol</c> is on. Off by default,
+    /// as nginx's <c>limit_conn</c> and Kestrel are: behind a NAT, or a balancer that does not send the PROXY header,
+    /// one address stands for many clients, and a default cap would refuse them.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; }
+
+    /// <summary>
+    /// <c>Limits:AcceptRatePerAddress</c>, default 0 (off): connections one client address may open per second, on
+    /// average (a token bucket; a reconnect storm from one address is refused, other addresses are not slowed).
+    /// </summary>
+    public int AcceptRatePerAddress { get; init; }
+
+    /// <summary>
+    /// <c>Limits:AcceptBurstPerAddress</c>, default 10: how many connections one address may open at once before
+    /// <see cref="AcceptRatePerAddress"/> applies (a client's pool opening together). Used only with the rate on.
+    /// </summary>
+    public int AcceptBurstPerAddress { get; init; } = 10;
+
+    /// <summary>
+    /// <c>Limits:TcpKeepAliveTime</c>, default 0 (the kernel's, 2 hours on Linux): whole seconds a connection may be
+    /// silent before TCP keep-alive probes start. Any of the three keep-alive keys above 0 turns SO_KEEPALIVE on for
+    /// every accepted connection (nginx's <c>so_keepalive=idle:interval:count</c>); all three at 0 leave it off.
+    /// </summary>
+    public TimeSpan TcpKeepAliveTime { get; init; }
+
+    /// <summary><c>Limits:TcpKeepAliveInterval</c>, default 0 (the kernel's, 75 s): whole seconds between keep-alive probes.</summary>
+    public TimeSpan TcpKeepAliveInterval { get; init; }
+
+    /// <summary><c>Limits:TcpKeepAliveCount</c>, default 0 (the kernel's, 9): unanswered probes before the kernel drops the connection.</summary>
+    public int TcpKeepAliveCount { get; init; }
+
     /// <summary><c>Control:Socket</c>, default none: a Unix domain socket answering <c>status</c>.</summary>
     public string? ControlSocket { get; init; }
 
@@ -166,7 +199,13 @@ public sealed record ServerSettings
         MaxConcurrentRequests = MaxConcurrentRequests,
         PingIntervalMs = (long)PingInterval.TotalMilliseconds,
         PingTimeoutMs = (long)PingTimeout.TotalMilliseconds,
+        MaxConnectionsPerAddress = MaxConnectionsPerAddress,
+        AcceptRatePerAddress = AcceptRatePerAddress,
+        AcceptBurstPerAddress = AcceptBurstPerAddress,
+        AddressTableCapacity = AddressTable.CapacityFor(MaxConnections),
     };
+
+    internal TcpKeepAlive ToKeepAlive() => new((int)TcpKeepAliveTime.TotalSeconds, (int)TcpKeepAliveInterval.TotalSeconds, TcpKeepAliveCount);
 
     internal FrameCodec ToCodec() => new(FramingKind, HeaderDigits, MaxFrameBytes);
 
@@ -208,6 +247,12 @@ public sealed record ServerSettings
             PingInterval = reader.Duration("Limits:PingInterval", defaults.PingInterval),
             PingTimeout = reader.Duration("Limits:PingTimeout", defaults.PingTimeout),
             PluginFault = reader.Enum("Limits:PluginFault", defaults.PluginFault),
+            MaxConnectionsPerAddress = reader.Int("Limits:MaxConnectionsPerAddress", defaults.MaxConnectionsPerAddress, 0, 10_000_000),
+            AcceptRatePerAddress = reader.Int("Limits:AcceptRatePerAddress", defaults.AcceptRatePerAddress, 0, 1_000_000),
+            AcceptBurstPerAddress = reader.Int("Limits:AcceptBurstPerAddress", defaults.AcceptBurstPerAddress, 1, 1_000_000),
+            TcpKeepAliveTime = reader.WholeSeconds("Limits:TcpKeepAliveTime", defaults.TcpKeepAliveTime, TcpKeepAlive.MaxSeconds),
+            TcpKeepAliveInterval = reader.WholeSeconds("Limits:TcpKeepAliveInterval", defaults.TcpKeepAliveInterval, TcpKeepAlive.MaxSeconds),
+            TcpKeepAliveCount = reader.Int("Limits:TcpKeepAliveCount", defaults.TcpKeepAliveCount, 0, TcpKeepAlive.MaxCount),
             ControlSocket = reader.OptionalText("Control:Socket"),
             Observability = ObservabilitySettings.Read(reader),
         };

@@ -45,6 +45,26 @@ public sealed record ServerStatus(
     [JsonPropertyName("rejectedConnections")]
     public long RejectedConnections { get; init; }
 
+    /// <summary>Connections closed at admission, by limit: max_connections, open_files, address_connections, address_rate.</summary>
+    [JsonPropertyName("rejections")]
+    public Dictionary<string, long> Rejections { get; init; } = [];
+
+    /// <summary>Connections admitted without per-address limits because their set of the address table was full.</summary>
+    [JsonPropertyName("untrackedAddresses")]
+    public long UntrackedAddresses { get; init; }
+
+    /// <summary>Times accepting paused because the open-files limit left less than half its reserve of descriptors free.</summary>
+    [JsonPropertyName("acceptPauses")]
+    public long AcceptPauses { get; init; }
+
+    /// <summary>The open-files limit (soft RLIMIT_NOFILE) as it is now; 0 where unknown or unlimited.</summary>
+    [JsonPropertyName("openFilesLimit")]
+    public long OpenFilesLimit { get; init; }
+
+    /// <summary>Descriptors in use now (read at most every 100 ms, followed by count in between); 0 where unknown.</summary>
+    [JsonPropertyName("descriptorsInUse")]
+    public long DescriptorsInUse { get; init; }
+
     /// <summary>Connections that negotiated protocol v2 since start (the rest spoke v1).</summary>
     public long V2Connections { get; init; }
 

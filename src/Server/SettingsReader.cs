@@ -191,6 +191,20 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return address;
     }
 
+    /// <summary>A <see cref="Duration"/> that must be whole seconds from 0 to <paramref name="maxSeconds"/> (what a socket option takes).</summary>
+    public TimeSpan WholeSeconds(string key, TimeSpan fallback, int maxSeconds)
+    {
+        var errors = Errors.Count;
+        var value = Duration(key, fallback);
+        if (Errors.Count == errors && (value.Ticks % TimeSpan.TicksPerSecond != 0 || value.TotalSeconds > maxSeconds))
+        {
+            Errors.Add($"{key}: '{configuration[key]}' is not a whole number of seconds from 0 to {maxSeconds}.");
+            return fallback;
+        }
+
+        return value;
+    }
+
     /// <summary>A duration as <c>hh:mm:ss[.fff]</c> or as a number of seconds; 0 turns a timeout off.</summary>
     public TimeSpan Duration(string key, TimeSpan fallback)
     {

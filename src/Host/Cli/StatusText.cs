@@ -38,7 +38,8 @@ internal static class StatusText
         var n = Environment.NewLine;
         return string.Create(CultureInfo.InvariantCulture, $"""
             {n}  ready:        {(status.Ready ? "yes" : "no (starting or stopping)")}
-              accepted:     {status.AcceptedConnections} connection(s) ({status.V2Connections} spoke v2), {status.RejectedConnections} rejected over the limit
+              accepted:     {status.AcceptedConnections} connection(s) ({status.V2Connections} spoke v2), {status.RejectedConnections} rejected ({ByKind(status.Rejections)}){(status.UntrackedAddresses > 0 ? $", {status.UntrackedAddresses} admitted untracked (address table full)" : string.Empty)}
+              descriptors:  {(status.OpenFilesLimit > 0 ? $"{status.DescriptorsInUse} in use of the open files limit {status.OpenFilesLimit}" : "limit unknown")}, accepting paused {status.AcceptPauses} time(s)
               traffic:      {status.BytesReceived} byte(s) received, {status.BytesSent} sent
               by version:   {string.Join(", ", status.RequestsByVersion.Select(v => string.Create(CultureInfo.InvariantCulture, $"{v.Key}: {v.Value}")))}
               swaps:        {status.Swaps} succeeded, {status.FailedSwaps} failed; {status.RetiredGenerationsLoaded} retired generation(s) still loaded

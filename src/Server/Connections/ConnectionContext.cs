@@ -11,6 +11,7 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
 {
     private long _nextConnectionId;
     private volatile bool _draining;
+    private AddressAdmission? _addresses;
 
     public FrameCodec Codec { get; } = codec;
 
@@ -32,6 +33,10 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
 
     /// <summary>Keeps the connection events a peer can repeat at will to one full line per second and kind.</summary>
     public ThrottledLog Throttled { get; } = new(logger);
+
+    /// <summary>The per-address limits, shared by admission at accept and by the PROXY header's client.</summary>
+    public AddressAdmission Addresses =>
+        Volatile.Read(ref _addresses) ?? LazyInitializer.EnsureInitialized(ref _addresses, () => new AddressAdmission(Limits, Metrics, Throttled, Logger));
 
     /// <summary>Set when shutdown starts: connections close as soon as they have nothing left to answer.</summary>
     public bool Draining => _draining;

@@ -6,8 +6,9 @@ namespace PluggableNet.Server.Connections;
 
 /// <summary>
 /// What happens to every connection between the transport accepting it and closing it, written once for all
-/// transports: admission against <c>Limits:MaxConnections</c>, the periodic timeout decision, close bookkeeping,
-/// and knowing when a drain has nothing left to wait for.
+/// transports: whether to accept at all (the descriptors left under the open-files limit), admission against
+/// <c>Limits:MaxConnections</c> and the per-address limits, the periodic timeout decision, close bookkeeping, and
+/// knowing when a drain has nothing left to wait for.
 /// </summary>
 internal sealed class ConnectionLifecycle
 {
@@ -16,6 +17,10 @@ internal sealed class ConnectionLifecycle
 
     // Refusals are a rate a peer controls: the first of a second is logged at once, the rest summed up by the scan.
     private readonly PerSecondLimit _rejectionLine = new();
+    private readonly PerSecondLimit _descriptorRejectionLine = new();
+    private readonly PerSecondLimit _pauseLine = new();
+    private readonly PerSecondLimit _resumeLine = new();
+    private int _acceptPaused;
     private long _lastScanAt = Environment.TickCount64;
     private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -24,7 +29,11 @@ internal sealed class ConnectionLifecycle
         Context = context;
         _maxConnections = maxConnections;
         _scanIntervalMs = context.Limits.ScanIntervalMs;
+        Headroom = new DescriptorHeadroom(() => context.Metrics.OpenConnections);
     }
+
+    /// <summary>The descriptors the open-files limit leaves, as <see cref="MayAccept"/> judges them.</summary>
+    public DescriptorHeadroom Headroom { get; init; }
 
     public ConnectionContext Context { get; }
 
@@ -35,14 +44,86 @@ internal sealed class ConnectionLifecycle
     public long ScanIntervalMs => Context.Draining ? 10 : _scanIntervalMs;
 
     /// <summary>
-    /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c> (counted, and logged at
-    /// most once a second since a peer controls the rate). A refused socket is closed by the caller, at once.
+    /// Whether a transport may accept now: false while no more than half the reserve of descriptors is free under the
+    /// open-files limit (the limit was lowered under the host, or something else took descriptors), so that even the
+    /// moment a refused socket holds one is the runtime's. The transport then leaves new connections in the kernel's
+    /// backlog and asks again after a pause (100 ms). Pauses are counted; the first of each run and the resumption are
+    /// logged (at most once a second each). Between half the reserve and the reserve, sockets are accepted and
+    /// refused at once by <see cref="TryAdmit"/>, so a client learns at once and the backlog does not fill with them.
+    /// </summary>
+    public bool MayAccept(long now)
+    {
+        if (Headroom.Estimate(now) is not { MayAccept: false } reading)
+        {
+            if (Volatile.Read(ref _acceptPaused) != 0 && Interlocked.Exchange(ref _acceptPaused, 0) != 0 && _resumeLine.TryEnter(now))
+            {
+                var resumed = Headroom.Estimate(now) ?? default;
+                ConnectionLog.AcceptResumed(Context.Logger, resumed.Free, resumed.Limit);
+            }
+
+            return true;
+        }
+
+        if (Interlocked.Exchange(ref _acceptPaused, 1) == 0)
+        {
+            Context.Metrics.AcceptPaused();
+            if (_pauseLine.TryEnter(now))
+            {
+                ConnectionLog.AcceptPaused(Context.Logger, reading.Free, reading.Limit, reading.InUse, Open, reading.Reserve / 2);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Admits a newly accepted socket from <paramref name="peer"/>: <see cref="TryAdmit"/>, then, unless the PROXY
+    /// protocol names the client later, the per-address limits (<see cref="AddressAdmission"/>). Its state machine, or
+    /// null when refused: the caller closes the socket at once, without a word (nginx's <c>limit_conn</c> closes too).
+    /// </summary>
+    public FrameConnection? Admit(EndPoint? peer, long now, bool scannedFromAnotherThread = false)
+    {
+        if (!TryAdmit(now))
+        {
+            return null;
+        }
+
+        var slot = -1;
+        if (!Context.Limits.ProxyProtocol && !Context.Addresses.TryAdmit(peer, now, out slot))
+        {
+            CountClosed();
+            return null;
+        }
+
+        var connection = Create(peer, now, scannedFromAnotherThread);
+        connection.AddressSlot = slot;
+        return connection;
+    }
+
+    /// <summary>
+    /// Counts a newly accepted socket in, or refuses it over <c>Limits:MaxConnections</c>, or when keeping it would
+    /// leave less than the reserve of descriptors free under the open-files limit as it is now (counted by kind, and
+    /// logged at most once a second since a peer controls the rate). A refused socket is closed by the caller, at once.
     /// </summary>
     public bool TryAdmit(long now)
     {
-        if (Context.Metrics.ConnectionOpened() <= _maxConnections)
+        var open = Context.Metrics.ConnectionOpened();
+        if (open <= _maxConnections)
         {
-            return true;
+            if (Headroom.Estimate(now) is not { KeepsReserve: false } descriptors)
+            {
+                return true;
+            }
+
+            Context.Metrics.ConnectionClosed();
+            Context.Metrics.ConnectionRejected(RefusalKind.OpenFiles);
+            if (_descriptorRejectionLine.TryEnter(now))
+            {
+                // The reading counted this connection in; what is free without it is one more.
+                ConnectionLog.RejectedForDescriptors(Context.Logger, 1, descriptors.Free + 1, descriptors.Limit, descriptors.Reserve);
+            }
+
+            return false;
         }
 
         Context.Metrics.ConnectionClosed();
@@ -100,6 +181,11 @@ internal sealed class ConnectionLifecycle
             ConnectionLog.Rejected(Context.Logger, rejected, _maxConnections);
         }
 
+        if (_descriptorRejectionLine.TakeSuppressed(now) is var refusedForDescriptors and > 0 && Headroom.Current(now) is { } descriptors)
+        {
+            ConnectionLog.RejectedForDescriptors(Context.Logger, refusedForDescriptors, descriptors.Free, descriptors.Limit, descriptors.Reserve);
+        }
+
         Context.Throttled.Flush(now);
         Context.Plugins.Sessions.FlushLog(now);
         ConnectionBuffers.ReturnIdleMemory(now);
@@ -121,6 +207,7 @@ internal sealed class ConnectionLifecycle
         }
 
         connection.Release();
+        Context.Addresses.Release(connection.AddressSlot);
         var duration = Context.Meter.ConnectionDuration;
         if (duration.Enabled)
         {

@@ -42,6 +42,18 @@ internal sealed record ConnectionLimits
     /// <summary>v2: how long the host waits for the PONG before closing the connection as half-open; 0 = forever.</summary>
     public long PingTimeoutMs { get; init; }
 
+    /// <summary>Connections one client address (IPv4, or IPv6 /64) may hold (<c>Limits:MaxConnectionsPerAddress</c>); 0 = no cap.</summary>
+    public int MaxConnectionsPerAddress { get; init; }
+
+    /// <summary>Connections one client address may open per second, on average (<c>Limits:AcceptRatePerAddress</c>); 0 = no rate.</summary>
+    public int AcceptRatePerAddress { get; init; }
+
+    /// <summary>How many one address may open at once before the rate applies (<c>Limits:AcceptBurstPerAddress</c>).</summary>
+    public int AcceptBurstPerAddress { get; init; } = 1;
+
+    /// <summary>Addresses the per-address table holds at most (<see cref="AddressTable.CapacityFor"/>).</summary>
+    public int AddressTableCapacity { get; init; } = 1024;
+
     /// <summary>Bytes of a fresh receive buffer; it doubles as a larger frame's bytes arrive, up to that frame's size.</summary>
     public int ReceiveBufferBytes { get; init; } = 16 * 1024;
 

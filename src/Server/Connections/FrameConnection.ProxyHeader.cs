@@ -42,7 +42,9 @@ internal sealed partial class FrameConnection
                     ConnectionLog.ProxyHeaderAccepted(_context.Logger, Id, header.Version, ProxiedBy, Peer);
                 }
 
-                return true;
+                // The per-address limits judge the client, not the proxy (FrameConnection.AddressLimit.cs); a header
+                // naming none (LOCAL, a proxy's own health check, or UNKNOWN) is not counted, as nginx skips an empty key.
+                return header.Source is null || AdmitProxiedClient(now);
             case ProxyHeaderStatus.Invalid:
                 return RefuseProxyHeader(error ?? "malformed");
             default:

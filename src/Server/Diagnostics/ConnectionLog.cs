@@ -31,7 +31,7 @@ internal static partial class ConnectionLog
     [LoggerMessage(1006, LogLevel.Error, "Plugin {Plugin} {Version} answered {Length} bytes on connection {ConnectionId} from {Peer}; the framing allows at most {Max}; connection closed")]
     public static partial void AnswerTooLarge(ILogger logger, string plugin, string version, long length, long connectionId, EndPoint? peer, int max);
 
-    [LoggerMessage(1007, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: the connection limit ({Max}) is reached (Limits:MaxConnections, lowered to fit the open-files limit if that is smaller)")]
+    [LoggerMessage(1007, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: the connection limit ({Max}) is reached (Limits:MaxConnections)")]
     public static partial void Rejected(ILogger logger, long count, int max);
 
     [LoggerMessage(1008, LogLevel.Debug, "Connection {ConnectionId} paused reading: {Reason}")]
@@ -55,6 +55,22 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(1015, LogLevel.Debug, "Connection {ConnectionId}: PROXY v{Version} from {Proxy}: client {Peer}")]
     public static partial void ProxyHeaderAccepted(ILogger logger, long connectionId, int version, EndPoint? proxy, EndPoint? peer);
+
+    // Per-address limits (issue 22): what a peer controls, so throttled like the rest; Warning, as limits reached are.
+    [LoggerMessage(1030, LogLevel.Warning, "Connection from {Peer} refused: its address {Address} opened {Reason}")]
+    public static partial void AddressRefused(ILogger logger, EndPoint? peer, string address, string reason);
+
+    [LoggerMessage(1031, LogLevel.Warning, "Connection from {Peer} admitted without per-address limits: the address table ({Capacity} entries) has no room for {Address} (its set is held by addresses with connections or recent accepts)")]
+    public static partial void AddressUntracked(ILogger logger, EndPoint? peer, string address, int capacity);
+
+    [LoggerMessage(1032, LogLevel.Warning, "Accepting paused: {Free} descriptor(s) free of the open files limit {Limit} ({InUse} in use, {Connections} connection(s)), not even the {Floor} the runtime must keep; new connections wait in the backlog until connections close or the limit is raised")]
+    public static partial void AcceptPaused(ILogger logger, long free, long limit, long inUse, long connections, long floor);
+
+    [LoggerMessage(1034, LogLevel.Warning, "Rejected {Count} connection(s) in the last second: {Free} descriptor(s) free of the open files limit {Limit}, {Reserve} kept for the runtime, logs and plugins; raise the limit (LimitNOFILE=, ulimit -n) to allow more")]
+    public static partial void RejectedForDescriptors(ILogger logger, long count, long free, long limit, long reserve);
+
+    [LoggerMessage(1033, LogLevel.Information, "Accepting again: {Free} descriptor(s) free of the open files limit {Limit}")]
+    public static partial void AcceptResumed(ILogger logger, long free, long limit);
 
     [LoggerMessage(EventId = 1010, Message = "{Count} more connection event(s) of kind {Kind} in the last second, not logged one by one")]
     public static partial void Suppressed(ILogger logger, LogLevel level, long count, string kind);

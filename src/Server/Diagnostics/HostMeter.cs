@@ -49,7 +49,9 @@ internal sealed class HostMeter : IDisposable
         Meter.CreateObservableUpDownCounter("pluggablenet.active_connections", () => Tagged(_metrics.OpenConnections), "{connection}", "Connections admitted and not yet closed.");
         Meter.CreateObservableCounter("pluggablenet.accepted_connections", () => Tagged(_metrics.AcceptedConnections), "{connection}", "Connections accepted, rejected ones included.");
         Meter.CreateObservableCounter("pluggablenet.v2_connections", () => Tagged(_metrics.V2Connections), "{connection}", "Connections that negotiated protocol v2.");
-        Meter.CreateObservableCounter("pluggablenet.rejected_connections", () => Tagged(_metrics.RejectedConnections), "{connection}", "Connections closed at once over Limits:MaxConnections (or the open files limit).");
+        Meter.CreateObservableCounter("pluggablenet.rejected_connections", () => ByKind<RefusalKind>(Tags.ErrorType, _metrics.RejectedOf), "{connection}", "Connections closed at once at admission, by limit: max_connections, open_files, address_connections, address_rate.");
+        Meter.CreateObservableCounter("pluggablenet.address.untracked", () => Tagged(_metrics.UntrackedAddresses), "{connection}", "Connections admitted without per-address limits: their set of the bounded address table was full.");
+        Meter.CreateObservableCounter("pluggablenet.accept.pauses", () => Tagged(_metrics.AcceptPauses), "{pause}", "Times accepting paused because the open files limit left less than half the reserve of descriptors free.");
         ConnectionDuration = Meter.CreateHistogram<double>(
             "pluggablenet.connection.duration", "s", "How long connections stayed open, by close reason.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = s_connectionBuckets });
         Meter.CreateObservableCounter("pluggablenet.requests", ObserveRequests, "{request}", "Requests answered (or failed), by plugin name and version.");

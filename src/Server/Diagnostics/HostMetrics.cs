@@ -14,9 +14,11 @@ internal sealed class HostMetrics
     private readonly long[] _timeoutsByKind = new long[Enum.GetValues<TimeoutKind>().Length];
     private readonly long[] _protocolErrorsByKind = new long[Enum.GetValues<ProtocolErrorKind>().Length];
     private readonly long[] _pluginFaultsByKind = new long[Enum.GetValues<PluginFaultKind>().Length];
+    private readonly long[] _rejectionsByKind = new long[Enum.GetValues<RefusalKind>().Length];
     private long _openConnections;
     private long _acceptedConnections;
-    private long _rejectedConnections;
+    private long _untrackedAddresses;
+    private long _acceptPauses;
     private long _v2Connections;
     private long _backpressurePauses;
     private long _pausedConnections;
@@ -28,7 +30,16 @@ internal sealed class HostMetrics
 
     public long AcceptedConnections => Volatile.Read(ref _acceptedConnections);
 
-    public long RejectedConnections => Volatile.Read(ref _rejectedConnections);
+    /// <summary>Connections closed at once at admission, whatever the limit (<see cref="RejectedOf"/> by kind).</summary>
+    public long RejectedConnections => Sum(_rejectionsByKind);
+
+    /// <summary>Connections admitted without per-address accounting because their set of the address table was full.</summary>
+    public long UntrackedAddresses => Volatile.Read(ref _untrackedAddresses);
+
+    /// <summary>Times accepting paused because the open-files limit left too few descriptors free.</summary>
+    public long AcceptPauses => Volatile.Read(ref _acceptPauses);
+
+    public long RejectedOf(RefusalKind kind) => Volatile.Read(ref _rejectionsByKind[(int)kind]);
 
     /// <summary>Connections that negotiated protocol v2, since start.</summary>
     public long V2Connections => Volatile.Read(ref _v2Connections);
@@ -79,7 +90,11 @@ internal sealed class HostMetrics
 
     internal void V2ConnectionOpened() => Interlocked.Increment(ref _v2Connections);
 
-    internal void ConnectionRejected() => Interlocked.Increment(ref _rejectedConnections);
+    internal void ConnectionRejected(RefusalKind kind = RefusalKind.MaxConnections) => Interlocked.Increment(ref _rejectionsByKind[(int)kind]);
+
+    internal void AddressUntracked() => Interlocked.Increment(ref _untrackedAddresses);
+
+    internal void AcceptPaused() => Interlocked.Increment(ref _acceptPauses);
 
     internal void AddRequests(long count) => _requests.Add(count);
 

@@ -45,4 +45,13 @@ internal enum ThrottledEvent
 
     /// <summary>A session plugin's hook (open, close) threw.</summary>
     SessionHookFault,
+
+    /// <summary>A connection refused over <c>Limits:MaxConnectionsPerAddress</c>.</summary>
+    AddressConnections,
+
+    /// <summary>A connection refused over <c>Limits:AcceptRatePerAddress</c>.</summary>
+    AddressRate,
+
+    /// <summary>A connection admitted without per-address accounting: its set of the address table was full.</summary>
+    AddressTableFull,
 }

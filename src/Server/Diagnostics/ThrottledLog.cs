@@ -21,7 +21,8 @@ internal sealed class ThrottledLog(ILogger logger)
         {
             if (_limits[kind].TakeSuppressed(now) is var count and > 0)
             {
-                var level = (ThrottledEvent)kind is ThrottledEvent.PluginFault or ThrottledEvent.AnswerTooLarge ? LogLevel.Warning : LogLevel.Information;
+                var level = (ThrottledEvent)kind is ThrottledEvent.PluginFault or ThrottledEvent.AnswerTooLarge
+                    or ThrottledEvent.AddressConnections or ThrottledEvent.AddressRate or ThrottledEvent.AddressTableFull ? LogLevel.Warning : LogLevel.Information;
                 ConnectionLog.Suppressed(logger, level, count, ((ThrottledEvent)kind).ToString());
             }
         }

@@ -39,6 +39,24 @@ internal static unsafe partial class Libc
         return true;
     }
 
+    /// <summary>
+    /// The <c>st_size</c> of <paramref name="path"/> itself, a link not followed (offset 48 on x64 and arm64 alike);
+    /// false with errno set when it cannot be read. For <c>/proc/self/fd</c>, Linux 6.2 and later report the
+    /// number of open descriptors there; earlier kernels 0.
+    /// </summary>
+    public static bool TryLStatSize(string path, out long size)
+    {
+        var buffer = stackalloc byte[256];
+        if (lstat(path, buffer) != 0)
+        {
+            size = 0;
+            return false;
+        }
+
+        size = *(long*)(buffer + 48);
+        return true;
+    }
+
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int lstat(string path, byte* buf);
 }

@@ -15,8 +15,12 @@ internal static unsafe partial class Libc
     public const int SO_TYPE = 3;
     public const int SO_ACCEPTCONN = 30;
     public const int SO_DOMAIN = 39;
+    public const int SO_KEEPALIVE = 9;
     public const int IPPROTO_TCP = 6;
     public const int TCP_NODELAY = 1;
+    public const int TCP_KEEPIDLE = 4;
+    public const int TCP_KEEPINTVL = 5;
+    public const int TCP_KEEPCNT = 6;
     public const int IPPROTO_IPV6 = 41;
     public const int IPV6_V6ONLY = 26;
     public const int MSG_PEEK = 0x2;

@@ -25,6 +25,16 @@ internal static class OpenDescriptors
     }
 
     /// <summary>
+    /// Whether <see cref="Count"/> is one system call (Linux 6.2 and later report the count as the folder's size)
+    /// rather than a walk of the folder.
+    /// </summary>
+    public static bool CountIsCheap { get; } = OperatingSystem.IsLinux() && Libc.TryLStatSize(Folder, out var size) && size > 0;
+
+    /// <summary>How many descriptors are open now: the folder's size where the kernel reports it, else a walk.</summary>
+    public static int Count() =>
+        CountIsCheap && Libc.TryLStatSize(Folder, out var size) && size > 0 ? (int)Math.Min(size, int.MaxValue) : List().Length;
+
+    /// <summary>
     /// What <paramref name="fd"/> refers to: a path (with <c> (deleted)</c> once unlinked), <c>pipe:[…]</c>,
     /// <c>socket:[…]</c>…; null when it is not open (or vanished while being read).
     /// </summary>

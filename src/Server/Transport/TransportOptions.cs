@@ -11,5 +11,6 @@ namespace PluggableNet.Server.Transport;
 /// The Sockets transport has no reactors (the thread pool serves it) and ignores it.
 /// </param>
 /// <param name="Inherited">A listening socket inherited through socket activation: served on, nothing is bound.</param>
+/// <param name="KeepAlive">TCP keep-alive set on every accepted connection (off by default).</param>
 /// <param name="MigrationDrillMs">Above 0, the active set alternates between one and all reactors this often (a drill that moves connections for tests).</param>
-internal sealed record TransportOptions(IPEndPoint EndPoint, int Backlog, int ReactorThreads, bool AdaptiveReactors = false, int MigrationDrillMs = 0, InheritedListener? Inherited = null);
+internal sealed record TransportOptions(IPEndPoint EndPoint, int Backlog, int ReactorThreads, bool AdaptiveReactors = false, int MigrationDrillMs = 0, InheritedListener? Inherited = null, TcpKeepAlive KeepAlive = default);

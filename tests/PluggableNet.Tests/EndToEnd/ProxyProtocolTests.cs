@@ -77,6 +77,54 @@ public sealed class ProxyProtocolTests
         await server.Log.WaitForAsync("invalid frame header (not all digits: \"PROXY\")");
     }
 
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task PerAddressLimitsCountTheClientTheProxyNamesNotTheProxy(string transport)
+    {
+        await using var server = TestServer.Start(
+            transport, ("Server:ProxyProtocol", "true"), ("Server:TrustedProxies", "127.0.0.1"), ("Limits:MaxConnectionsPerAddress", "2"));
+        using var first = server.Connect();
+        using var second = server.Connect();
+        using var third = server.Connect();
+        using var other = server.Connect();
+
+        await first.SendRawAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51000 9090\r\n00005abcde");
+        await second.SendRawAsync((byte[])[.. ProxyV2Header([203, 0, 113, 7], 51001), .. "00003xyz"u8.ToArray()]);
+        Assert.Equal("edcba", Encoding.ASCII.GetString(await first.ReadFrameAsync()));
+        Assert.Equal("zyx", Encoding.ASCII.GetString(await second.ReadFrameAsync()));
+
+        // The same client a third time, through the same proxy: refused once its header is read, closed at once.
+        await third.SendRawAsync("PROXY TCP4 203.0.113.7 127.0.0.1 51002 9090\r\n00005abcde");
+        Assert.True(await third.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "a third connection of a client capped at 2 was served");
+        await server.Log.WaitForAsync("Connection from 203.0.113.7:51002 refused: its address 203.0.113.7 opened 2 connection(s) open already");
+
+        // Another client through the same proxy (whose own address now carries four connections) is served.
+        await other.SendRawAsync("PROXY TCP4 198.51.100.9 127.0.0.1 40000 9090\r\n00005hello");
+        Assert.Equal("olleh", Encoding.ASCII.GetString(await other.ReadFrameAsync()));
+        Assert.Equal(1, server.Server.Status().Rejections["address_connections"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task ClientsOfOneIPv6Slash64NamedByTheProxyShareOneLimit(string transport)
+    {
+        await using var server = TestServer.Start(
+            transport, ("Server:ProxyProtocol", "true"), ("Server:TrustedProxies", "127.0.0.1"), ("Limits:MaxConnectionsPerAddress", "1"));
+        using var first = server.Connect();
+        using var sameSlash64 = server.Connect();
+        using var nextSlash64 = server.Connect();
+
+        await first.SendRawAsync("PROXY TCP6 2001:db8:1:2::1 ::1 51000 9090\r\n00005abcde");
+        Assert.Equal("edcba", Encoding.ASCII.GetString(await first.ReadFrameAsync()));
+
+        await sameSlash64.SendRawAsync("PROXY TCP6 2001:db8:1:2:ffff::99 ::1 51001 9090\r\n00005abcde");
+        Assert.True(await sameSlash64.WaitForCloseAsync(TimeSpan.FromSeconds(5)), "a second address of the same /64 escaped its cap");
+        await server.Log.WaitForAsync("its address 2001:db8:1:2::/64 opened 1 connection(s) open already");
+
+        await nextSlash64.SendRawAsync("PROXY TCP6 2001:db8:1:3::1 ::1 51002 9090\r\n00005abcde");
+        Assert.Equal("edcba", Encoding.ASCII.GetString(await nextSlash64.ReadFrameAsync()));
+    }
+
     /// <summary>A PROXY v2 header (PROXY command, TCP over IPv4) naming <paramref name="source"/>:<paramref name="port"/>.</summary>
     private static byte[] ProxyV2Header(byte[] source, ushort port)
     {

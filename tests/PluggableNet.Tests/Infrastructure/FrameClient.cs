@@ -23,10 +23,30 @@ internal sealed class FrameClient : IDisposable
 
     private int HeaderLength => _binary ? 4 : _headerDigits;
 
-    public static FrameClient Connect(IPEndPoint endPoint, int headerDigits = 5, bool binary = false)
+    public static FrameClient Connect(IPEndPoint endPoint, int headerDigits = 5, bool binary = false) => Connect(endPoint, from: null, headerDigits, binary);
+
+    /// <summary>
+    /// Connects from the local address <paramref name="from"/> when given: Linux lets a client bind any 127.x address,
+    /// so one machine can be several clients to per-address limits (127.0.0.2 storming, 127.0.0.1 served).
+    /// </summary>
+    public static FrameClient Connect(IPEndPoint endPoint, IPAddress? from, int headerDigits = 5, bool binary = false)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        socket.Connect(endPoint);
+        try
+        {
+            if (from is not null)
+            {
+                socket.Bind(new IPEndPoint(from, 0));
+            }
+
+            socket.Connect(endPoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
         return new FrameClient(socket, headerDigits, binary);
     }
 

@@ -81,6 +81,16 @@ internal sealed partial class RunningHost : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>
+    /// Sets the running host's open-files limit, as <c>prlimit --pid PID --nofile=SOFT:HARD</c> does (the same system
+    /// call, so no tool is needed): the limit changes under the host while it serves.
+    /// </summary>
+    public void SetOpenFilesLimit(int soft, int hard)
+    {
+        var limit = new Rlimit { Current = (ulong)soft, Maximum = (ulong)hard };
+        Assert.True(prlimit(Process.Id, RlimitNofile, in limit, 0) == 0, $"prlimit failed: errno {Marshal.GetLastPInvokeError()}");
+    }
+
     /// <summary>Queries <c>status</c> until <paramref name="condition"/> holds.</summary>
     public async Task<ServerStatus> StatusAsync(Func<ServerStatus, bool> condition, TimeSpan? timeout = null)
     {
@@ -111,4 +121,16 @@ internal sealed partial class RunningHost : IAsyncDisposable
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
+
+    private const int RlimitNofile = 7;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int prlimit(int pid, int resource, in Rlimit newLimit, nint oldLimit);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rlimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
 }

@@ -42,7 +42,7 @@ public sealed class ConnectionInstrumentsTests
 
         Assert.Equal(0, capture.ObserveOne("pluggablenet.active_connections"));
         Assert.Equal(2, capture.ObserveOne("pluggablenet.accepted_connections"));
-        Assert.Equal(0, capture.ObserveOne("pluggablenet.rejected_connections"));
+        Assert.Equal(0, capture.ObserveOne("pluggablenet.rejected_connections", ("error.type", "max_connections")));
         Assert.Equal(1, capture.ObserveOne("pluggablenet.protocol_errors", ("error.type", "not_digits")));
         Assert.Equal(0, capture.ObserveOne("pluggablenet.protocol_errors", ("error.type", "too_large")));
 
@@ -63,7 +63,7 @@ public sealed class ConnectionInstrumentsTests
         using var refused = server.Connect();
         Assert.True(await refused.WaitForCloseAsync());
 
-        await Wait.UntilAsync(() => capture.ObserveOne("pluggablenet.rejected_connections") == 1, because: "one rejection");
+        await Wait.UntilAsync(() => capture.ObserveOne("pluggablenet.rejected_connections", ("error.type", "max_connections")) == 1, because: "one rejection");
         Assert.Equal(2, capture.ObserveOne("pluggablenet.accepted_connections"));
         Assert.Equal(1, capture.ObserveOne("pluggablenet.active_connections"));
         Assert.Equal(server.Server.Metrics.RejectedConnections, server.Server.Status().RejectedConnections);

@@ -47,6 +47,58 @@ public sealed class ConnectionLifecycleTests
     }
 
     [Fact]
+    public void APlainConnectionIsJudgedOnItsAddressAtAdmissionAndCountedOutWhenItCloses()
+    {
+        var lifecycle = NewLifecycle(limits: new ServerSettings().ToLimits() with { MaxConnectionsPerAddress = 2 });
+        var storm = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("127.0.0.2"), 40000);
+
+        var first = lifecycle.Admit(storm, now: 1000);
+        Assert.NotNull(lifecycle.Admit(storm, now: 1000));
+        Assert.Null(lifecycle.Admit(storm, now: 1000));
+        Assert.NotNull(lifecycle.Admit(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 40000), now: 1000));
+
+        var metrics = lifecycle.Context.Metrics;
+        Assert.Equal(3, metrics.OpenConnections);
+        Assert.Equal(1, metrics.RejectedOf(RefusalKind.AddressConnections));
+        Assert.Contains(_log.Messages(), m => m.Contains("its address 127.0.0.2 opened 2 connection(s) open already (Limits:MaxConnectionsPerAddress)", StringComparison.Ordinal));
+
+        first!.Abort(CloseReason.RemoteReset);
+        lifecycle.Closed(first);
+        Assert.NotNull(lifecycle.Admit(storm, now: 1001));
+    }
+
+    [Fact]
+    public void ConnectionsThatWouldTakeTheDescriptorReserveAreRefusedAndAcceptingPausesAtHalfOfIt()
+    {
+        long limit = 100;
+        long others = 35;
+        var lifecycle = NewLifecycle();
+        lifecycle = new ConnectionLifecycle(lifecycle.Context, 100)
+        {
+            Headroom = new DescriptorHeadroom(() => lifecycle.Context.Metrics.OpenConnections, () => limit, () => others + lifecycle.Context.Metrics.OpenConnections),
+        };
+
+        // 65 free of 100, the reserve 64: one connection is kept, the next refused at once (but still accepted).
+        Assert.True(lifecycle.MayAccept(1000));
+        Assert.True(lifecycle.TryAdmit(1000));
+        Assert.True(lifecycle.MayAccept(1000));
+        Assert.False(lifecycle.TryAdmit(1000));
+        Assert.Equal(1, lifecycle.Context.Metrics.RejectedOf(RefusalKind.OpenFiles));
+        Assert.Contains(_log.Messages(), m => m.Contains("Rejected 1 connection(s) in the last second: 64 descriptor(s) free of the open files limit 100, 64 kept", StringComparison.Ordinal));
+
+        // Something else takes descriptors: at half the reserve, accepting pauses, counted once per pause.
+        others += 32;
+        Assert.False(lifecycle.MayAccept(1200));
+        Assert.False(lifecycle.MayAccept(1201));
+        Assert.Equal(1, lifecycle.Context.Metrics.AcceptPauses);
+        Assert.Contains(_log.Messages(), m => m.Contains("Accepting paused: 32 descriptor(s) free of the open files limit 100 (68 in use, 1 connection(s)), not even the 32", StringComparison.Ordinal));
+
+        limit = 200;
+        Assert.True(lifecycle.MayAccept(1400));
+        Assert.Contains(_log.Messages(), m => m.Contains("Accepting again: 132 descriptor(s) free of the open files limit 200", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void AClosedConnectionIsCountedOutAndItsBuffersReturned()
     {
         var lifecycle = NewLifecycle();

@@ -194,6 +194,12 @@ public sealed class DocumentedDefaultsTests
             "Limits:MaxConcurrentRequests" => Number(s.MaxConcurrentRequests),
             "Limits:PingInterval" => Seconds(s.PingInterval),
             "Limits:PingTimeout" => Seconds(s.PingTimeout),
+            "Limits:MaxConnectionsPerAddress" => Number(s.MaxConnectionsPerAddress),
+            "Limits:AcceptRatePerAddress" => Number(s.AcceptRatePerAddress),
+            "Limits:AcceptBurstPerAddress" => Number(s.AcceptBurstPerAddress),
+            "Limits:TcpKeepAliveTime" => Seconds(s.TcpKeepAliveTime),
+            "Limits:TcpKeepAliveInterval" => Seconds(s.TcpKeepAliveInterval),
+            "Limits:TcpKeepAliveCount" => Number(s.TcpKeepAliveCount),
             "Control:Socket" => s.ControlSocket,
 
             // Documented as a rule, not a path: held to it by comparing with the default pidfile's directory.

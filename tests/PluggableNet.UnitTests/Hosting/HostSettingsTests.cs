@@ -49,6 +49,12 @@ public sealed class HostSettingsTests
     [InlineData("Limits:MaxConcurrentRequests", "0")]
     [InlineData("Limits:PingInterval", "often")]
     [InlineData("Limits:PingTimeout", "-5")]
+    [InlineData("Limits:MaxConnectionsPerAddress", "-1")]
+    [InlineData("Limits:AcceptRatePerAddress", "fast")]
+    [InlineData("Limits:AcceptBurstPerAddress", "0")]
+    [InlineData("Limits:TcpKeepAliveTime", "1.5")]
+    [InlineData("Limits:TcpKeepAliveInterval", "40000")]
+    [InlineData("Limits:TcpKeepAliveCount", "128")]
     public void ABadValueIsRejectedNamingItsKey(string key, string value)
     {
         var error = Assert.Throws<ConfigurationException>(() => Read((key, value)));

@@ -12,6 +12,7 @@ internal sealed unsafe partial class EpollReactor
     private const long AcceptPauseMs = 100;
 
     private readonly ReactorSet _set;
+    private readonly TcpKeepAlive _keepAlive;
     private readonly ConcurrentQueue<(int Fd, FrameConnection Machine)> _handoffs = new();
     private uint _sequence;
     private bool _listening;
@@ -22,6 +23,13 @@ internal sealed unsafe partial class EpollReactor
         var address = stackalloc byte[SocketAddressCodec.MaxLength];
         for (var i = 0; i < AcceptsPerWake && _listening; i++)
         {
+            if (!_lifecycle.MayAccept(now))
+            {
+                // Too few descriptors left under the open-files limit: new connections wait in the backlog.
+                PauseAccepting(now);
+                return;
+            }
+
             var length = (uint)SocketAddressCodec.MaxLength;
             var fd = Libc.accept4(_listenFd, address, &length, Libc.SOCK_NONBLOCK | Libc.SOCK_CLOEXEC);
             if (fd < 0)
@@ -35,14 +43,13 @@ internal sealed unsafe partial class EpollReactor
                 if (SocketErrors.IsOutOfResources(errno))
                 {
                     _logger.LogError("Reactor {Reactor}: accept failed: {Error}; accepting paused for {Pause} ms", _index, Libc.Describe(errno), AcceptPauseMs);
-                    StopListening();
-                    _acceptPausedUntil = now + AcceptPauseMs;
+                    PauseAccepting(now);
                 }
 
                 return;
             }
 
-            if (!_lifecycle.TryAdmit(now))
+            if (_lifecycle.Admit(SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)), now) is not { } machine)
             {
                 Libc.close(fd);
                 continue;
@@ -50,7 +57,7 @@ internal sealed unsafe partial class EpollReactor
 
             var one = 1;
             Libc.setsockopt(fd, Libc.IPPROTO_TCP, Libc.TCP_NODELAY, &one, sizeof(int));
-            var machine = _lifecycle.Create(SocketAddressCodec.Read(new ReadOnlySpan<byte>(address, (int)length)), now);
+            _keepAlive.ApplyTo(fd);
             var target = LeastLoaded();
             if (ReferenceEquals(target, this))
             {
@@ -152,6 +159,13 @@ internal sealed unsafe partial class EpollReactor
             // connection was between reactors was dropped there, and a session wakes only once per batch.
             QueueWake(connection);
         }
+    }
+
+    /// <summary>Stops watching the listener for <see cref="AcceptPauseMs"/> (until the next scan at the latest past it).</summary>
+    private void PauseAccepting(long now)
+    {
+        StopListening();
+        _acceptPausedUntil = now + AcceptPauseMs;
     }
 
     private void ResumeAcceptingIfDue(long now)

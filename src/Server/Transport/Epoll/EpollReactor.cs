@@ -51,9 +51,10 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
     private long _waitTicks;
     private int _threadId;
 
-    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set)
+    public EpollReactor(int index, int listenFd, ConnectionLifecycle lifecycle, ReactorSet set, TcpKeepAlive keepAlive = default)
     {
         _set = set;
+        _keepAlive = keepAlive;
         _index = index;
         _listenFd = listenFd;
         _lifecycle = lifecycle;
@@ -172,6 +173,11 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                 RebalanceIfDue(now);
             }
 
+            if (_acceptPausedUntil != 0)
+            {
+                ResumeAcceptingIfDue(now);
+            }
+
             if (now >= _nextScanAt)
             {
                 Scan(generation, now);
@@ -187,8 +193,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
             return (int)RebalanceRetryMs;
         }
 
-        var untilScan = _nextScanAt - Environment.TickCount64;
-        return (int)Math.Clamp(untilScan, 0, _lifecycle.ScanIntervalMs);
+        var now = Environment.TickCount64;
+        var until = _acceptPausedUntil != 0 ? Math.Min(_nextScanAt, _acceptPausedUntil) : _nextScanAt;
+        return (int)Math.Clamp(until - now, 0, _lifecycle.ScanIntervalMs);
     }
 
     /// <summary>Timeouts and drain, checked every scan interval rather than with a timer per connection.</summary>

@@ -49,7 +49,7 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
         {
             for (var i = 0; i < options.ReactorThreads; i++)
             {
-                _set.Add(new EpollReactor(i, _listenFd, lifecycle, _set));
+                _set.Add(new EpollReactor(i, _listenFd, lifecycle, _set, options.KeepAlive));
             }
 
             if (options.ReactorThreads > 1 && (options.AdaptiveReactors || options.MigrationDrillMs > 0))

@@ -119,6 +119,21 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
         var pause = MinAcceptPauseMs / 2;
         while (!_stopping.IsCancellationRequested)
         {
+            if (!lifecycle.MayAccept(Environment.TickCount64))
+            {
+                // Too few descriptors left under the open-files limit: new connections wait in the backlog.
+                try
+                {
+                    await Task.Delay(MinAcceptPauseMs, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
+                continue;
+            }
+
             Socket socket;
             try
             {
@@ -154,25 +169,37 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
             pause = MinAcceptPauseMs / 2;
 
             var now = Environment.TickCount64;
-            if (!lifecycle.TryAdmit(now))
-            {
-                socket.Dispose();
-                continue;
-            }
-
-            FrameConnection machine;
+            EndPoint? peer;
             try
             {
-                socket.NoDelay = true;
-                // The scan runs on the timer thread (Scan): the connection publishes its deadlines for it.
-                machine = lifecycle.Create(socket.RemoteEndPoint, now, scannedFromAnotherThread: true);
+                peer = socket.RemoteEndPoint;
             }
             catch (SocketException exception)
             {
                 // Reset while it waited in the backlog: nothing to serve, and no reason to stop accepting.
                 lifecycle.Context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
                 socket.Dispose();
-                lifecycle.Abandoned();
+                continue;
+            }
+
+            // The scan runs on the timer thread (Scan): the connection publishes its deadlines for it.
+            if (lifecycle.Admit(peer, now, scannedFromAnotherThread: true) is not { } machine)
+            {
+                socket.Dispose();
+                continue;
+            }
+
+            try
+            {
+                socket.NoDelay = true;
+                options.KeepAlive.ApplyTo(socket);
+            }
+            catch (SocketException exception)
+            {
+                lifecycle.Context.Logger.LogDebug("Accepted connection already gone: {Error}", exception.Message);
+                socket.Dispose();
+                machine.Abort(CloseReason.RemoteReset);
+                lifecycle.Closed(machine);
                 continue;
             }
 
