@@ -45,4 +45,7 @@ internal enum ThrottledEvent
 
     /// <summary>A session plugin's hook (open, close) threw.</summary>
     SessionHookFault,
+
+    /// <summary>A TLS handshake failed or timed out (a client closing before it ended is not logged).</summary>
+    TlsHandshake,
 }
