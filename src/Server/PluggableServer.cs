@@ -196,10 +196,10 @@ public sealed partial class PluggableServer : IAsyncDisposable
         if (certificates is not null)
         {
             server._logger.LogInformation(
-                "TLS on: {Protocols}, client certificates {ClientCertificates}, handshake timeout {HandshakeTimeout}; served by the sockets transport{Why}",
+                "TLS on: {Protocols}, client certificates {ClientCertificates}, handshake timeout {HandshakeTimeout} s; served by the sockets transport{Why}",
                 settings.Tls.Protocols,
                 settings.Tls.ClientCertificateMode,
-                settings.Tls.HandshakeTimeout,
+                settings.Tls.HandshakeTimeout.TotalSeconds,
                 settings.Transport == TransportKind.Epoll ? " (Server:Transport Epoll: the epoll reactors do not drive TLS)" : string.Empty);
         }
 

@@ -11,8 +11,10 @@ namespace PluggableNet.Server.Reload;
 /// <remarks>
 /// It watches the folder of each file rather than the file (a rename replaces the inode a file watch would follow), and
 /// also the folder each link finally points to, re-resolved after every reload, so an edit inside a link's target counts
-/// too. Any event in those folders only starts the quiet period: the reload itself decides whether the files hold other
-/// certificates (<see cref="TlsCertificates.Reload"/>), so unrelated files beside them cost a read and nothing else.
+/// too. Only events about those files (by name, or their link targets' names) and about Kubernetes' <c>..</c> entries
+/// count: a log file written beside the certificates must not make the host read them on every line it logs. An event
+/// only starts the quiet period; the reload itself decides whether the files hold other certificates
+/// (<see cref="TlsCertificates.Reload"/>).
 /// </remarks>
 internal sealed class CertificateWatcher : IDisposable
 {
@@ -27,6 +29,7 @@ internal sealed class CertificateWatcher : IDisposable
     private readonly Debouncer _debouncer;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, FileSystemWatcher> _watchers = new(StringComparer.Ordinal);
+    private HashSet<string> _names = [];
     private bool _disposed;
 
     public CertificateWatcher(TlsCertificates certificates, ILogger logger, TimeSpan? debounce = null)
@@ -60,7 +63,7 @@ internal sealed class CertificateWatcher : IDisposable
     /// <summary>Watches the folders the files are in and those their links lead to; stops watching the ones no longer needed.</summary>
     private void Watch()
     {
-        var folders = FoldersOf(_certificates.Settings.Files);
+        var folders = FoldersOf(_certificates.Settings.Files, out var names);
         lock (_lock)
         {
             if (_disposed)
@@ -68,6 +71,7 @@ internal sealed class CertificateWatcher : IDisposable
                 return;
             }
 
+            Volatile.Write(ref _names, names);
             foreach (var gone in _watchers.Keys.Except(folders).ToList())
             {
                 Stop(_watchers[gone]);
@@ -99,13 +103,15 @@ internal sealed class CertificateWatcher : IDisposable
         }
     }
 
-    /// <summary>The folder of each file, and of the final target of each file that is a link.</summary>
-    internal static HashSet<string> FoldersOf(IEnumerable<string> files)
+    /// <summary>The folder of each file, and of the final target of each file that is a link; <paramref name="names"/>: their file names.</summary>
+    internal static HashSet<string> FoldersOf(IEnumerable<string> files, out HashSet<string> names)
     {
         var folders = new HashSet<string>(StringComparer.Ordinal);
+        names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
             var full = Path.GetFullPath(file);
+            names.Add(Path.GetFileName(full));
             if (Path.GetDirectoryName(full) is { } folder && Directory.Exists(folder))
             {
                 folders.Add(folder);
@@ -118,6 +124,7 @@ internal sealed class CertificateWatcher : IDisposable
                 if (real is not null && Path.GetDirectoryName(RealPath(real)) is { } target && Directory.Exists(target))
                 {
                     folders.Add(target);
+                    names.Add(Path.GetFileName(real));
                 }
             }
             catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
@@ -143,7 +150,17 @@ internal sealed class CertificateWatcher : IDisposable
         return Path.Combine(resolved, Path.GetFileName(path));
     }
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => _debouncer.Signal();
+    private void OnChanged(object sender, FileSystemEventArgs e)
+    {
+        if (Concerns(e.Name) || (e is RenamedEventArgs renamed && Concerns(renamed.OldName)))
+        {
+            _debouncer.Signal();
+        }
+    }
+
+    /// <summary>One of the files or link targets, or a Kubernetes volume's <c>..data</c> and timestamped folders.</summary>
+    private bool Concerns(string? name) =>
+        name is not null && (name.StartsWith("..", StringComparison.Ordinal) || Volatile.Read(ref _names).Contains(Path.GetFileName(name)));
 
     private void OnError(object sender, ErrorEventArgs e)
     {

@@ -28,6 +28,17 @@ internal sealed class TlsFolder : IDisposable
         return certificate;
     }
 
+    /// <summary>
+    /// Replaces <c>name.crt</c> and <c>name.key</c> as certbot and deploy tools do: each new file written beside the old
+    /// one, then renamed over it, the certificate first.
+    /// </summary>
+    public void ReplacePem(string name, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        TestCertificates.WritePem(certificate, File("." + name + ".crt.new"), File("." + name + ".key.new"), Authority);
+        System.IO.File.Move(File("." + name + ".crt.new"), File(name + ".crt"), overwrite: true);
+        System.IO.File.Move(File("." + name + ".key.new"), File(name + ".key"), overwrite: true);
+    }
+
     /// <summary>The CA as a PEM bundle, for <c>Tls:ClientCaPath</c>.</summary>
     public string WriteAuthority(string name = "ca.crt")
     {
