@@ -35,7 +35,13 @@ internal sealed class TlsHandshake(TlsCertificates certificates, ConnectionConte
         var stream = new ServerTlsStream(new NetworkStream(socket, ownsSocket: false));
         try
         {
-            await stream.AuthenticateAsServerAsync(s_select, Certificates, timeout?.Token ?? default).ConfigureAwait(false);
+            // One certificate: its options as they are, taken from the set published now. Several: chosen at the
+            // client's hello by its SNI name.
+            var current = Certificates.Current;
+            var handshake = current.Certificates.Count == 1
+                ? stream.AuthenticateAsServerAsync(current.For(null), timeout?.Token ?? default)
+                : stream.AuthenticateAsServerAsync(s_select, Certificates, timeout?.Token ?? default);
+            await handshake.ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is AuthenticationException or IOException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
