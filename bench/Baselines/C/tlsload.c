@@ -6,8 +6,8 @@
  * usage: tlsload -p PORT [-m rr|hs] [-c CONNS] [-d DEPTH] [-s PAYLOAD] [-t SECONDS] [-w WARMUP] [-a ADDR] [-n SNI] [-V 12|13]
  *   -m rr  requests: CONNS connections, each with DEPTH requests in flight (written in one TLS write), as loadgen -d.
  *   -m hs  handshakes: CONNS connections at a time, each a full handshake (no session resumption), one request and its
- *          answer (so the server has finished its side), then a close with RST (SO_LINGER 0: no TIME_WAIT piles up
- *          on the client's ports at thousands of connections a second). "requests" counts completed handshakes.
+ *          answer (so the server has finished its side), then close_notify and close, as a polite client leaves (on
+ *          loopback Linux reuses the TIME_WAIT ports, net.ipv4.tcp_tw_reuse=2). "requests" counts completed handshakes.
  * Prints "measuring" and "measured" at the measured window's edges, then one JSON line with bench/LoadGen's
  * LoadResult names plus clientCpuSeconds. Exit 0 only with no error and something measured.
  * Build: cc -O2 -o tlsload tlsload.c -lssl -lcrypto
@@ -122,9 +122,7 @@ static void open_conn(conn *c)
 {
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1;
-    struct linger reset = { .l_onoff = 1, .l_linger = 0 };
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
     c->state = CONNECTING;
     c->received = 0;
     c->sent_at = now_ns();
@@ -320,6 +318,7 @@ int main(int argc, char **argv)
                         g_hist[bucket(lat)]++; measured++;
                         double us = lat / 1000.0; sum_us += us; if (us > max_us) max_us = us;
                     }
+                    SSL_shutdown(c->ssl);
                     drop(c);
                     open_conn(c);
                     break;

@@ -16,6 +16,7 @@ internal static class TlsReport
         double? P99Ratio,
         double? CpuPer100K,
         double? CpuRatio,
+        double? ClientCpuPer100K,
         double? ServerCores,
         double? ClientCores,
         double? AllocatedPerRequest,
@@ -48,6 +49,7 @@ internal static class TlsReport
                     Ratio(r => r.Load.P99Us),
                     Median.Of(mine.Select(r => r.CpuPer100K)),
                     Ratio(r => r.CpuPer100K),
+                    Median.Of(mine.Select(r => r.Load.ClientCpuSeconds > 0 && r.Load.Requests > 0 ? r.Load.ClientCpuSeconds / r.Load.Requests * 100_000 : (double?)null)),
                     Median.Of(mine.Select(r => r.ServerCores)),
                     Median.Of(mine.Select(r => r.ClientCores)),
                     Median.Of(mine.Select(r => r.AllocatedPerRequest)),
@@ -59,28 +61,28 @@ internal static class TlsReport
         return rows;
     }
 
-    public static string Markdown(TlsBenchOptions options, IReadOnlyList<TlsScenario> scenarios, IReadOnlyList<TlsRun> runs, IReadOnlyList<string> failures, DateTimeOffset started, MachineInfo machine)
+    public static string Markdown(TlsBenchOptions options, IReadOnlyList<TlsScenario> scenarios, IReadOnlyList<TlsRun> runs, IReadOnlyList<string> failures, DateTimeOffset started, MachineInfo machine, string loadAverages)
     {
         var rows = Summary(scenarios, runs, options.Servers);
         var text = new StringBuilder();
         text.AppendLine("# TLS benchmark");
         text.AppendLine();
         text.AppendLine(Invariant($"- Date: {started:yyyy-MM-dd HH:mm:ss zzz} (took {(DateTimeOffset.Now - started).TotalSeconds:F0} s); command: `{options.CommandLine}`"));
-        text.AppendLine(Invariant($"- Machine: {machine.Processors} logical CPUs, {machine.CpuModel}, {machine.OperatingSystem}; {machine.DotnetVersion}"));
+        text.AppendLine(Invariant($"- Machine: {machine.Processors} logical CPUs, {machine.CpuModel}, {machine.OperatingSystem}; {machine.DotnetVersion}; load average (1 min) {loadAverages}: other jobs share the cores, so single rounds vary; read the medians of per-round ratios"));
         text.AppendLine(Invariant($"- Settings: {options.Rounds} round(s), {options.Duration.TotalSeconds:0.#} s measured after {options.Warmup.TotalSeconds:0.#} s warm-up per run, servers alternating ({string.Join(", ", options.Servers)}, then reversed), TLS {(options.TlsVersion == 0 ? "version negotiated (1.3)" : options.TlsVersion == 13 ? "1.3" : "1.2")}, one ECDSA P-256 certificate for both"));
         text.AppendLine("- Servers: **pnet** = the PluggableNet host, `Tls:Enabled=true`, `Server:Transport` at its default (Epoll; a TLS endpoint is served by the sockets transport over SslStream); **kestrel** = the Kestrel connection-handler baseline behind `UseHttps` (Kestrel's own SslStream middleware), the same Reverse logic.");
-        text.AppendLine("- Load generator: bench/Baselines/C/tlsload.c (OpenSSL, one thread, epoll, every answer verified byte for byte; handshakes without session resumption, closed with RST after one request). Client cores and server cores below: the client stays well under one core while the server uses the rest of the machine, and both servers face the same client.");
+        text.AppendLine("- Load generator: bench/Baselines/C/tlsload.c (OpenSSL, one thread, epoll, every answer verified byte for byte; handshakes without session resumption, each followed by one request, then close_notify and close). It is the same for both servers and not what limits them: one thread that stays well under its one core (client cores), waiting on the servers' answers, at about a third of the server's CPU per request (client CPU s/100k).");
         text.AppendLine("- Figures are medians over the rounds; ratios are to Kestrel in the same round (median of per-round ratios). CPU = server utime+stime per 100k requests (handshakes); alloc = the server's GC.GetTotalAllocatedBytes over the window per request (handshake), read on its control socket.");
         text.AppendLine();
         foreach (var scenario in scenarios)
         {
             text.AppendLine(Invariant($"## {scenario.Name}: {scenario.Describe()}"));
             text.AppendLine();
-            text.AppendLine($"| Server | {scenario.Unit} | ×Kestrel | per round | p50 µs | p99 µs | p99 ×Kestrel | CPU s/100k | CPU ×Kestrel | server cores | client cores | alloc B/op | errors |");
-            text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine($"| Server | {scenario.Unit} | ×Kestrel | per round | p50 µs | p99 µs | p99 ×Kestrel | CPU s/100k | CPU ×Kestrel | client CPU s/100k | server cores | client cores | alloc B/op | errors |");
+            text.AppendLine("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (var row in rows.Where(r => r.Scenario == scenario.Name))
             {
-                text.AppendLine(Invariant($"| {row.Server} | {F(row.Rate, "N0")} | {F(row.RateRatio, "F2")}× | {row.RateRatios} | {F(row.P50Us, "F0")} | {F(row.P99Us, "F0")} | {F(row.P99Ratio, "F2")}× | {F(row.CpuPer100K, "F3")} | {F(row.CpuRatio, "F2")}× | {F(row.ServerCores, "F2")} | {F(row.ClientCores, "F2")} | {F(row.AllocatedPerRequest, "F1")} | {row.Errors} |"));
+                text.AppendLine(Invariant($"| {row.Server} | {F(row.Rate, "N0")} | {F(row.RateRatio, "F2")}× | {row.RateRatios} | {F(row.P50Us, "F0")} | {F(row.P99Us, "F0")} | {F(row.P99Ratio, "F2")}× | {F(row.CpuPer100K, "F3")} | {F(row.CpuRatio, "F2")}× | {F(row.ClientCpuPer100K, "F3")} | {F(row.ServerCores, "F2")} | {F(row.ClientCores, "F2")} | {F(row.AllocatedPerRequest, "F1")} | {row.Errors} |"));
             }
 
             text.AppendLine();

@@ -18,6 +18,7 @@ internal static class TlsSuite
     public static async Task<int> RunAsync(TlsBenchOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
+        var loadAtStart = LoadAverage();
         var client = TlsLoadClient.Build();
         using var certificate = TlsBenchCertificate.Create();
         var scenarios = options.Scenarios.Select(s => TlsScenario.Get(s, options.Smoke)).ToList();
@@ -47,7 +48,7 @@ internal static class TlsSuite
         }
 
         Directory.CreateDirectory(options.OutputDirectory);
-        var markdown = TlsReport.Markdown(options, scenarios, runs, failures, started, MachineInfo.Current());
+        var markdown = TlsReport.Markdown(options, scenarios, runs, failures, started, MachineInfo.Current(), $"{loadAtStart} at the start, {LoadAverage()} at the end");
         await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.md"), markdown, cancellationToken).ConfigureAwait(false);
         var document = new
         {
@@ -88,6 +89,19 @@ internal static class TlsSuite
             : throw new InvalidOperationException(),
         _ => throw new ArgumentException($"Unknown TLS server '{name}': use pnet, kestrel."),
     };
+
+    /// <summary>The 1-minute load average: how busy the shared machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "n/a";
+        }
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
