@@ -61,6 +61,25 @@ public sealed class TlsServingTests
 
     [Theory]
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task AV2AnswerFromAnOffloadedCallWakesAConnectionWaitingInsideTls(string transport)
+    {
+        // The loop waits in a TLS read; the offloaded answer's wake cancels that read, and the stream goes on after it.
+        using var files = new TlsFolder();
+        files.WritePem("server", "localhost");
+        await using var server = PluggableNet.Tests.Hardening.HardeningPlugins.Start(transport, PluggableNet.Tests.Hardening.HardeningPlugins.Slow, files.Settings("server"));
+        using var client = await TlsClient.ConnectAsync(server.EndPoint, "localhost");
+        await client.OpenV2Async();
+
+        // Request ids only grow on a v2 connection.
+        for (var id = 1u; id <= 10; id += 2)
+        {
+            Assert.Equal("1", await client.AskV2Async(id, "sleep:50"));
+            Assert.Equal("olleh", await client.AskV2Async(id + 1, "hello"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task APfxWithAPasswordServes(string transport)
     {
         using var files = new TlsFolder();
