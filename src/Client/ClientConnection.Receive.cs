@@ -40,10 +40,10 @@ internal abstract partial class ClientConnection
                 if (unread == 0)
                 {
                     // Wait for data before taking a buffer, so an idle connection holds none (Kestrel does the same).
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                    await ReceiveAsync(Memory<byte>.Empty).ConfigureAwait(false);
                 }
 
-                var received = await _socket.ReceiveAsync(writer.GetMemory(), SocketFlags.None).ConfigureAwait(false);
+                var received = await ReceiveAsync(writer.GetMemory()).ConfigureAwait(false);
                 if (received == 0)
                 {
                     // Our own shutdown (Abort) also ends the receive with 0: its reason wins.
@@ -85,6 +85,12 @@ internal abstract partial class ClientConnection
             error = exception;
             reason = _abortReason ?? "was closed by the client";
         }
+        catch (IOException exception)
+        {
+            // Through TLS: the socket's error (a reset) inside, or the TLS layer's own (a bad record, an alert).
+            error = exception;
+            reason = _abortReason ?? (exception.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset } ? "was reset by the server" : "failed: " + exception.Message);
+        }
         finally
         {
             // Both ends of the receive pipe are done: its segments go back to the pool.
@@ -94,6 +100,9 @@ internal abstract partial class ClientConnection
 
         return End(how, reason, error);
     }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer) =>
+        _tls is { } tls ? tls.ReadAsync(buffer) : _socket.ReceiveAsync(buffer, SocketFlags.None);
 
     private ConnectionEnded End(ConnectionEnd how, string reason, Exception? error)
     {
@@ -108,6 +117,7 @@ internal abstract partial class ClientConnection
             _send.Writer.Complete();
         }
 
+        _tls?.Dispose();
         _socket.Dispose();
         return Report(how, reason, error, left, Volatile.Read(ref _sentBytes));
     }

@@ -7,8 +7,8 @@ namespace PluggableNet.Client;
 /// One persistent connection to an endpoint, whatever the protocol: it takes requests, hands each answer to its
 /// request, times requests out, and reports its end in <see cref="Ended"/> (how, and the requests it leaves) instead of
 /// calling the client. <see cref="V1Connection"/> matches answers by order; V2Connection by id. This base runs both
-/// loops over the socket: the send loop writes out what the protocol appends to the send pipe, the receive loop hands
-/// what arrives to the protocol.
+/// loops over the socket (or the TLS stream over it, <see cref="PluggableNetClientOptions.UseTls"/>): the send loop writes
+/// out what the protocol appends to the send pipe, the receive loop hands what arrives to the protocol.
 /// </summary>
 internal abstract partial class ClientConnection
 {
@@ -30,6 +30,9 @@ internal abstract partial class ClientConnection
     private protected int _pending;
 
     private readonly Socket _socket;
+
+    /// <summary>The TLS stream over <see cref="_socket"/>, or null: plain connections keep the socket's allocation-free calls.</summary>
+    private readonly Stream? _tls;
     private readonly Pipe _send;
     private readonly Pipe _receive;
     private long _sentBytes;
@@ -38,9 +41,10 @@ internal abstract partial class ClientConnection
     private Task<ConnectionEnded>? _receiveLoop;
     private Task _sendLoop = Task.CompletedTask;
 
-    protected ClientConnection(Socket socket, EndpointState endpoint)
+    protected ClientConnection(Socket socket, Stream? tls, EndpointState endpoint)
     {
         _socket = socket;
+        _tls = tls;
         Endpoint = endpoint;
         Id = Interlocked.Increment(ref s_ids);
 
@@ -135,6 +139,12 @@ internal abstract partial class ClientConnection
                     var unsent = segment;
                     while (!unsent.IsEmpty)
                     {
+                        if (_tls is { } tls)
+                        {
+                            await tls.WriteAsync(unsent).ConfigureAwait(false);
+                            break;
+                        }
+
                         var sent = await _socket.SendAsync(unsent, SocketFlags.None).ConfigureAwait(false);
                         unsent = unsent[sent..];
                     }
@@ -148,7 +158,7 @@ internal abstract partial class ClientConnection
                 }
             }
         }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException or IOException)
         {
             // The receive loop tells how the connection ended. Requests not sent whole are resent from there; new ones go elsewhere.
         }

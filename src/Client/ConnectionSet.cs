@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Protocol;
 using PluggableNet.Protocol.V2;
@@ -50,6 +52,29 @@ internal sealed class ConnectionSet
 
     public bool IsDisposed => _disposed;
 
+    /// <summary>The TLS handshake's options: SNI from <see cref="PluggableNetClientOptions.TlsTargetHost"/> or the endpoint's host.</summary>
+    private SslClientAuthenticationOptions TlsOptions(EndPoint endPoint) => new()
+    {
+        TargetHost = _options.TlsTargetHost ?? endPoint switch
+        {
+            DnsEndPoint dns => dns.Host,
+            IPEndPoint ip => ip.Address.ToString(),
+            _ => string.Empty,
+        },
+        ClientCertificates = _options.TlsClientCertificate is { } certificate ? [certificate] : null,
+        RemoteCertificateValidationCallback = _options.TlsCertificateValidation,
+    };
+
+    private static string Innermost(Exception exception)
+    {
+        while (exception.InnerException is { } inner)
+        {
+            exception = inner;
+        }
+
+        return exception.Message;
+    }
+
     /// <summary>
     /// Opens a connection to <paramref name="endpoint"/> (for v2, its handshake included, within the same timeout); a
     /// failure marks the endpoint down for its backoff.
@@ -62,19 +87,27 @@ internal sealed class ConnectionSet
             ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
             : new Socket(SocketType.Stream, ProtocolType.Tcp);
         Settings? settings = null;
+        SslStream? tls = null;
         try
         {
             socket.NoDelay = true;
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_disposing.Token);
             timeout.CancelAfter(_connectTimeout);
             await socket.ConnectAsync(endpoint.EndPoint, timeout.Token).ConfigureAwait(false);
+            if (_options.UseTls)
+            {
+                tls = new SslStream(new NetworkStream(socket, ownsSocket: false), leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsClientAsync(TlsOptions(endpoint.EndPoint), timeout.Token).ConfigureAwait(false);
+            }
+
             if (_options.Protocol == ClientProtocol.V2)
             {
-                settings = await V2Handshake.RunAsync(socket, timeout.Token).ConfigureAwait(false);
+                settings = await V2Handshake.RunAsync((Stream?)tls ?? new NetworkStream(socket, ownsSocket: false), timeout.Token).ConfigureAwait(false);
             }
         }
-        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException or IOException)
+        catch (Exception exception) when (exception is SocketException or OperationCanceledException or ObjectDisposedException or IOException or AuthenticationException)
         {
+            tls?.Dispose();
             socket.Dispose();
             if (_disposed)
             {
@@ -84,7 +117,10 @@ internal sealed class ConnectionSet
             var reason = exception switch
             {
                 OperationCanceledException when _options.Protocol == ClientProtocol.V2 => $"no connection and v2 handshake within {_connectTimeout}",
+                OperationCanceledException when _options.UseTls => $"no connection and TLS handshake within {_connectTimeout}",
                 OperationCanceledException => $"no connection within {_connectTimeout}",
+                AuthenticationException => "TLS handshake failed: " + Innermost(exception),
+                IOException when tls is { IsAuthenticated: false } => "TLS handshake failed: " + Innermost(exception),
                 IOException => "the host " + exception.Message,
                 _ => exception.Message,
             };
@@ -99,8 +135,8 @@ internal sealed class ConnectionSet
         }
 
         ClientConnection connection = settings is null
-            ? new V1Connection(socket, endpoint, _header, _maxAnswerBytes)
-            : new V2Connection(socket, endpoint, settings, _options, _onRefused);
+            ? new V1Connection(socket, tls, endpoint, _header, _maxAnswerBytes)
+            : new V2Connection(socket, tls, endpoint, settings, _options, _onRefused);
         lock (_open)
         {
             if (_disposed)

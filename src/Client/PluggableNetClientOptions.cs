@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using PluggableNet.Protocol;
 
 namespace PluggableNet.Client;
@@ -92,6 +94,28 @@ public sealed class PluggableNetClientOptions
     /// requests left as after a reset: they may have been processed); default 10 s.
     /// </summary>
     public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Whether connections speak TLS, to a host with <c>Tls:Enabled</c>; default false. The handshake is part of the
+    /// connect and counts against <see cref="ConnectTimeout"/>; v2's preface then goes inside TLS.
+    /// </summary>
+    public bool UseTls { get; set; }
+
+    /// <summary>
+    /// With <see cref="UseTls"/>: the name sent as SNI (it picks the host's certificate) and checked against the
+    /// certificate; default null, the endpoint's own host name (an address sends no SNI, and is checked as an address).
+    /// </summary>
+    public string? TlsTargetHost { get; set; }
+
+    /// <summary>With <see cref="UseTls"/>: the certificate (with its private key) presented to a host that asks for one (mutual TLS); default none.</summary>
+    public X509Certificate2? TlsClientCertificate { get; set; }
+
+    /// <summary>
+    /// With <see cref="UseTls"/>: decides whether the host's certificate is accepted; default null, the platform's
+    /// validation (a certificate chaining to a trusted root, valid now, for <see cref="TlsTargetHost"/>). Set it to trust
+    /// a private CA or to pin a certificate; a callback that accepts everything gives up what TLS is for.
+    /// </summary>
+    public RemoteCertificateValidationCallback? TlsCertificateValidation { get; set; }
 
     /// <summary>
     /// Reads <c>host:port</c>: an IPv4 address, a bracketed IPv6 address (<c>[::1]:9090</c>) or a host name

@@ -18,8 +18,8 @@ internal sealed partial class V1Connection : ClientConnection
     private long _queuedBytes;
     private long _retiredAt;
 
-    public V1Connection(Socket socket, EndpointState endpoint, LengthHeader header, int maxAnswerBytes)
-        : base(socket, endpoint)
+    public V1Connection(Socket socket, Stream? tls, EndpointState endpoint, LengthHeader header, int maxAnswerBytes)
+        : base(socket, tls, endpoint)
     {
         _header = header;
         _maxAnswerBytes = maxAnswerBytes;

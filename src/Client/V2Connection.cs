@@ -29,8 +29,8 @@ internal sealed partial class V2Connection : ClientConnection
     private long _pingSentAt;
     private ulong _pings;
 
-    public V2Connection(Socket socket, EndpointState endpoint, Settings settings, PluggableNetClientOptions options, Action<V2Connection, PendingRequest, ErrorPayload?> onRefused)
-        : base(socket, endpoint)
+    public V2Connection(Socket socket, Stream? tls, EndpointState endpoint, Settings settings, PluggableNetClientOptions options, Action<V2Connection, PendingRequest, ErrorPayload?> onRefused)
+        : base(socket, tls, endpoint)
     {
         _settings = settings;
 

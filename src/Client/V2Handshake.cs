@@ -1,10 +1,9 @@
-using System.Net.Sockets;
 using PluggableNet.Protocol.V2;
 
 namespace PluggableNet.Client;
 
 /// <summary>
-/// Opens protocol v2 on a connected socket (docs/protocol.md, "Negotiation"): sends the preface, then reads the server's
+/// Opens protocol v2 on a connected socket (or inside its TLS stream) (docs/protocol.md, "Negotiation"): sends the preface, then reads the server's
 /// preface and its SETTINGS frame, exactly those bytes and no more, so nothing after them is read here. The client
 /// sends no request before both arrived, so a host that refuses v2 (it closes, reading the preface as an invalid v1
 /// header) has processed nothing.
@@ -13,14 +12,14 @@ internal static class V2Handshake
 {
     /// <summary>Returns the server's settings.</summary>
     /// <exception cref="IOException">The server closed, or did not answer with its preface and SETTINGS; the message says which.</exception>
-    /// <exception cref="SocketException">The connection failed.</exception>
+    /// <exception cref="System.Net.Sockets.SocketException">The connection failed.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> (the connect timeout) fired.</exception>
-    public static async Task<Settings> RunAsync(Socket socket, CancellationToken cancellationToken)
+    public static async Task<Settings> RunAsync(Stream stream, CancellationToken cancellationToken)
     {
-        await socket.SendAsync(Preface.Bytes.ToArray(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        await stream.WriteAsync(Preface.Bytes.ToArray(), cancellationToken).ConfigureAwait(false);
 
         var preface = new byte[Preface.Bytes.Length];
-        var received = await ReceiveAsync(socket, preface, cancellationToken).ConfigureAwait(false);
+        var received = await ReceiveAsync(stream, preface, cancellationToken).ConfigureAwait(false);
         if (Preface.Match(preface.AsSpan(0, received)) != PrefaceMatch.Preface)
         {
             throw new IOException(received == 0
@@ -29,7 +28,7 @@ internal static class V2Handshake
         }
 
         var headerBytes = new byte[FrameHeader.Size];
-        if (await ReceiveAsync(socket, headerBytes, cancellationToken).ConfigureAwait(false) < headerBytes.Length)
+        if (await ReceiveAsync(stream, headerBytes, cancellationToken).ConfigureAwait(false) < headerBytes.Length)
         {
             throw new IOException("closed the connection after its v2 preface, before its SETTINGS frame");
         }
@@ -41,7 +40,7 @@ internal static class V2Handshake
         }
 
         var payload = new byte[header.Length];
-        if (await ReceiveAsync(socket, payload, cancellationToken).ConfigureAwait(false) < payload.Length)
+        if (await ReceiveAsync(stream, payload, cancellationToken).ConfigureAwait(false) < payload.Length)
         {
             throw new IOException("closed the connection in the middle of its SETTINGS frame");
         }
@@ -55,12 +54,12 @@ internal static class V2Handshake
     }
 
     /// <summary>Fills <paramref name="buffer"/>; returns fewer bytes only when the server closed first.</summary>
-    private static async Task<int> ReceiveAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    private static async Task<int> ReceiveAsync(Stream stream, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var total = 0;
         while (total < buffer.Length)
         {
-            var read = await socket.ReceiveAsync(buffer[total..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var read = await stream.ReadAsync(buffer[total..], cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
                 break;

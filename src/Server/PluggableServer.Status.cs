@@ -1,6 +1,7 @@
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Transport;
+using PluggableNet.Server.Transport.Tls;
 
 namespace PluggableNet.Server;
 
@@ -12,7 +13,7 @@ public sealed partial class PluggableServer
         Environment.ProcessId,
         LocalEndPoint.Address.ToString(),
         LocalEndPoint.Port,
-        Settings.Transport.ToString(),
+        Transport.ToString(),
         Plugins.Current.Name,
         Plugins.Current.Version,
         Plugins.Current.Number,
@@ -29,8 +30,8 @@ public sealed partial class PluggableServer
         _lifecycle.Context.OffloadGate.Abandoned,
         _lifecycle.Context.OffloadGate.AbandonedBytes,
         Metrics.ActiveReactors,
-        Settings.Transport == TransportKind.Epoll ? Settings.ReactorThreads : 0,
-        Settings.Transport == TransportKind.Epoll && Settings.AdaptiveReactors,
+        Transport == TransportKind.Epoll ? Settings.ReactorThreads : 0,
+        Transport == TransportKind.Epoll && Settings.AdaptiveReactors,
         Metrics.ReactorMigrations)
     {
         AcceptedConnections = Metrics.AcceptedConnections,
@@ -58,5 +59,23 @@ public sealed partial class PluggableServer
         PausedConnections = Metrics.PausedConnections,
         Ready = IsReady,
         PluginsPath = Factory.PluginsPath,
+        Tls = Certificates is null ? null : TlsStatusOf(Certificates),
+    };
+
+    private static TlsStatus TlsStatusOf(TlsCertificates certificates) => new()
+    {
+        Protocols = certificates.Settings.Protocols.ToString(),
+        ClientCertificateMode = certificates.Settings.ClientCertificateMode.ToString(),
+        Certificates = [.. certificates.Current.Certificates.Select(c => new TlsCertificateStatus(c.Source.Name, c.Subject, c.Thumbprint, c.NotAfter, c.Source.HostNames))],
+        Handshakes = new()
+        {
+            [TlsInstruments.Version(System.Security.Authentication.SslProtocols.Tls12)] = certificates.Counters.Tls12Handshakes,
+            [TlsInstruments.Version(System.Security.Authentication.SslProtocols.Tls13)] = certificates.Counters.Tls13Handshakes,
+        },
+        HandshakeFailures = Enum.GetValues<TlsHandshakeFailure>().ToDictionary(k => HostMeter.SnakeCase(k.ToString()), certificates.Counters.FailuresOf),
+        CertificateSwaps = certificates.Swaps,
+        FailedCertificateSwaps = certificates.SwapFailures,
+        LastCertificateSwapAt = certificates.LastSwapAt,
+        LastCertificateError = certificates.LastError,
     };
 }

@@ -11,6 +11,7 @@ using PluggableNet.Server.Sessions;
 using PluggableNet.Server.Transport;
 using PluggableNet.Server.Transport.Epoll;
 using PluggableNet.Server.Transport.Sockets;
+using PluggableNet.Server.Transport.Tls;
 
 namespace PluggableNet.Server;
 
@@ -38,7 +39,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
     private volatile bool _listening;
     private Task? _stop;
 
-    private PluggableServer(ServerSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited)
+    private PluggableServer(ServerSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited, TlsCertificates? certificates)
     {
         Settings = settings;
         Factory = factory;
@@ -74,12 +75,27 @@ public sealed partial class PluggableServer : IAsyncDisposable
         // lifecycle pauses accepting against the limit and the descriptors in use as they are at each accept.
         _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
         var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, inherited, settings.ToKeepAlive());
-        _transport = settings.Transport == TransportKind.Epoll
+        Certificates = certificates;
+
+        // TLS runs on SslStream, which the sockets transport drives; the epoll reactors move raw bytes only (docs/tls.md).
+        Transport = certificates is null ? settings.Transport : TransportKind.Sockets;
+        if (certificates is not null)
+        {
+            TlsInstruments.Register(Meter, certificates);
+        }
+
+        _transport = Transport == TransportKind.Epoll
             ? new EpollTransport(options, _lifecycle, loggerFactory.CreateLogger("PluggableNet.Reactors"))
-            : new SocketsTransport(options, _lifecycle);
+            : new SocketsTransport(options, _lifecycle, certificates is null ? null : new TlsHandshake(certificates, context));
     }
 
     public ServerSettings Settings { get; }
+
+    /// <summary>The transport serving: <c>Server:Transport</c>, except that a TLS endpoint is always served by the sockets transport.</summary>
+    internal TransportKind Transport { get; }
+
+    /// <summary>The certificates of a TLS endpoint (<c>Tls:Enabled</c>), swapped live when their files change; null otherwise.</summary>
+    internal TlsCertificates? Certificates { get; }
 
     internal PluginFactory Factory { get; }
 
@@ -114,6 +130,20 @@ public sealed partial class PluggableServer : IAsyncDisposable
     /// <summary>As <see cref="Start(ServerSettings, IConfiguration, ILoggerFactory, IMeterFactory?)"/>, serving on <paramref name="inherited"/> when given.</summary>
     internal static PluggableServer Start(ServerSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited, ILogicPlugin? fixedPlugin = null)
     {
+        // Certificates first: a bad one stops the start before any plugin code is loaded, naming the key and the file.
+        TlsCertificates? certificates = null;
+        if (settings.Tls.Enabled)
+        {
+            try
+            {
+                certificates = TlsCertificates.Load(settings.Tls, loggerFactory.CreateLogger("PluggableNet.Tls"));
+            }
+            catch (CertificateLoadException exception)
+            {
+                throw new ConfigurationException(exception.Errors);
+            }
+        }
+
         var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
         PluginGeneration initial;
         if (fixedPlugin is not null)
@@ -136,7 +166,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var server = new PluggableServer(settings, factory, new PluginSwitch(initial, factory.Sessions), loggerFactory, meterFactory, inherited) { IsSwappable = fixedPlugin is null };
+        var server = new PluggableServer(settings, factory, new PluginSwitch(initial, factory.Sessions), loggerFactory, meterFactory, inherited, certificates) { IsSwappable = fixedPlugin is null };
         try
         {
             server._transport.Start();
@@ -155,11 +185,21 @@ public sealed partial class PluggableServer : IAsyncDisposable
             "PluggableNet listening on {Address}:{Port}, transport {Transport}, {Reactors} reactor(s), framing {Framing}, plugin {Plugin} {Version}",
             server.LocalEndPoint.Address,
             server.LocalEndPoint.Port,
-            settings.Transport,
-            settings.Transport != TransportKind.Epoll ? "0" : settings.AdaptiveReactors ? $"auto 1..{settings.ReactorThreads}" : settings.ReactorThreads.ToString(CultureInfo.InvariantCulture),
+            server.Transport,
+            server.Transport != TransportKind.Epoll ? "0" : settings.AdaptiveReactors ? $"auto 1..{settings.ReactorThreads}" : settings.ReactorThreads.ToString(CultureInfo.InvariantCulture),
             server._lifecycle.Context.Codec,
             initial.Name,
             initial.Version);
+        if (certificates is not null)
+        {
+            server._logger.LogInformation(
+                "TLS on: {Protocols}, client certificates {ClientCertificates}, handshake timeout {HandshakeTimeout} s; served by the sockets transport{Why}",
+                settings.Tls.Protocols,
+                settings.Tls.ClientCertificateMode,
+                settings.Tls.HandshakeTimeout.TotalSeconds,
+                settings.Transport == TransportKind.Epoll ? " (Server:Transport Epoll: the epoll reactors do not drive TLS)" : string.Empty);
+        }
+
         if (inherited is not null)
         {
             server._logger.LogInformation(

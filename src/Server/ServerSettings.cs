@@ -5,6 +5,7 @@ using PluggableNet.Protocol;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Framing;
 using PluggableNet.Server.Transport;
+using PluggableNet.Server.Transport.Tls;
 
 namespace PluggableNet.Server;
 
@@ -181,6 +182,9 @@ public sealed record ServerSettings
     /// <summary><c>Telemetry:*</c> and <c>Health:*</c>: metric export and the health endpoint, off by default.</summary>
     internal ObservabilitySettings Observability { get; init; } = new();
 
+    /// <summary><c>Tls:*</c>: TLS on the endpoint, off by default (docs/tls.md).</summary>
+    internal TlsSettings Tls { get; init; } = new();
+
     public IPEndPoint EndPoint => new(Address, Port);
 
     internal ConnectionLimits ToLimits() => new()
@@ -255,6 +259,7 @@ public sealed record ServerSettings
             TcpKeepAliveCount = reader.Int("Limits:TcpKeepAliveCount", defaults.TcpKeepAliveCount, 0, TcpKeepAlive.MaxCount),
             ControlSocket = reader.OptionalText("Control:Socket"),
             Observability = ObservabilitySettings.Read(reader),
+            Tls = TlsSettingsReader.Read(reader, "Tls"),
         };
 
         // A name confined to the plugins folder: a path here would load and run code from anywhere.

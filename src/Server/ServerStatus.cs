@@ -127,6 +127,10 @@ public sealed record ServerStatus(
     /// </summary>
     [JsonPropertyName("pluginsPath")]
     public string? PluginsPath { get; init; }
+
+    /// <summary>The endpoint's TLS: certificates served, handshakes, certificate swaps; null when it speaks plain TCP.</summary>
+    [JsonPropertyName("tls")]
+    public TlsStatus? Tls { get; init; }
 }
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>

@@ -110,6 +110,17 @@ internal sealed class SettingsReader(IConfiguration configuration)
         return text;
     }
 
+    /// <summary>The names of the sections under <paramref name="key"/> (<c>Tls:Certificates:api</c> → <c>api</c>).</summary>
+    public IReadOnlyList<string> ChildNames(string key) => [.. configuration.GetSection(key).GetChildren().Select(c => c.Key)];
+
+    /// <summary>A list: comma-separated text, or a JSON array (<c>key:0</c>, <c>key:1</c>, …); items trimmed, blanks dropped.</summary>
+    public IReadOnlyList<string> List(string key)
+    {
+        var text = configuration[key];
+        var items = text is not null ? text.Split(',') : configuration.GetSection(key).GetChildren().Select(c => c.Value ?? string.Empty);
+        return [.. items.Select(i => i.Trim()).Where(i => i.Length > 0)];
+    }
+
     /// <summary>The trimmed text, or null when the key is unset or blank.</summary>
     public string? OptionalText(string key) => string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key]!.Trim();
 

@@ -28,6 +28,12 @@ internal sealed record BaselineOptions
     /// <summary>Multiply-adds burnt per request before answering (<c>--burn</c>, default 0): the CPU-heavy plugin's chain.</summary>
     public int BurnIterations { get; init; }
 
+    /// <summary>PEM certificate (<c>--tls-cert</c>): with <see cref="TlsKeyPath"/>, the endpoint speaks TLS (Kestrel's UseHttps).</summary>
+    public string? TlsCertificatePath { get; init; }
+
+    /// <summary>PEM private key of <see cref="TlsCertificatePath"/> (<c>--tls-key</c>).</summary>
+    public string? TlsKeyPath { get; init; }
+
     public static BaselineOptions From(IConfiguration configuration)
     {
         var address = configuration["address"];
@@ -41,6 +47,8 @@ internal sealed record BaselineOptions
             Framing = string.IsNullOrWhiteSpace(framing) ? WireFraming.Ascii(5) : WireFraming.Parse(framing),
             ControlSocket = configuration["Control:Socket"],
             BurnIterations = string.IsNullOrWhiteSpace(burn) ? 0 : int.Parse(burn, NumberStyles.None, CultureInfo.InvariantCulture),
+            TlsCertificatePath = configuration["tls-cert"],
+            TlsKeyPath = configuration["tls-key"],
         };
     }
 }

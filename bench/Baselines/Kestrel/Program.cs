@@ -1,9 +1,12 @@
 using System.Net;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,7 +23,20 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 {
     // Large frames must fit in the input pipe before they can be answered.
     kestrel.Limits.MaxRequestBufferSize = (long)options.MaxPayloadBytes + 64;
-    kestrel.Listen(options.Address, options.Port, listen => listen.UseConnectionHandler<ReverseConnectionHandler>());
+    kestrel.Listen(options.Address, options.Port, listen =>
+    {
+        if (options.TlsCertificatePath is { } certificate)
+        {
+            // TLS as Kestrel terminates it for any endpoint: its HTTPS connection middleware (SslStream) before the handler.
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                ServerCertificate = X509Certificate2.CreateFromPemFile(certificate, options.TlsKeyPath),
+                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            });
+        }
+
+        listen.UseConnectionHandler<ReverseConnectionHandler>();
+    });
 });
 
 await using var app = builder.Build();

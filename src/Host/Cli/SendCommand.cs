@@ -61,6 +61,7 @@ internal static class SendCommand
         var connections = new Option<int>("--connections") { Description = "Persistent connections per endpoint, shared by all callers (pipelined).", DefaultValueFactory = _ => 2 };
         var timeout = new Option<double>("--timeout") { Description = "How long each request may wait for its answer, in seconds.", DefaultValueFactory = _ => 10, HelpName = "SECONDS" };
         var idempotent = new Option<bool>("--idempotent") { Description = "The request is safe to process twice: retry it once elsewhere if its connection dies." };
+        var tls = new SendTlsOptions();
         var verbose = new Option<bool>("--verbose") { Description = "Log the client's connection events (Debug) to stderr; without it, only warnings." };
         Range(digits, 1, 10);
         Range(count, 1, MaxCount);
@@ -78,6 +79,11 @@ internal static class SendCommand
         {
             endpoints, payload, protocol, framing, digits, count, concurrency, connections, timeout, idempotent, verbose,
         };
+        foreach (var option in tls.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction((parseResult, cancellationToken) =>
         {
             var framingKind = ParseFraming(parseResult.GetValue(framing), out var deprecated)!.Value;
@@ -105,6 +111,12 @@ internal static class SendCommand
             catch (FormatException exception)
             {
                 Console.Error.WriteLine($"send: {exception.Message}");
+                return Task.FromResult(HostApp.ExitInvalidConfiguration);
+            }
+
+            if (tls.Apply(parseResult, options) is { } tlsError)
+            {
+                Console.Error.WriteLine($"send: {tlsError}");
                 return Task.FromResult(HostApp.ExitInvalidConfiguration);
             }
 

@@ -26,7 +26,29 @@ internal static class StatusText
                 ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  abandoned:    {status.AbandonedOffloads} offloaded call(s) still running after their connection went, holding {status.AbandonedOffloadBytes} byte(s)")
                 : string.Empty)
             + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty)
+            + Tls(status.Tls)
             + Figures(status);
+    }
+
+    /// <summary>A TLS endpoint: each certificate served now, then handshakes and certificate swaps.</summary>
+    private static string Tls(TlsStatus? tls)
+    {
+        if (tls is null)
+        {
+            return string.Empty;
+        }
+
+        var n = Environment.NewLine;
+        var text = string.Create(CultureInfo.InvariantCulture, $"{n}  tls:          {tls.Protocols}, client certificates {tls.ClientCertificateMode}");
+        foreach (var certificate in tls.Certificates)
+        {
+            text += string.Create(CultureInfo.InvariantCulture, $"{n}  certificate:  {certificate.Name}: {certificate.Subject}, thumbprint {certificate.Thumbprint}, until {certificate.NotAfter:u}{(certificate.HostNames.Count > 0 ? " for " + string.Join(", ", certificate.HostNames) : string.Empty)}");
+        }
+
+        return text
+            + string.Create(CultureInfo.InvariantCulture, $"{n}  handshakes:   {string.Join(", ", tls.Handshakes.Select(h => $"TLS {h.Key}: {h.Value}"))}; failed ({string.Join(", ", tls.HandshakeFailures.Select(f => $"{f.Key} {f.Value}"))})")
+            + string.Create(CultureInfo.InvariantCulture, $"{n}  cert swaps:   {tls.CertificateSwaps} succeeded, {tls.FailedCertificateSwaps} refused")
+            + (tls.LastCertificateError is { } error ? $"{n}  last cert:    refused: {error}" : string.Empty);
     }
 
     /// <summary>The same figures as the PluggableNet meter's instruments (docs/observability.md), one topic a line.</summary>

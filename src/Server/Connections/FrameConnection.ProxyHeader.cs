@@ -14,6 +14,9 @@ internal sealed partial class FrameConnection
 {
     private bool _awaitingProxyHeader;
 
+    /// <summary>Whether the connection's first bytes must be a PROXY header not yet taken (a TLS endpoint reads it before its handshake).</summary>
+    public bool AwaitsProxyHeader => _awaitingProxyHeader;
+
     /// <summary>The proxy the connection came through, once its PROXY header named the client; null otherwise.</summary>
     public EndPoint? ProxiedBy { get; private set; }
 

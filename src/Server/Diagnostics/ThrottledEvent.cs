@@ -54,4 +54,7 @@ internal enum ThrottledEvent
 
     /// <summary>A connection admitted without per-address accounting: its set of the address table was full.</summary>
     AddressTableFull,
+
+    /// <summary>A TLS handshake failed or timed out (a client closing before it ended is not logged).</summary>
+    TlsHandshake,
 }

@@ -37,6 +37,12 @@ internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
                 if (Volatile.Read(ref _reloader) is { } reloader)
                 {
                     _ = reloader.ReloadFromSignalAsync();
+
+                    // As nginx does on SIGHUP: the certificate files are read again too.
+                    if (_host.Server?.Certificates is { } certificates)
+                    {
+                        _ = Task.Run(() => certificates.Reload("signal"));
+                    }
                 }
                 else
                 {

@@ -1,13 +1,15 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Reload;
 using PluggableNet.Server.Transport;
 
 namespace PluggableNet.Server.Hosting;
 
 /// <summary>
 /// Runs the <see cref="PluggableServer"/> inside the generic host: starts it (so systemd hears READY only once
-/// the listener accepts), stops it gracefully on SIGTERM/Ctrl+C.
+/// the listener accepts), stops it gracefully on SIGTERM/Ctrl+C. A TLS endpoint's certificate files are watched from
+/// start to stop, whether or not the plugin can be swapped.
 /// </summary>
 /// <remarks>
 /// The stop starts in <see cref="StoppingAsync"/>, which the generic host calls before any service's
@@ -16,12 +18,19 @@ namespace PluggableNet.Server.Hosting;
 /// </remarks>
 internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListener? inherited = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
 {
+    private CertificateWatcher? _certificates;
+
     public PluggableServer? Server { get; private set; }
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var plugin = registration.Plugin?.Invoke(services);
         Server = PluggableServer.Start(registration.Settings, registration.Configuration, loggerFactory, meterFactory, inherited, plugin);
+        if (Server.Certificates is { } certificates)
+        {
+            _certificates = new CertificateWatcher(certificates, loggerFactory.CreateLogger("PluggableNet.Tls"));
+        }
+
         return Task.CompletedTask;
     }
 
@@ -29,7 +38,11 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
 
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StoppingAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        _certificates?.Dispose();
+        return Server?.StopAsync() ?? Task.CompletedTask;
+    }
 
     /// <summary>The stop begun in <see cref="StoppingAsync"/> (one stop, whoever asks).</summary>
     public Task StopAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
@@ -38,6 +51,7 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
 
     public async ValueTask DisposeAsync()
     {
+        _certificates?.Dispose();
         if (Server is not null)
         {
             await Server.DisposeAsync().ConfigureAwait(false);

@@ -61,6 +61,18 @@ internal static class SettingsChange
         ("Telemetry:Prometheus:Endpoint", s => s.Observability.PrometheusEndpoint),
         ("Health:Endpoint", s => s.Observability.HealthEndpoint),
         ("Health:DrainDelay", s => s.Observability.DrainDelay),
+
+        // The files behind these keys swap live (CertificateWatcher); pointing the keys elsewhere waits for a restart.
+        ("Tls:Enabled", s => s.Tls.Enabled),
+        ("Tls:CertificatePath", s => s.Tls.CertificatePath),
+        ("Tls:KeyPath", s => s.Tls.KeyPath),
+        ("Tls:PfxPath", s => s.Tls.PfxPath),
+        ("Tls:Password", s => s.Tls.Password),
+        ("Tls:Certificates", s => new Shown(string.Join("; ", s.Tls.SniCertificates), string.Join(";", s.Tls.SniCertificates.Select(c => c.Password?.Value)))),
+        ("Tls:Protocols", s => s.Tls.Protocols),
+        ("Tls:ClientCertificateMode", s => s.Tls.ClientCertificateMode),
+        ("Tls:ClientCaPath", s => s.Tls.ClientCaPath),
+        ("Tls:HandshakeTimeout", s => s.Tls.HandshakeTimeout),
     ];
 
     /// <summary>The keys that wait for a restart, in the order <see cref="ServerSettings"/> declares them.</summary>
@@ -72,4 +84,10 @@ internal static class SettingsChange
             .Where(k => !Equals(k.Value(previous), k.Value(next)))
             .DistinctBy(k => k.Key)
             .Select(k => (k.Key, k.Value(next)?.ToString() ?? "(none)"))];
+
+    /// <summary>A value compared with its secrets but shown without them (a password change is a change, never printed).</summary>
+    private sealed record Shown(string Text, string Hidden)
+    {
+        public override string ToString() => Text;
+    }
 }

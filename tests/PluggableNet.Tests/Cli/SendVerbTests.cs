@@ -20,6 +20,23 @@ public sealed class SendVerbTests
         Assert.Equal("edcba\n", result.Output);
     }
 
+    [Fact]
+    public async Task SendSpeaksTlsTrustingAPrivateCa()
+    {
+        using var files = new TlsFolder();
+        files.WritePem("server", "localhost");
+        await using var server = TestServer.Start("Sockets", files.Settings("server"));
+        var ca = files.WriteAuthority();
+
+        var result = await HostProcess.RunAsync(["send", Address(server), "hello", "--tls", "--tls-host", "localhost", "--tls-ca", ca, "--protocol", "v2"]);
+        var untrusted = await HostProcess.RunAsync(["send", Address(server), "hello", "--tls", "--tls-host", "localhost"]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal("olleh\n", result.Output);
+        Assert.True(untrusted.ExitCode == 1, untrusted.ToString());
+        Assert.Contains("TLS handshake failed", untrusted.All, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("UInt32BigEndian", "5", "--framing", "UInt32BigEndian")]
     [InlineData("UInt32BigEndian", "5", "--framing", "uint32bigendian")]

@@ -16,8 +16,11 @@ namespace PluggableNet.UnitTests.Hosting;
 /// </summary>
 public sealed class DocumentedDefaultsTests
 {
-    /// <summary>Rows of the table that are sections handed on whole (to a plugin, to Serilog), not keys the settings readers read.</summary>
-    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog"];
+    /// <summary>
+    /// Rows of the table that are sections handed on whole (to a plugin, to Serilog) or read per name (one SNI certificate
+    /// each: <c>TlsSettingsTests</c> reads their keys), not keys the settings readers read.
+    /// </summary>
+    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog", "Tls:Certificates:<Name>"];
 
     /// <summary>Keys whose default depends on another key, read with that key set, as their row in the table says.</summary>
     private static readonly Dictionary<string, (string Key, string Value)> s_given = new()
@@ -217,6 +220,15 @@ public sealed class DocumentedDefaultsTests
             "Telemetry:Prometheus:Endpoint" => s.Observability.PrometheusEndpoint?.ToString(),
             "Health:Endpoint" => s.Observability.HealthEndpoint?.ToString(),
             "Health:DrainDelay" => Seconds(s.Observability.DrainDelay),
+            "Tls:Enabled" => s.Tls.Enabled ? "true" : "false",
+            "Tls:CertificatePath" => s.Tls.CertificatePath,
+            "Tls:KeyPath" => s.Tls.KeyPath,
+            "Tls:PfxPath" => s.Tls.PfxPath,
+            "Tls:Password" => s.Tls.Password?.Value,
+            "Tls:Protocols" => s.Tls.Protocols.ToString(),
+            "Tls:ClientCertificateMode" => s.Tls.ClientCertificateMode.ToString(),
+            "Tls:ClientCaPath" => s.Tls.ClientCaPath,
+            "Tls:HandshakeTimeout" => Seconds(s.Tls.HandshakeTimeout),
             _ => throw new InvalidOperationException($"{key} is documented, but this test does not know which setting it is: add it here."),
         };
     }

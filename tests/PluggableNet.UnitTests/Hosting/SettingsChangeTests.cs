@@ -14,10 +14,11 @@ public sealed class SettingsChangeTests
     [Fact]
     public void EverySettingIsEitherLiveOrRestartOnly()
     {
-        // The Telemetry:* and Health:* keys are grouped in one record; each of its settings is a key.
+        // The Telemetry:* and Health:* keys are grouped in one record, the Tls:* keys in another; each of their settings is a key.
         var settings = typeof(ServerSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.PropertyType != typeof(ObservabilitySettings))
             .Concat(typeof(ObservabilitySettings).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            .Concat(typeof(PluggableNet.Server.Transport.Tls.TlsSettings).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
             .Select(p => p.Name)
             .ToList();
 

@@ -5,15 +5,17 @@ using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Transport.Tls;
 
 namespace PluggableNet.Server.Transport.Sockets;
 
 /// <summary>
 /// Drives one <see cref="FrameConnection"/> over a <see cref="Socket"/> with an async loop that acts on the
 /// connection's next step. Writing comes first: sending everything before the next receive is this transport's
-/// backpressure.
+/// backpressure. On a TLS endpoint (<paramref name="tls"/>) the loop first runs the handshake, then reads and writes
+/// through the TLS stream; everything else (aborts, shutdown, lingering) still acts on the socket under it.
 /// </summary>
-internal sealed class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle) : ITransportConnection, IOffloadSlotWaiter, IConnectionWaker, ILocalAddress
+internal sealed partial class SocketConnection(Socket socket, FrameConnection machine, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransportConnection, IOffloadSlotWaiter, IConnectionWaker, ILocalAddress
 {
     /// <summary>Where a lingering close reads what it drops: shared, since nobody ever looks at it.</summary>
     private static readonly byte[] s_discard = new byte[4096];
@@ -127,6 +129,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
     {
         try
         {
+            if (tls is not null)
+            {
+                await StartTlsAsync(tls, socket).ConfigureAwait(false);
+            }
+
             while (Machine.Step is var step && step != ConnectionStep.Close)
             {
                 if (TakeWake())
@@ -136,7 +143,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                 }
                 else if ((step & ConnectionStep.Write) != 0)
                 {
-                    var sent = await socket.SendAsync(Machine.PendingOutputMemory, SocketFlags.None).ConfigureAwait(false);
+                    var sent = await SendAsync(Machine.PendingOutputMemory).ConfigureAwait(false);
                     using var lease = _plugins.Acquire();
                     Machine.OnSent(sent, lease.Generation, Environment.TickCount64);
                 }
@@ -165,11 +172,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
                         {
                             // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
                             _idleInReceive = true;
-                            await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, _idleReceive.Token).ConfigureAwait(false);
+                            await ReceiveAsync(Memory<byte>.Empty, _idleReceive.Token).ConfigureAwait(false);
                             _idleInReceive = false;
                         }
 
-                        received = await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None).ConfigureAwait(false);
+                        received = await ReceiveAsync(Machine.GetReceiveMemory(), CancellationToken.None).ConfigureAwait(false);
                     }
 
                     if (received == 0 && AbortReason != CloseReason.None)
@@ -297,11 +304,11 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
             if (Machine.IsIdle)
             {
                 _idleInReceive = true;
-                await socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, receiveWake.Token).ConfigureAwait(false);
+                await ReceiveAsync(Memory<byte>.Empty, receiveWake.Token).ConfigureAwait(false);
                 _idleInReceive = false;
             }
 
-            return await socket.ReceiveAsync(Machine.GetReceiveMemory(), SocketFlags.None, receiveWake.Token).ConfigureAwait(false);
+            return await ReceiveAsync(Machine.GetReceiveMemory(), receiveWake.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (receiveWake.IsCancellationRequested)
         {
@@ -312,6 +319,28 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         {
             Interlocked.Exchange(ref _receiveParked, 0);
         }
+    }
+
+    /// <summary>From the socket, or through TLS once the handshake is done.</summary>
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
+        _tls is { } stream ? stream.ReadAsync(buffer, cancellationToken) : socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    /// <summary>To the socket (possibly in part), or through TLS (always whole: the stream writes every record before it completes).</summary>
+    private ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer)
+    {
+        if (_tls is not { } stream)
+        {
+            return socket.SendAsync(buffer, SocketFlags.None);
+        }
+
+        var write = stream.WriteAsync(buffer);
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            return new ValueTask<int>(buffer.Length);
+        }
+
+        return WrittenAsync(write, buffer.Length);
     }
 
     /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
@@ -353,6 +382,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
         {
             try
             {
+                await SendCloseNotifyAsync().ConfigureAwait(false);
                 socket.Shutdown(SocketShutdown.Send);
                 _lingering = true;
                 await DiscardInputAsync().ConfigureAwait(false);
@@ -363,6 +393,7 @@ internal sealed class SocketConnection(Socket socket, FrameConnection machine, C
             }
         }
 
+        _tls?.Dispose();
         socket.Dispose();
         lifecycle.Closed(Machine);
     }

@@ -3,15 +3,16 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
+using PluggableNet.Server.Transport.Tls;
 
 namespace PluggableNet.Server.Transport.Sockets;
 
 /// <summary>
 /// The portable transport on System.Net.Sockets: an accept loop and one async loop per connection, driving the same
 /// <see cref="FrameConnection"/> state machine as the epoll reactor. One timer runs the lifecycle's scan over all
-/// connections.
+/// connections. With <paramref name="tls"/> the endpoint speaks TLS: each connection's loop starts with the handshake.
 /// </summary>
-internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle) : ITransport
+internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransport
 {
     private const int AbortWaitMs = 2000;
     private const int MinAcceptPauseMs = 100;
@@ -203,7 +204,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
                 continue;
             }
 
-            var connection = new SocketConnection(socket, machine, lifecycle);
+            var connection = new SocketConnection(socket, machine, lifecycle, tls);
             machine.Waker = connection;
             _connections[machine.Id] = connection;
 
