@@ -24,6 +24,7 @@ internal static class DriverCommand
             rounds, duration, warmup, scenarios, servers, client, output, hostDll, baseHostDll, kestrelDll, smoke,
         };
         root.Subcommands.Add(ProtocolV2.ProtocolV2Command.Create(log));
+        root.Subcommands.Add(Fanout.FanoutCommand.Create(log));
 
         root.SetAction(async (parseResult, cancellationToken) =>
         {
