@@ -7,18 +7,21 @@
  * 2. Phases, each M messages "!" + S payload bytes sent on the sender connection; the payload starts with the message's
  *    sequence number (10 decimal digits), the rest is derived from it, so every receiver's stream must be exactly the
  *    frames 0, 1, 2, ... byte for byte: that checks count, order and content at once.
- *    - warmup: W messages as in paced, not measured (JIT, pools, buffers);
+ *    - warmup: W messages as in paced, then (when burst is measured) M more in one send, not measured: JIT, pools,
+ *      queues and buffers grown, so what the phases measure is the steady state;
  *    - paced: one message at a time, the next sent when the previous one reached all N receivers: each message's
  *      fan-out time (send -> its last delivery) is measured alone, with nothing queued behind it (the issue's "one
  *      message broadcast to 10,000 connections");
  *    - burst: the M messages written in one send: the server's throughput when messages queue up and it may batch.
  *    A phase reports deliveries per second (N x M / first send -> last delivery) and the time from the send of its
  *    last message to that message's last delivery.
+ *    With -i SECONDS, between the warm-up and paced: an idle window that long, everything open and nothing sent (the
+ *    server's background, for its allocation and CPU), reported as phase "idle".
  * Receivers are spread over T threads (-T), each with its own epoll; a thread timestamps every read, counts complete
  * frames per message and tells the sender when all its connections have a message. The sender's own copies are read
  * and verified but not counted.
  *
- * usage: fanout -p PORT [-a ADDR] [-c N] [-m M] [-s S] [-w W] [-x paced,burst] [-T THREADS] [-t PHASE_TIMEOUT] [-S]
+ * usage: fanout -p PORT [-a ADDR] [-c N] [-m M] [-s S] [-w W] [-x paced,burst] [-T THREADS] [-t PHASE_TIMEOUT] [-i IDLE] [-S]
  * -S: after each "measuring PHASE" and "measured PHASE" line, wait for SIGUSR1 (the driver has sampled the server),
  * so the window's edges are exact. Prints one JSON line per phase; exit 0 only when every receiver got every message.
  */
@@ -279,14 +282,27 @@ static void sync_with_driver(int enabled, const char *line, const char *phase)
     if (sigtimedwait(&set, NULL, &wait) != SIGUSR1) fail("-S: no SIGUSR1 from the driver within 30 s");
 }
 
+/* Connections open and warm, nothing sent: what the server allocates and burns in the background. */
+static void idle_window(int sync, double seconds, size_t n)
+{
+    sync_with_driver(sync, "measuring", "idle");
+    uint64_t start = now_ns();
+    struct timespec d = { .tv_sec = (time_t)seconds, .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
+    while (nanosleep(&d, &d) < 0 && errno == EINTR) { }
+    double elapsed = (now_ns() - start) / 1e9;
+    sync_with_driver(sync, "measured", "idle");
+    printf("{\"phase\":\"idle\",\"connections\":%zu,\"seconds\":%.6f}\n", n, elapsed);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     const char *address = "127.0.0.1", *phases = "paced,burst";
     int port = 0, sync = 0;
     long receivers = 10000, messages = 200, warmup = 20, payload = 32;
-    double timeout = 60;
+    double timeout = 60, idle = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "a:p:c:m:s:w:x:T:t:S")) != -1) {
+    while ((opt = getopt(argc, argv, "a:p:c:m:s:w:x:T:t:i:S")) != -1) {
         switch (opt) {
         case 'a': address = optarg; break;
         case 'p': port = atoi(optarg); break;
@@ -297,15 +313,16 @@ int main(int argc, char **argv)
         case 'x': phases = optarg; break;
         case 'T': g_threads = atoi(optarg); break;
         case 't': timeout = atof(optarg); break;
+        case 'i': idle = atof(optarg); break;
         case 'S': sync = 1; break;
         default:
-            fprintf(stderr, "usage: %s -p PORT [-a ADDR] [-c N] [-m M] [-s S] [-w W] [-x paced,burst] [-T THREADS] [-t SECONDS] [-S]\n", argv[0]);
+            fprintf(stderr, "usage: %s -p PORT [-a ADDR] [-c N] [-m M] [-s S] [-w W] [-x paced,burst] [-T THREADS] [-t SECONDS] [-i IDLE_SECONDS] [-S]\n", argv[0]);
             return 2;
         }
     }
     int paced = strstr(phases, "paced") != NULL, burst = strstr(phases, "burst") != NULL;
     if (port < 1 || receivers < 1 || messages < 1 || warmup < 0 || payload < SEQ_DIGITS || payload > 99998 || g_threads < 1
-        || g_threads > receivers || timeout <= 0 || (!paced && !burst)) {
+        || g_threads > receivers || timeout <= 0 || idle < 0 || (!paced && !burst)) {
         fprintf(stderr, "fanout: bad arguments (payload %d..99998 bytes, threads 1..N, -x paced and/or burst)\n", SEQ_DIGITS);
         return 2;
     }
@@ -317,7 +334,7 @@ int main(int argc, char **argv)
     raise_fd_limit((size_t)receivers + 64);
 
     g_frame = HEADER + (size_t)payload;
-    g_messages = (size_t)warmup + (paced ? (size_t)messages : 0) + (burst ? (size_t)messages : 0);
+    g_messages = (size_t)warmup + (paced ? (size_t)messages : 0) + (burst ? 2 * (size_t)messages : 0);
     build_stream((size_t)payload);
     g_threads_done = calloc(g_messages, sizeof *g_threads_done);
     g_sent_at = calloc(g_messages, sizeof *g_sent_at);
@@ -367,15 +384,18 @@ int main(int argc, char **argv)
 
     size_t k = 0;
     int succeeded = 1;
-    for (int p = 0; p < 3; p++) {
-        const char *name = p == 0 ? "warmup" : p == 1 ? "paced" : "burst";
-        size_t count = p == 0 ? (size_t)warmup : (size_t)messages;
-        if (count == 0 || (p == 1 && !paced) || (p == 2 && !burst)) continue;
+    /* Phases 0 and 1 warm up what 2 (paced) and 3 (burst) measure, so both are measured in a steady state. */
+    for (int p = 0; p < 4; p++) {
+        const char *name = p < 2 ? "warmup" : p == 2 ? "paced" : "burst";
+        if (p == 2 && idle > 0) idle_window(sync, idle, n);
+        int is_burst = p % 2 == 1;
+        size_t count = p == 0 ? (size_t)warmup : (size_t)messages;  /* the burst's warm-up as large as the burst */
+        if (count == 0 || (is_burst && !burst) || (p == 2 && !paced)) continue;
         size_t first = k;
-        if (p > 0) sync_with_driver(sync, "measuring", name);
+        if (p > 1) sync_with_driver(sync, "measuring", name);
         double cpu_start = cpu_seconds();
         uint64_t deadline = now_ns() + (uint64_t)(timeout * 1e9);
-        if (p == 2) {
+        if (is_burst) {
             uint64_t t = now_ns();
             for (size_t i = 0; i < count; i++) g_sent_at[first + i] = t;
             send_all(sender, requests + first * request, count * request);
@@ -389,7 +409,7 @@ int main(int argc, char **argv)
         }
         k += count;
         double cpu = cpu_seconds() - cpu_start;
-        if (p == 0) continue;
+        if (p < 2) continue;
         sync_with_driver(sync, "measured", name);
 
         /* A message's last delivery: the latest of the readers' last deliveries. */

@@ -37,6 +37,7 @@ internal static class FanoutCommand
                 Servers = Split(parseResult.GetValue(servers)!),
                 Phases = Split(parseResult.GetValue(phases)!),
                 ClientThreads = parseResult.GetValue(threads),
+                IdleSeconds = isSmoke ? 0.2 : 1,
                 PhaseTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
                 OutputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? Path.Combine(RepoPaths.DefaultOutput, "fanout")),
                 HostDll = Path.GetFullPath(parseResult.GetValue(hostDll) ?? RepoPaths.DefaultHostDll),

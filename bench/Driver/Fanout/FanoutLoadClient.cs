@@ -5,9 +5,10 @@ namespace PluggableNet.Bench.Driver.Fanout;
 /// <summary>What one run of the fan-out load generator printed.</summary>
 /// <param name="ExitCode">0 only when every receiver got every message.</param>
 /// <param name="RegisterSeconds">Connecting and registering every connection, or null when it did not finish.</param>
+/// <param name="IdleSeconds">The idle window's length, or null when there was none.</param>
 /// <param name="Phases">The measured phases that finished, in order.</param>
 /// <param name="Error">Its standard error (why it failed).</param>
-internal sealed record FanoutOutcome(int ExitCode, double? RegisterSeconds, IReadOnlyList<FanoutPhase> Phases, string Error);
+internal sealed record FanoutOutcome(int ExitCode, double? RegisterSeconds, double? IdleSeconds, IReadOnlyList<FanoutPhase> Phases, string Error);
 
 /// <summary>
 /// Runs bench/Baselines/C/fanout.c with <c>-S</c>: at each "measuring PHASE" and "measured PHASE" line it waits, and
@@ -27,6 +28,7 @@ internal sealed class FanoutLoadClient(string executable)
             "-x", string.Join(',', options.Phases),
             "-T", options.ClientThreads.ToString(CultureInfo.InvariantCulture),
             "-t", options.PhaseTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+            "-i", options.IdleSeconds.ToString("0.###", CultureInfo.InvariantCulture),
             "-S",
         ];
         var pid = 0;
@@ -45,12 +47,12 @@ internal sealed class FanoutLoadClient(string executable)
             _ = NativeMethods.Kill(Volatile.Read(ref pid), NativeMethods.SigUsr1);
         }
 
-        // Registration, the warm-up and each phase have the phase timeout; a minute more for starting and closing.
-        var limit = (options.PhaseTimeout * (options.Phases.Count + 2)) + TimeSpan.FromMinutes(1);
+        // Registration, the two warm-ups and each phase have the phase timeout; a minute more for starting and closing.
+        var limit = (options.PhaseTimeout * (options.Phases.Count + 3)) + TimeSpan.FromSeconds(options.IdleSeconds) + TimeSpan.FromMinutes(1);
         await using var process = ChildProcess.Start(executable, arguments, onLine: OnLine, deadline: limit);
         Volatile.Write(ref pid, process.Id);
         var exitCode = await process.WaitForExitAsync(limit, cancellationToken).ConfigureAwait(false);
-        double? register = null;
+        double? register = null, idle = null;
         var phases = new List<FanoutPhase>();
         foreach (var line in process.Output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith('{')))
         {
@@ -59,12 +61,16 @@ internal sealed class FanoutLoadClient(string executable)
             {
                 register = phase.Seconds;
             }
+            else if (phase?.Phase == FanoutRun.IdlePhase)
+            {
+                idle = phase.Seconds;
+            }
             else if (phase is not null)
             {
                 phases.Add(phase);
             }
         }
 
-        return new FanoutOutcome(exitCode, register, phases, process.Error.Trim());
+        return new FanoutOutcome(exitCode, register, idle, phases, process.Error.Trim());
     }
 }

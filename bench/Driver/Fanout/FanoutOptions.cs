@@ -23,6 +23,9 @@ internal sealed record FanoutOptions
     /// <summary>Measured phases: <c>paced</c> (one message at a time) and/or <c>burst</c> (all in one send).</summary>
     public IReadOnlyList<string> Phases { get; init; } = ["paced", "burst"];
 
+    /// <summary>Seconds with every connection open and nothing sent, before the phases: the host's background allocation.</summary>
+    public double IdleSeconds { get; init; } = 1;
+
     /// <summary>Reader threads of the load generator.</summary>
     public int ClientThreads { get; init; } = 1;
 

@@ -105,6 +105,8 @@ internal static class FanoutSuite
                 failure += $" (server output: {Tail(process.RecentOutput())})";
             }
 
+            var (idleStart, idleEnd) = (starts.GetValueOrDefault(FanoutRun.IdlePhase).Allocated, ends.GetValueOrDefault(FanoutRun.IdlePhase).Allocated);
+            double? background = outcome.IdleSeconds is > 0 && idleEnd - idleStart is { } idleBytes ? idleBytes / outcome.IdleSeconds : null;
             return options.Phases.Select(phase =>
             {
                 var load = outcome.Phases.FirstOrDefault(p => p.Phase == phase);
@@ -119,6 +121,7 @@ internal static class FanoutSuite
                     ServerCpuSeconds = endCpu - startCpu,
                     AllocatedBytes = endAllocated - startAllocated,
                     RegisterSeconds = outcome.RegisterSeconds,
+                    BackgroundAllocatedBytesPerSecond = background,
                     Failure = load is null ? failure ?? "the load generator printed no result for this phase" : failure,
                 };
             }).ToList();

@@ -41,6 +41,12 @@ internal sealed record FanoutSummaryRow
 
     public double? AllocatedBytesPerMessage { get; init; }
 
+    /// <summary>The host's allocation with everything open and nothing sent.</summary>
+    public double? BackgroundAllocatedBytesPerSecond { get; init; }
+
+    /// <summary>What that background alone puts on each delivery over the phase's length.</summary>
+    public double? BackgroundBytesPerDelivery { get; init; }
+
     public bool IsBaseline => Server == FanoutServers.CName;
 
     /// <summary>Null for the baseline or without a ratio.</summary>
