@@ -8,7 +8,8 @@ namespace PluggableNet.Bench.Tests;
 /// <summary>
 /// The fan-out benchmark's pieces (issue 21): the C broadcast server delivers every message to every connection in
 /// order, as the fan-out load generator checks; the load generator fails clearly against a server that does not
-/// register it; the driver's <c>fanout</c> command runs end to end and takes its ratios within a round.
+/// register it; the driver's <c>fanout</c> command runs end to end (the host too, once built) and takes its ratios
+/// within a round.
 /// </summary>
 public sealed class FanoutTests : IDisposable
 {
@@ -56,10 +57,14 @@ public sealed class FanoutTests : IDisposable
     }
 
     [Fact]
-    public async Task FanoutCommand_RunsTheCServerEndToEnd()
+    public async Task FanoutCommand_RunsTheCServerAndTheHostEndToEnd()
     {
+        // The host joins once it is built: one fixed reactor and the sockets transport, each serving the Broadcast plugin.
+        string[] servers = TestPaths.HostDll is null ? ["c"] : ["c", "epoll-r1", "sockets"];
         using var log = new StringWriter();
-        var exitCode = await DriverApp.RunAsync(["fanout", "--smoke", "--servers", "c", "--out", _output], log).WaitAsync(TimeSpan.FromSeconds(120));
+        var exitCode = await DriverApp.RunAsync(
+            ["fanout", "--smoke", "--servers", string.Join(',', servers), "--out", _output, .. TestPaths.HostDll is { } host ? new[] { "--host-dll", host } : []],
+            log).WaitAsync(TimeSpan.FromSeconds(180));
 
         Assert.True(exitCode == 0, log.ToString());
         var readme = await File.ReadAllTextAsync(Path.Combine(_output, "README.md"));
@@ -68,8 +73,9 @@ public sealed class FanoutTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "results.json")));
         Assert.True(json.RootElement.GetProperty("succeeded").GetBoolean());
         var runs = json.RootElement.GetProperty("runs").EnumerateArray().ToList();
-        Assert.Equal(2, runs.Count);
+        Assert.Equal(2 * servers.Length, runs.Count);
         Assert.All(runs, r => Assert.True(r.GetProperty("serverCpuSeconds").GetDouble() > 0, r.ToString()));
+        Assert.All(runs.Where(r => r.GetProperty("server").GetString() != "c"), r => Assert.True(r.GetProperty("allocatedBytes").GetInt64() >= 0, r.ToString()));
     }
 
     [Fact]

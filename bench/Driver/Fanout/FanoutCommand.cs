@@ -19,9 +19,10 @@ internal static class FanoutCommand
         var output = new Option<string>("--out") { Description = "Output folder (default bench/results/fanout)." };
         var hostDll = new Option<string>("--host-dll") { Description = "Path of PluggableNet.Host.dll (default src/Host/bin/Release/net10.0)." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny settings: a check that everything works, not a benchmark." };
+        var renderOnly = new Option<bool>("--render-only") { Description = "Run nothing: write README.md again from the output folder's results.json." };
         var command = new Command("fanout", "One message broadcast to many connections: deliveries/s and time to the last delivery against a C epoll broadcast server, and bytes allocated per delivery.")
         {
-            connections, messages, payload, warmup, rounds, servers, phases, threads, timeout, output, hostDll, smoke,
+            connections, messages, payload, warmup, rounds, servers, phases, threads, timeout, output, hostDll, smoke, renderOnly,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -44,6 +45,11 @@ internal static class FanoutCommand
                 Smoke = isSmoke,
                 CommandLine = "PluggableNet.Bench.Driver fanout " + string.Join(' ', parseResult.Tokens.Skip(1).Select(t => t.Value)),
             };
+            if (parseResult.GetValue(renderOnly))
+            {
+                return await FanoutSuite.RenderAsync(options.OutputDirectory, log, cancellationToken).ConfigureAwait(false);
+            }
+
             if (Invalid(options) is { } error)
             {
                 await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);

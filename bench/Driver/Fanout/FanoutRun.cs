@@ -23,8 +23,14 @@ internal sealed record FanoutRun
     /// <summary>Bytes the host allocated inside the phase (its control channel's count); null for the C server.</summary>
     public long? AllocatedBytes { get; init; }
 
-    /// <summary>What the host allocates per second with every connection open and nothing sent (its background).</summary>
-    public double? BackgroundAllocatedBytesPerSecond { get; init; }
+    /// <summary>
+    /// What the host allocated in the idle window (every connection open, nothing sent, sampled the same way): its
+    /// background and one status query, the noise floor of <see cref="AllocatedBytes"/>.
+    /// </summary>
+    public long? IdleAllocatedBytes { get; init; }
+
+    /// <summary>The idle window's length.</summary>
+    public double? IdleSeconds { get; init; }
 
     /// <summary>Connecting and registering every connection before the phases.</summary>
     public double? RegisterSeconds { get; init; }
@@ -41,9 +47,6 @@ internal sealed record FanoutRun
 
     /// <summary>Allocated bytes per broadcast: shows a per-message allocation the 10,000 deliveries would hide.</summary>
     public double? AllocatedBytesPerMessage => AllocatedBytes is { } b && Load is { Messages: > 0 } l ? (double)b / l.Messages : null;
-
-    /// <summary>What the background alone would put on each delivery over this phase's length: the noise floor of <see cref="AllocatedBytesPerDelivery"/>.</summary>
-    public double? BackgroundBytesPerDelivery => BackgroundAllocatedBytesPerSecond is { } b && Load is { Deliveries: > 0 } l ? b * l.Seconds / l.Deliveries : null;
 
     public double? ServerCpuUsPerDelivery => ServerCpuSeconds is { } s && Load is { Deliveries: > 0 } l ? s * 1e6 / l.Deliveries : null;
 

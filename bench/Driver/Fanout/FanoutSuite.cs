@@ -68,6 +68,27 @@ internal static class FanoutSuite
         return runs.All(r => r.Succeeded) ? 0 : 1;
     }
 
+    /// <summary>Writes README.md again from the results.json of an earlier run (after a change to the report only).</summary>
+    public static async Task<int> RenderAsync(string outputDirectory, TextWriter log, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(outputDirectory, "results.json");
+        var document = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))!;
+        var options = document["settings"].Deserialize<FanoutOptions>(_json)! with { OutputDirectory = outputDirectory };
+        var runs = document["runs"].Deserialize<List<FanoutRun>>(_json)!;
+        var context = new FanoutReportContext(
+            options,
+            document["machine"].Deserialize<MachineInfo>(_json)!,
+            DateTimeOffset.Parse((string)document["started"]!, CultureInfo.InvariantCulture),
+            DateTimeOffset.Parse((string)document["finished"]!, CultureInfo.InvariantCulture),
+            (string?)document["loadAverageBefore"],
+            (string?)document["loadAverageAfter"]);
+        document["summary"] = JsonSerializer.SerializeToNode(FanoutReport.Summarize(runs), _json);
+        await File.WriteAllTextAsync(Path.Combine(outputDirectory, "README.md"), FanoutReport.Render(context, runs), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(path, document.ToJsonString(_json), cancellationToken).ConfigureAwait(false);
+        await log.WriteLineAsync($"README.md written again from {path}").ConfigureAwait(false);
+        return 0;
+    }
+
     private static async Task<List<FanoutRun>> RunOneAsync(
         ServerDefinition server, int round, FanoutOptions options, FanoutLoadClient client, string benchPlugins, CancellationToken cancellationToken)
     {
@@ -105,8 +126,7 @@ internal static class FanoutSuite
                 failure += $" (server output: {Tail(process.RecentOutput())})";
             }
 
-            var (idleStart, idleEnd) = (starts.GetValueOrDefault(FanoutRun.IdlePhase).Allocated, ends.GetValueOrDefault(FanoutRun.IdlePhase).Allocated);
-            double? background = outcome.IdleSeconds is > 0 && idleEnd - idleStart is { } idleBytes ? idleBytes / outcome.IdleSeconds : null;
+            var idleAllocated = ends.GetValueOrDefault(FanoutRun.IdlePhase).Allocated - starts.GetValueOrDefault(FanoutRun.IdlePhase).Allocated;
             return options.Phases.Select(phase =>
             {
                 var load = outcome.Phases.FirstOrDefault(p => p.Phase == phase);
@@ -121,7 +141,8 @@ internal static class FanoutSuite
                     ServerCpuSeconds = endCpu - startCpu,
                     AllocatedBytes = endAllocated - startAllocated,
                     RegisterSeconds = outcome.RegisterSeconds,
-                    BackgroundAllocatedBytesPerSecond = background,
+                    IdleAllocatedBytes = idleAllocated,
+                    IdleSeconds = outcome.IdleSeconds,
                     Failure = load is null ? failure ?? "the load generator printed no result for this phase" : failure,
                 };
             }).ToList();

@@ -13,8 +13,11 @@ internal sealed record FanoutSummaryRow
 
     public required string Server { get; init; }
 
-    /// <summary>Rounds that delivered every message.</summary>
+    /// <summary>Rounds that delivered every message; the medians are over these.</summary>
     public int Rounds { get; init; }
+
+    /// <summary>Rounds run.</summary>
+    public int RoundsRun { get; init; }
 
     public double? DeliveriesPerSecond { get; init; }
 
@@ -30,6 +33,9 @@ internal sealed record FanoutSummaryRow
 
     public double? ServerCpuUsPerDelivery { get; init; }
 
+    /// <summary>Median of the per-round server CPU per delivery ÷ C's (lower is better): steadier than rates on shared cores.</summary>
+    public double? ServerCpuRatioToC { get; init; }
+
     public double? ServerCores { get; init; }
 
     public double? ClientCores { get; init; }
@@ -41,11 +47,11 @@ internal sealed record FanoutSummaryRow
 
     public double? AllocatedBytesPerMessage { get; init; }
 
-    /// <summary>The host's allocation with everything open and nothing sent.</summary>
-    public double? BackgroundAllocatedBytesPerSecond { get; init; }
+    /// <summary>Bytes the host allocated in the phase.</summary>
+    public double? AllocatedBytes { get; init; }
 
-    /// <summary>What that background alone puts on each delivery over the phase's length.</summary>
-    public double? BackgroundBytesPerDelivery { get; init; }
+    /// <summary>Bytes the host allocated in the idle window: the noise floor.</summary>
+    public double? IdleAllocatedBytes { get; init; }
 
     public bool IsBaseline => Server == FanoutServers.CName;
 
