@@ -2,7 +2,7 @@ namespace PluggableNet.Bench.Driver;
 
 /// <summary>
 /// The benchmark's own plugins (bench/Plugins: the CPU-heavy Burn; Probe, the protocol-v2 benchmark's slow calls and
-/// ledger of processed requests) laid out as a plugins folder the host can be
+/// ledger of processed requests; Broadcast, the fan-out benchmark's room) laid out as a plugins folder the host can be
 /// pointed at with <c>Logic:PluginsPath</c>: a temporary copy of each built plugin under its name.
 /// </summary>
 internal static class BenchPlugins
@@ -10,7 +10,7 @@ internal static class BenchPlugins
     public static string Prepare()
     {
         var root = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"pluggablenet-bench-plugins-{Environment.ProcessId}")).FullName;
-        foreach (var name in new[] { "Burn", "Probe" })
+        foreach (var name in new[] { "Burn", "Probe", "Broadcast" })
         {
             var built = FirstExisting(
                 name,

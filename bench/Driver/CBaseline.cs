@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace PluggableNet.Bench.Driver;
 
 /// <summary>
-/// Builds the C baseline server and load generator (bench/Baselines/C) with the system compiler (<c>cc -O2</c>) at
+/// Builds the C baseline servers and load generators (bench/Baselines/C) with the system compiler (<c>cc -O2</c>) at
 /// run time, into bench/Baselines/C/bin: no binary is committed, and every rerun uses the machine's own compiler.
 /// </summary>
 internal static class CBaseline
@@ -17,7 +17,14 @@ internal static class CBaseline
         return (Compile("server", output), Compile("loadgen", output));
     }
 
-    private static string Compile(string name, string output)
+    /// <summary>Compiles the fan-out pair (issue 21): the broadcast server and its load generator; returns (server, loadgen).</summary>
+    public static (string Server, string LoadGen) BuildFanout()
+    {
+        var output = Directory.CreateDirectory(Path.Combine(SourceDirectory, "bin")).FullName;
+        return (Compile("broadcast", output), Compile("fanout", output, "-pthread"));
+    }
+
+    private static string Compile(string name, string output, params string[] extra)
     {
         var source = Path.Combine(SourceDirectory, name + ".c");
         var binary = Path.Combine(output, "pluggablenet-c-" + name);
@@ -28,7 +35,7 @@ internal static class CBaseline
 
         var compiler = Environment.GetEnvironmentVariable("CC") is { Length: > 0 } cc ? cc : "cc";
         var info = new ProcessStartInfo(compiler) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-O2", "-Wall", "-Wextra", "-o", binary, source })
+        foreach (var argument in (string[])["-O2", "-Wall", "-Wextra", .. extra, "-o", binary, source])
         {
             info.ArgumentList.Add(argument);
         }

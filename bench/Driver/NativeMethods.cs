@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace PluggableNet.Bench.Driver;
 
-/// <summary>The few libc calls the driver needs: file-descriptor limits and the clock-tick rate.</summary>
+/// <summary>The few libc calls the driver needs: file-descriptor limits, signals and the clock-tick rate.</summary>
 internal static partial class NativeMethods
 {
     /// <summary>RLIMIT_NOFILE on Linux (x64 and arm64).</summary>
@@ -19,6 +19,9 @@ internal static partial class NativeMethods
 
     /// <summary>SIGTERM on Linux.</summary>
     public const int SigTerm = 15;
+
+    /// <summary>SIGUSR1 on Linux (x64 and arm64): tells the fan-out load generator its window's edge was sampled.</summary>
+    public const int SigUsr1 = 10;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
