@@ -60,6 +60,7 @@ public sealed partial class PluggableServer
         Ready = IsReady,
         PluginsPath = Factory.PluginsPath,
         Tls = Certificates is null ? null : TlsStatusOf(Certificates),
+        Endpoint = Name,
     };
 
     private static TlsStatus TlsStatusOf(TlsCertificates certificates) => new()

@@ -59,7 +59,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
                 Migrations = () => (plugins.Sessions.Metrics.Migrations, plugins.Sessions.Metrics.MigrationFailures, plugins.Sessions.Metrics.LastMigrationMicroseconds),
             },
             settings.EndPoint,
-            meterFactory);
+            meterFactory,
+            settings.Name);
         plugins.Current.Counters = Meter.ForPlugin(plugins.Current.Name, plugins.Current.Version);
         _pluginName = plugins.Current.Name;
         _logger = loggerFactory.CreateLogger("PluggableNet.Server");
@@ -90,6 +91,9 @@ public sealed partial class PluggableServer : IAsyncDisposable
     }
 
     public ServerSettings Settings { get; }
+
+    /// <summary>The endpoint this server is: <c>Endpoints:&lt;Name&gt;</c>, or <c>Default</c> for the flat keys.</summary>
+    public string Name => Settings.Name;
 
     /// <summary>The transport serving: <c>Server:Transport</c>, except that a TLS endpoint is always served by the sockets transport.</summary>
     internal TransportKind Transport { get; }
@@ -182,9 +186,10 @@ public sealed partial class PluggableServer : IAsyncDisposable
         }
 
         server._logger.LogInformation(
-            "PluggableNet listening on {Address}:{Port}, transport {Transport}, {Reactors} reactor(s), framing {Framing}, plugin {Plugin} {Version}",
+            "PluggableNet listening on {Address}:{Port}, endpoint {Endpoint}, transport {Transport}, {Reactors} reactor(s), framing {Framing}, plugin {Plugin} {Version}",
             server.LocalEndPoint.Address,
             server.LocalEndPoint.Port,
+            settings.Name,
             server.Transport,
             server.Transport != TransportKind.Epoll ? "0" : settings.AdaptiveReactors ? $"auto 1..{settings.ReactorThreads}" : settings.ReactorThreads.ToString(CultureInfo.InvariantCulture),
             server._lifecycle.Context.Codec,

@@ -13,7 +13,7 @@ namespace PluggableNet.Server;
 /// Every setting the host reads, parsed and validated in one place. Each bad value becomes an error that names
 /// its key, and all of them are reported together at startup.
 /// </summary>
-public sealed record ServerSettings
+public sealed partial record ServerSettings
 {
     /// <summary><c>Server:Address</c>, default <c>0.0.0.0</c>: the address to listen on.</summary>
     public IPAddress Address { get; init; } = IPAddress.Any;
@@ -213,11 +213,12 @@ public sealed record ServerSettings
 
     internal FrameCodec ToCodec() => new(FramingKind, HeaderDigits, MaxFrameBytes);
 
-    /// <summary>Reads and validates every key; throws <see cref="ConfigurationException"/> listing all errors.</summary>
-    public static ServerSettings Read(IConfiguration configuration)
+    /// <summary>
+    /// Reads one endpoint's keys from <paramref name="reader"/> (the flat keys, or under <c>Endpoints:&lt;Name&gt;:</c>),
+    /// each unset key taking its value from <paramref name="defaults"/>. Errors go to the reader, named in full.
+    /// </summary>
+    private static ServerSettings ReadEndpoint(SettingsReader reader, ServerSettings defaults)
     {
-        var reader = new SettingsReader(configuration);
-        var defaults = new ServerSettings();
         var settings = new ServerSettings
         {
             Address = reader.Address("Server:Address", defaults.Address),
@@ -229,7 +230,7 @@ public sealed record ServerSettings
             Transport = reader.Enum("Server:Transport", defaults.Transport),
             DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
             ProxyProtocol = reader.Bool("Server:ProxyProtocol", defaults.ProxyProtocol),
-            TrustedProxies = reader.Networks("Server:TrustedProxies"),
+            TrustedProxies = reader.HasValue("Server:TrustedProxies") ? reader.Networks("Server:TrustedProxies") : defaults.TrustedProxies,
             FramingKind = reader.Enum("Framing:Kind", defaults.FramingKind),
             HeaderDigits = reader.Int("Framing:HeaderDigits", defaults.HeaderDigits, 1, 10),
             MaxFrameBytes = reader.Int("Framing:MaxFrameBytes", defaults.MaxFrameBytes, 1, Array.MaxLength - 16),
@@ -257,17 +258,27 @@ public sealed record ServerSettings
             TcpKeepAliveTime = reader.WholeSeconds("Limits:TcpKeepAliveTime", defaults.TcpKeepAliveTime, TcpKeepAlive.MaxSeconds),
             TcpKeepAliveInterval = reader.WholeSeconds("Limits:TcpKeepAliveInterval", defaults.TcpKeepAliveInterval, TcpKeepAlive.MaxSeconds),
             TcpKeepAliveCount = reader.Int("Limits:TcpKeepAliveCount", defaults.TcpKeepAliveCount, 0, TcpKeepAlive.MaxCount),
-            ControlSocket = reader.OptionalText("Control:Socket"),
-            Observability = ObservabilitySettings.Read(reader),
-            Tls = TlsSettingsReader.Read(reader, "Tls"),
+            ControlSocket = defaults.ControlSocket,
+            Observability = defaults.Observability,
+            Tls = TlsSettingsReader.Read(reader.Unprefixed, reader.Key("Tls")),
         };
 
         // A name confined to the plugins folder: a path here would load and run code from anywhere.
-        settings = settings with { Plugin = reader.FolderName("Logic:Plugin", defaults.Plugin, "Logic:PluginsPath (" + settings.PluginsPath + ")") };
+        settings = settings with { Plugin = reader.FolderName("Logic:Plugin", defaults.Plugin, reader.Key("Logic:PluginsPath") + " (" + settings.PluginsPath + ")") };
+        if (!reader.HasValue("Server:ReactorThreads"))
+        {
+            settings = settings with { ReactorThreads = defaults.ReactorThreads, AdaptiveReactors = defaults.AdaptiveReactors };
+        }
 
+        return settings;
+    }
+
+    /// <summary>Checks what no single key shows (and caps <see cref="MaxFrameBytes"/> to the header's width); errors go to the reader.</summary>
+    private static ServerSettings Validated(SettingsReader reader, ServerSettings settings)
+    {
         if (settings.Transport == TransportKind.Epoll && !OperatingSystem.IsLinux())
         {
-            reader.Errors.Add("Server:Transport: 'Epoll' needs Linux; use 'Sockets' on this system.");
+            reader.Errors.Add(reader.Key("Server:Transport") + ": 'Epoll' needs Linux; use 'Sockets' on this system.");
         }
 
         if (settings.FramingKind == FramingKind.AsciiDecimal && settings.HeaderDigits < 10 && settings.MaxFrameBytes > Pow10(settings.HeaderDigits) - 1)
@@ -278,16 +289,14 @@ public sealed record ServerSettings
 
         if (settings.ProxyProtocol && settings.TrustedProxies.Count == 0)
         {
-            reader.Errors.Add("Server:ProxyProtocol: true needs Server:TrustedProxies (the proxies' addresses or CIDR ranges): a PROXY header from anyone else is refused.");
+            reader.Errors.Add(reader.Key("Server:ProxyProtocol") + $": true needs {reader.Key("Server:TrustedProxies")} (the proxies' addresses or CIDR ranges): a PROXY header from anyone else is refused.");
         }
 
         if (settings.AllowV2 && settings.FramingKind == FramingKind.UInt32BigEndian && settings.MaxFrameBytes >= PluggableNet.Protocol.V2.Preface.AsBinaryLength)
         {
             // The v2 preface read as a 4-byte length would then be a valid v1 header: the host could not tell them apart.
-            reader.Errors.Add($"Framing:MaxFrameBytes: {settings.MaxFrameBytes} with Framing:AllowV2 true and Framing:Kind UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set Framing:AllowV2 to false.");
+            reader.Errors.Add($"{reader.Key("Framing:MaxFrameBytes")}: {settings.MaxFrameBytes} with Framing:AllowV2 true and Framing:Kind UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set Framing:AllowV2 to false.");
         }
-
-        reader.ThrowIfInvalid();
 
         return settings;
     }

@@ -131,6 +131,17 @@ public sealed record ServerStatus(
     /// <summary>The endpoint's TLS: certificates served, handshakes, certificate swaps; null when it speaks plain TCP.</summary>
     [JsonPropertyName("tls")]
     public TlsStatus? Tls { get; init; }
+
+    /// <summary>The endpoint these figures are of: <c>Endpoints:&lt;Name&gt;</c>, or <c>Default</c>.</summary>
+    [JsonPropertyName("endpoint")]
+    public string Endpoint { get; init; } = ServerSettings.DefaultEndpointName;
+
+    /// <summary>
+    /// On the host's status: every endpoint's own status, in configuration order. The host's figures above are the
+    /// first endpoint's, except <see cref="Ready"/>, true only when every endpoint is ready. Null on an endpoint's status.
+    /// </summary>
+    [JsonPropertyName("endpoints")]
+    public IReadOnlyList<ServerStatus>? Endpoints { get; init; }
 }
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>

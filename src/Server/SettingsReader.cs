@@ -8,15 +8,28 @@ namespace PluggableNet.Server;
 /// Reads typed values from configuration: an empty value means the default, a bad one is collected in
 /// <see cref="Errors"/> as a message naming its key (so all of them are reported at once) and yields the default.
 /// The only place that parses configuration text; <see cref="ServerSettings"/> and the service settings use it.
+/// With a prefix (an endpoint's <c>Endpoints:Public:</c>), keys are read under it and errors name them in full.
 /// </summary>
-internal sealed class SettingsReader(IConfiguration configuration)
+internal sealed class SettingsReader(IConfiguration configuration, string prefix = "", List<string>? errors = null)
 {
-    public List<string> Errors { get; } = [];
+    /// <summary>The full path of <paramref name="key"/>, as errors name it (<c>Endpoints:Public:</c> + <c>Framing:HeaderDigits</c>).</summary>
+    public string Key(string key) => prefix + key;
+
+    /// <summary>Whether <paramref name="key"/> is set to something other than blanks.</summary>
+    public bool HasValue(string key) => !string.IsNullOrWhiteSpace(configuration[prefix + key]);
+
+    public List<string> Errors { get; } = errors ?? [];
+
+    /// <summary>A reader of the keys under <paramref name="section"/> (<c>Endpoints:Public:</c>), collecting into the same <see cref="Errors"/>.</summary>
+    public SettingsReader Under(string section) => new(configuration, prefix + section, Errors);
+
+    /// <summary>This reader without its prefix, for readers that take the full prefix themselves (<see cref="TlsSettingsReader"/>).</summary>
+    public SettingsReader Unprefixed => prefix.Length == 0 ? this : new(configuration, string.Empty, Errors);
 
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>; with <paramref name="zeroMeans"/>, 0 is also allowed and stands for that value.</summary>
     public int Int(string key, int fallback, int min, int max, int? zeroMeans = null)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -24,7 +37,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < (zeroMeans is null ? min : 0) || value > max)
         {
-            Errors.Add($"{key}: '{text}' is not a whole number from {(zeroMeans is null ? min : 0)} to {max}.");
+            Errors.Add($"{prefix}{key}: '{text}' is not a whole number from {(zeroMeans is null ? min : 0)} to {max}.");
             return fallback;
         }
 
@@ -37,7 +50,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
     /// </summary>
     public int IntOrAuto(string key, int min, int max, int auto, out bool isAuto)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         isAuto = string.IsNullOrWhiteSpace(text) || text.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
         if (isAuto)
         {
@@ -46,7 +59,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < 0 || value > max || (value != 0 && value < min))
         {
-            Errors.Add($"{key}: '{text}' is neither auto nor a whole number from {min} to {max}.");
+            Errors.Add($"{prefix}{key}: '{text}' is neither auto nor a whole number from {min} to {max}.");
             return auto;
         }
 
@@ -56,7 +69,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
     /// <summary>A whole number from <paramref name="min"/> to <paramref name="max"/>, for sizes beyond int.</summary>
     public long Long(string key, long fallback, long min, long max)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -64,7 +77,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
-            Errors.Add($"{key}: '{text}' is not a whole number from {min} to {max}.");
+            Errors.Add($"{prefix}{key}: '{text}' is not a whole number from {min} to {max}.");
             return fallback;
         }
 
@@ -73,7 +86,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
     public bool Bool(string key, bool fallback)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -81,7 +94,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!bool.TryParse(text, out var value))
         {
-            Errors.Add($"{key}: '{text}' is not true or false.");
+            Errors.Add($"{prefix}{key}: '{text}' is not true or false.");
             return fallback;
         }
 
@@ -90,7 +103,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
     public string Text(string key, string fallback)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         return string.IsNullOrWhiteSpace(text) ? fallback : text.Trim();
     }
 
@@ -103,7 +116,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
         var text = Text(key, fallback);
         if (text is "." or ".." || text.IndexOfAny(['/', '\\']) >= 0 || text.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || Path.IsPathRooted(text))
         {
-            Errors.Add($"{key}: '{text}' is not a plugin name: it must be the name of a folder in {within} (no '/', no '..', no absolute path).");
+            Errors.Add($"{prefix}{key}: '{text}' is not a plugin name: it must be the name of a folder in {within} (no '/', no '..', no absolute path).");
             return fallback;
         }
 
@@ -111,18 +124,18 @@ internal sealed class SettingsReader(IConfiguration configuration)
     }
 
     /// <summary>The names of the sections under <paramref name="key"/> (<c>Tls:Certificates:api</c> → <c>api</c>).</summary>
-    public IReadOnlyList<string> ChildNames(string key) => [.. configuration.GetSection(key).GetChildren().Select(c => c.Key)];
+    public IReadOnlyList<string> ChildNames(string key) => [.. configuration.GetSection(prefix + key).GetChildren().Select(c => c.Key)];
 
     /// <summary>A list: comma-separated text, or a JSON array (<c>key:0</c>, <c>key:1</c>, …); items trimmed, blanks dropped.</summary>
     public IReadOnlyList<string> List(string key)
     {
-        var text = configuration[key];
-        var items = text is not null ? text.Split(',') : configuration.GetSection(key).GetChildren().Select(c => c.Value ?? string.Empty);
+        var text = configuration[prefix + key];
+        var items = text is not null ? text.Split(',') : configuration.GetSection(prefix + key).GetChildren().Select(c => c.Value ?? string.Empty);
         return [.. items.Select(i => i.Trim()).Where(i => i.Length > 0)];
     }
 
     /// <summary>The trimmed text, or null when the key is unset or blank.</summary>
-    public string? OptionalText(string key) => string.IsNullOrWhiteSpace(configuration[key]) ? null : configuration[key]!.Trim();
+    public string? OptionalText(string key) => string.IsNullOrWhiteSpace(configuration[prefix + key]) ? null : configuration[prefix + key]!.Trim();
 
     /// <summary>Throws <see cref="ConfigurationException"/> listing every error collected so far.</summary>
     public void ThrowIfInvalid()
@@ -136,7 +149,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
     public T Enum<T>(string key, T fallback)
         where T : struct, Enum
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -144,7 +157,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!System.Enum.TryParse<T>(text, ignoreCase: true, out var value) || !System.Enum.IsDefined(value) || int.TryParse(text, out _))
         {
-            Errors.Add($"{key}: '{text}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}.");
+            Errors.Add($"{prefix}{key}: '{text}' is not one of {string.Join(", ", System.Enum.GetNames<T>())}.");
             return fallback;
         }
 
@@ -154,7 +167,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
     /// <summary>A comma-separated list of addresses and CIDR ranges (<c>10.0.0.0/8</c>); an address alone is its own range.</summary>
     public IReadOnlyList<IPNetwork> Networks(string key)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return [];
@@ -173,7 +186,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
             }
             else
             {
-                Errors.Add($"{key}: '{item}' is neither an IP address nor a CIDR range (such as 10.0.0.0/8).");
+                Errors.Add($"{prefix}{key}: '{item}' is neither an IP address nor a CIDR range (such as 10.0.0.0/8).");
             }
         }
 
@@ -182,7 +195,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
     public IPAddress Address(string key, IPAddress fallback)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -195,7 +208,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
 
         if (!IPAddress.TryParse(text, out var address))
         {
-            Errors.Add($"{key}: '{text}' is not an IP address.");
+            Errors.Add($"{prefix}{key}: '{text}' is not an IP address.");
             return fallback;
         }
 
@@ -209,7 +222,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
         var value = Duration(key, fallback);
         if (Errors.Count == errors && (value.Ticks % TimeSpan.TicksPerSecond != 0 || value.TotalSeconds > maxSeconds))
         {
-            Errors.Add($"{key}: '{configuration[key]}' is not a whole number of seconds from 0 to {maxSeconds}.");
+            Errors.Add($"{prefix}{key}: '{configuration[prefix + key]}' is not a whole number of seconds from 0 to {maxSeconds}.");
             return fallback;
         }
 
@@ -219,7 +232,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
     /// <summary>A duration as <c>hh:mm:ss[.fff]</c> or as a number of seconds; 0 turns a timeout off.</summary>
     public TimeSpan Duration(string key, TimeSpan fallback)
     {
-        var text = configuration[key];
+        var text = configuration[prefix + key];
         if (string.IsNullOrWhiteSpace(text))
         {
             return fallback;
@@ -235,7 +248,7 @@ internal sealed class SettingsReader(IConfiguration configuration)
             return value;
         }
 
-        Errors.Add($"{key}: '{text}' is not a duration (seconds, or hh:mm:ss).");
+        Errors.Add($"{prefix}{key}: '{text}' is not a duration (seconds, or hh:mm:ss).");
         return fallback;
     }
 }

@@ -29,7 +29,7 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
         var logger = loggerFactory.CreateLogger("PluggableNet.Control");
         if (settings.ControlSocket is { } path)
         {
-            _channel = new ControlChannel(path, running.Status, logger);
+            _channel = new ControlChannel(path, server.Status, logger);
         }
         else if (foreground is not null)
         {
@@ -37,7 +37,7 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
             var defaultPath = foreground.PathForPort(port);
             try
             {
-                _channel = new ControlChannel(defaultPath, running.Status, logger);
+                _channel = new ControlChannel(defaultPath, server.Status, logger);
                 logger.LogInformation("Control socket {ControlSocket}: status, reload and stop find this host without options (--port {Port} when several run)", defaultPath, port);
             }
             catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ConfigurationException or IOException or UnauthorizedAccessException)

@@ -110,10 +110,11 @@ internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedS
             return Task.CompletedTask;
         }
 
+        // The whole host: live and ready when every endpoint is.
         var running = server.Server;
         var (ok, text) = live
-            ? running is null ? (true, "starting") : running.IsLive ? (true, "live") : (false, "reactors stalled")
-            : running is null ? (false, "starting") : running.IsReady ? (true, "ready") : (false, "draining");
+            ? running is null ? (true, "starting") : server.IsLive ? (true, "live") : (false, "reactors stalled")
+            : running is null ? (false, "starting") : server.IsReady ? (true, "ready") : (false, "draining");
         context.Response.StatusCode = ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";

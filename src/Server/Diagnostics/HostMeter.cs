@@ -36,15 +36,21 @@ internal sealed class HostMeter : IDisposable
     private readonly ServerReadings _readings;
     private readonly Lock _pluginsLock = new();
     private readonly List<PluginCounters> _plugins = [];
+    private readonly string _endpoint;
     private KeyValuePair<string, object?>[] _endPointTags;
 
-    public HostMeter(HostMetrics metrics, ServerReadings readings, IPEndPoint endPoint, IMeterFactory? meterFactory = null)
+    // endpoint: the endpoint's name (Endpoints:<Name>), the pluggablenet.endpoint tag of every measurement.
+    public HostMeter(HostMetrics metrics, ServerReadings readings, IPEndPoint endPoint, IMeterFactory? meterFactory = null, string endpoint = ServerSettings.DefaultEndpointName)
     {
         _metrics = metrics;
         _readings = readings;
-        _endPointTags = EndPointTags(endPoint);
+        _endpoint = endpoint;
+        _endPointTags = EndPointTags(endPoint, endpoint);
         var version = typeof(HostMeter).Assembly.GetName().Version?.ToString(3);
-        Meter = meterFactory?.Create(new MeterOptions(MeterName) { Version = version }) ?? new Meter(MeterName, version);
+
+        // One meter per endpoint: the factory hands out one meter per name, version and tags, and each endpoint disposes its own.
+        var options = new MeterOptions(MeterName) { Version = version, Tags = [new(Tags.Endpoint, endpoint)] };
+        Meter = meterFactory?.Create(options) ?? new Meter(options);
 
         Meter.CreateObservableUpDownCounter("pluggablenet.active_connections", () => Tagged(_metrics.OpenConnections), "{connection}", "Connections admitted and not yet closed.");
         Meter.CreateObservableCounter("pluggablenet.accepted_connections", () => Tagged(_metrics.AcceptedConnections), "{connection}", "Connections accepted, rejected ones included.");
@@ -96,7 +102,7 @@ internal sealed class HostMeter : IDisposable
     public KeyValuePair<string, object?>[] EndPointTagSet => Volatile.Read(ref _endPointTags);
 
     /// <summary>The bound address, known once the transport listens (the real port when 0 was configured).</summary>
-    public void Listening(IPEndPoint endPoint) => Volatile.Write(ref _endPointTags, EndPointTags(endPoint));
+    public void Listening(IPEndPoint endPoint) => Volatile.Write(ref _endPointTags, EndPointTags(endPoint, _endpoint));
 
     private IEnumerable<Measurement<long>> ObservePushes()
     {
@@ -173,8 +179,9 @@ internal sealed class HostMeter : IDisposable
 
     public void Dispose() => Meter.Dispose();
 
-    private static KeyValuePair<string, object?>[] EndPointTags(IPEndPoint endPoint) =>
+    private static KeyValuePair<string, object?>[] EndPointTags(IPEndPoint endPoint, string endpoint) =>
     [
+        new(Tags.Endpoint, endpoint),
         new(Tags.ServerAddress, endPoint.Address.ToString()),
         new(Tags.ServerPort, endPoint.Port),
         new(Tags.NetworkTransport, "tcp"),
@@ -243,6 +250,9 @@ internal sealed class HostMeter : IDisposable
     public static class Tags
     {
         public const string ServerAddress = "server.address";
+
+        /// <summary>The endpoint's name: <c>Endpoints:&lt;Name&gt;</c>, or <c>Default</c> for the flat keys' one.</summary>
+        public const string Endpoint = "pluggablenet.endpoint";
         public const string ServerPort = "server.port";
         public const string NetworkTransport = "network.transport";
         public const string NetworkIoDirection = "network.io.direction";

@@ -17,7 +17,7 @@ internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
     private readonly ServerHostedService _host;
     private readonly IConfiguration _configuration;
     private readonly ILoggerFactory _loggerFactory;
-    private PluginReloader? _reloader;
+    private PluginReloader[]? _reloaders;
     private PosixSignalRegistration? _hangup;
     private int _signalBeforeStart;
 
@@ -34,14 +34,21 @@ internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
             _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
-                if (Volatile.Read(ref _reloader) is { } reloader)
+                if (Volatile.Read(ref _reloaders) is { } reloaders)
                 {
-                    _ = reloader.ReloadFromSignalAsync();
+                    // Every endpoint reloads its plugin.
+                    foreach (var reloader in reloaders)
+                    {
+                        _ = reloader.ReloadFromSignalAsync();
+                    }
 
                     // As nginx does on SIGHUP: the certificate files are read again too.
-                    if (_host.Server?.Certificates is { } certificates)
+                    foreach (var server in _host.Servers)
                     {
-                        _ = Task.Run(() => certificates.Reload("signal"));
+                        if (server.Certificates is { } certificates)
+                        {
+                            _ = Task.Run(() => certificates.Reload("signal"));
+                        }
                     }
                 }
                 else
@@ -55,13 +62,24 @@ internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Registered after ServerHostedService, so the server is listening by now.
-        var server = _host.Server ?? throw new InvalidOperationException("The server must start before the reload triggers.");
-        var reloader = new PluginReloader(server, _configuration, _loggerFactory);
-        reloader.Start();
-        Volatile.Write(ref _reloader, reloader);
+        var servers = _host.Servers.Count > 0 ? _host.Servers : throw new InvalidOperationException("The server must start before the reload triggers.");
+
+        // One reloader per endpoint: each swaps its own plugin, on its own folder and its own Logic:Plugin; the first
+        // also reports endpoints added or removed, which wait for a restart.
+        var names = servers.Select(s => s.Name).ToArray();
+        var reloaders = servers.Select((s, i) => new PluginReloader(s, _configuration, _loggerFactory, endpoints: i == 0 ? names : null)).ToArray();
+        foreach (var reloader in reloaders)
+        {
+            reloader.Start();
+        }
+
+        Volatile.Write(ref _reloaders, reloaders);
         if (Interlocked.Exchange(ref _signalBeforeStart, 0) == 1)
         {
-            _ = reloader.ReloadFromSignalAsync();
+            foreach (var reloader in reloaders)
+            {
+                _ = reloader.ReloadFromSignalAsync();
+            }
         }
 
         return Task.CompletedTask;
@@ -72,18 +90,18 @@ internal sealed class ReloadCoordinator : IHostedService, IAsyncDisposable
         // Stopped before the server (hosted services stop in reverse order): no swap starts during the drain.
         _hangup?.Dispose();
         _hangup = null;
-        if (_reloader is not null)
+        foreach (var reloader in _reloaders ?? [])
         {
-            await _reloader.DisposeAsync().ConfigureAwait(false);
+            await reloader.DisposeAsync().ConfigureAwait(false);
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         _hangup?.Dispose();
-        if (_reloader is not null)
+        foreach (var reloader in _reloaders ?? [])
         {
-            await _reloader.DisposeAsync().ConfigureAwait(false);
+            await reloader.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -7,9 +7,9 @@ using PluggableNet.Server.Transport;
 namespace PluggableNet.Server.Hosting;
 
 /// <summary>
-/// Runs the <see cref="PluggableServer"/> inside the generic host: starts it (so systemd hears READY only once
-/// the listener accepts), stops it gracefully on SIGTERM/Ctrl+C. A TLS endpoint's certificate files are watched from
-/// start to stop, whether or not the plugin can be swapped.
+/// Runs one <see cref="PluggableServer"/> per endpoint inside the generic host: starts them all (so systemd hears
+/// READY only once every listener accepts), stops them gracefully and together on SIGTERM/Ctrl+C. A TLS endpoint's
+/// certificate files are watched from start to stop, whether or not the plugin can be swapped.
 /// </summary>
 /// <remarks>
 /// The stop starts in <see cref="StoppingAsync"/>, which the generic host calls before any service's
@@ -18,17 +18,63 @@ namespace PluggableNet.Server.Hosting;
 /// </remarks>
 internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListener? inherited = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
 {
-    private CertificateWatcher? _certificates;
+    private readonly List<CertificateWatcher> _certificates = [];
 
-    public PluggableServer? Server { get; private set; }
+    /// <summary>The first endpoint (the only one without <c>Endpoints</c> sections); null until started.</summary>
+    public PluggableServer? Server => Servers.Count > 0 ? Servers[0] : null;
+
+    /// <summary>Every endpoint, in configuration order; empty until started.</summary>
+    public IReadOnlyList<PluggableServer> Servers { get; private set; } = [];
+
+    /// <summary>The host is ready when every endpoint is (each listening, a plugin loaded, not stopping).</summary>
+    public bool IsReady => Servers.Count > 0 && Servers.All(s => s.IsReady);
+
+    /// <summary>The host's status: the first endpoint's figures, ready only when every endpoint is, and each endpoint's own status.</summary>
+    public ServerStatus Status()
+    {
+        var endpoints = Servers.Select(s => s.Status()).ToList();
+        return endpoints[0] with { Ready = endpoints.TrueForAll(e => e.Ready), Endpoints = endpoints };
+    }
+
+    /// <summary>The host is live when every endpoint's loops still scan.</summary>
+    public bool IsLive => Servers.All(s => s.IsLive);
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var plugin = registration.Plugin?.Invoke(services);
-        Server = PluggableServer.Start(registration.Settings, registration.Configuration, loggerFactory, meterFactory, inherited, plugin);
-        if (Server.Certificates is { } certificates)
+        var endpoints = registration.Settings.Endpoints.Count > 0 ? registration.Settings.Endpoints : [registration.Settings];
+        if (registration.Plugin is not null && endpoints.Count > 1)
         {
-            _certificates = new CertificateWatcher(certificates, loggerFactory.CreateLogger("PluggableNet.Tls"));
+            throw new ConfigurationException([$"Endpoints: {endpoints.Count} endpoints, but a plugin registered in DI serves one; use plugin folders (Logic:Plugin) for several."]);
+        }
+
+        var plugin = registration.Plugin?.Invoke(services);
+        var started = new List<PluggableServer>();
+        try
+        {
+            foreach (var endpoint in endpoints)
+            {
+                // A socket handed over by systemd is the first endpoint's (docs/configuration.md).
+                started.Add(PluggableServer.Start(endpoint, registration.Configuration, loggerFactory, meterFactory, started.Count == 0 ? inherited : null, plugin));
+            }
+        }
+        catch
+        {
+            // An endpoint that cannot start stops the host: the ones already listening close again.
+            foreach (var server in started)
+            {
+                server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            throw;
+        }
+
+        Servers = started;
+        foreach (var server in started)
+        {
+            if (server.Certificates is { } certificates)
+            {
+                _certificates.Add(new CertificateWatcher(certificates, loggerFactory.CreateLogger("PluggableNet.Tls")));
+            }
         }
 
         return Task.CompletedTask;
@@ -40,21 +86,32 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
 
     public Task StoppingAsync(CancellationToken cancellationToken)
     {
-        _certificates?.Dispose();
-        return Server?.StopAsync() ?? Task.CompletedTask;
+        DisposeWatchers();
+        return StopAllAsync();
     }
 
-    /// <summary>The stop begun in <see cref="StoppingAsync"/> (one stop, whoever asks).</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => Server?.StopAsync() ?? Task.CompletedTask;
+    /// <summary>The stop begun in <see cref="StoppingAsync"/> (one stop per endpoint, whoever asks).</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => StopAllAsync();
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {
-        _certificates?.Dispose();
-        if (Server is not null)
+        DisposeWatchers();
+        foreach (var server in Servers)
         {
-            await Server.DisposeAsync().ConfigureAwait(false);
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Every endpoint drains at once, each within its own <c>Server:DrainTimeout</c>.</summary>
+    private Task StopAllAsync() => Task.WhenAll(Servers.Select(s => s.StopAsync()));
+
+    private void DisposeWatchers()
+    {
+        foreach (var watcher in _certificates)
+        {
+            watcher.Dispose();
         }
     }
 }

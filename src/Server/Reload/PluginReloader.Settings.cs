@@ -78,7 +78,7 @@ internal sealed partial class PluginReloader
 
         foreach (var (key, value) in SettingsChange.NeedingRestart(_settings, settings))
         {
-            _logger.LogWarning("{Key} changed to {Value}; it takes effect at the next restart", key, value);
+            _logger.LogWarning("{Key} changed to {Value}; it takes effect at the next restart", settings.KeyPrefix + key, value);
         }
 
         _settings = settings;
@@ -91,7 +91,19 @@ internal sealed partial class PluginReloader
     {
         try
         {
-            settings = ServerSettings.Read(_configuration);
+            var host = ServerSettings.Read(_configuration);
+            if (_endpoints is not null)
+            {
+                foreach (var (name, change) in SettingsChange.EndpointsNeedingRestart(_endpoints, host))
+                {
+                    _logger.LogWarning("Endpoints:{Endpoint} {Change}; endpoints are added and removed at the next restart", name, change);
+                }
+
+                _endpoints = [.. host.Endpoints.Select(e => e.Name)];
+            }
+
+            // This reloader's endpoint; one removed from the configuration keeps serving as it is until the restart.
+            settings = host.Endpoints.FirstOrDefault(e => string.Equals(e.Name, _server.Name, StringComparison.Ordinal)) ?? _settings;
             errors = null;
             return true;
         }

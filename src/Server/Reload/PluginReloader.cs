@@ -36,6 +36,7 @@ internal sealed partial class PluginReloader : IAsyncDisposable
     private FolderSnapshot? _loadedSnapshot;
     private FolderSnapshot? _failedSnapshot;
     private ServerSettings _settings;
+    private IReadOnlyList<string>? _endpoints;
     private bool _started;
     private bool _disposed;
 
@@ -44,8 +45,10 @@ internal sealed partial class PluginReloader : IAsyncDisposable
     /// <param name="configuration">The host's configuration (the root, so a signal can reload it).</param>
     /// <param name="loggerFactory">For the <c>PluggableNet.Reload</c> log category.</param>
     /// <param name="timings">Debounce and stability timings; the defaults when null.</param>
-    public PluginReloader(PluggableServer server, IConfiguration configuration, ILoggerFactory loggerFactory, PluginReloadTimings? timings = null)
+    /// <param name="endpoints">The names of every running endpoint, given to one reloader only: it reports endpoints added or removed (restart-only).</param>
+    public PluginReloader(PluggableServer server, IConfiguration configuration, ILoggerFactory loggerFactory, PluginReloadTimings? timings = null, IReadOnlyList<string>? endpoints = null)
     {
+        _endpoints = endpoints;
         _server = server;
         _configuration = configuration;
         _loggerFactory = loggerFactory;

@@ -73,6 +73,10 @@ internal static class SettingsChange
         ("Tls:ClientCertificateMode", s => s.Tls.ClientCertificateMode),
         ("Tls:ClientCaPath", s => s.Tls.ClientCaPath),
         ("Tls:HandshakeTimeout", s => s.Tls.HandshakeTimeout),
+
+        // The set of endpoints, and each one's name: listeners are opened at start (compared on the host's settings).
+        ("Endpoints", s => string.Join(",", s.Endpoints.Select(e => e.Name))),
+        ("Endpoints:<Name>", s => s.Name),
     ];
 
     /// <summary>The keys that wait for a restart, in the order <see cref="ServerSettings"/> declares them.</summary>
@@ -84,6 +88,11 @@ internal static class SettingsChange
             .Where(k => !Equals(k.Value(previous), k.Value(next)))
             .DistinctBy(k => k.Key)
             .Select(k => (k.Key, k.Value(next)?.ToString() ?? "(none)"))];
+
+    /// <summary>Endpoints added to or removed from the configuration, which wait for a restart: (name, <c>added</c> or <c>removed</c>).</summary>
+    public static IReadOnlyList<(string Name, string Change)> EndpointsNeedingRestart(IReadOnlyList<string> running, ServerSettings next) =>
+        [.. next.Endpoints.Select(e => e.Name).Except(running, StringComparer.OrdinalIgnoreCase).Select(n => (n, "added")),
+         .. running.Except(next.Endpoints.Select(e => e.Name), StringComparer.OrdinalIgnoreCase).Select(n => (n, "removed"))];
 
     /// <summary>A value compared with its secrets but shown without them (a password change is a change, never printed).</summary>
     private sealed record Shown(string Text, string Hidden)

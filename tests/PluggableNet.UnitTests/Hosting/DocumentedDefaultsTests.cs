@@ -20,7 +20,7 @@ public sealed class DocumentedDefaultsTests
     /// Rows of the table that are sections handed on whole (to a plugin, to Serilog) or read per name (one SNI certificate
     /// each: <c>TlsSettingsTests</c> reads their keys), not keys the settings readers read.
     /// </summary>
-    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog", "Tls:Certificates:<Name>"];
+    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog", "Tls:Certificates:<Name>", "Endpoints:<Name>"];
 
     /// <summary>Keys whose default depends on another key, read with that key set, as their row in the table says.</summary>
     private static readonly Dictionary<string, (string Key, string Value)> s_given = new()
