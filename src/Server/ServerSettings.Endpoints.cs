@@ -19,7 +19,7 @@ public sealed partial record ServerSettings
     public string Name { get; init; } = DefaultEndpointName;
 
     /// <summary>
-    /// The endpoints to serve, in configuration order: one per <c>Endpoints:&lt;Name&gt;</c> section, each key unset in
+    /// The endpoints to serve, in name order (as configuration lists sections): one per <c>Endpoints:&lt;Name&gt;</c> section, each key unset in
     /// it taken from the flat keys (TLS excepted: <c>Endpoints:&lt;Name&gt;:Tls:*</c> only); or, with no section, the
     /// flat keys' one endpoint. Empty on an endpoint's own settings.
     /// </summary>

@@ -137,7 +137,7 @@ public sealed record ServerStatus(
     public string Endpoint { get; init; } = ServerSettings.DefaultEndpointName;
 
     /// <summary>
-    /// On the host's status: every endpoint's own status, in configuration order. The host's figures above are the
+    /// On the host's status: every endpoint's own status, in name order (as configuration lists sections). The host's figures above are the
     /// first endpoint's, except <see cref="Ready"/>, true only when every endpoint is ready. Null on an endpoint's status.
     /// </summary>
     [JsonPropertyName("endpoints")]

@@ -23,7 +23,7 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
     /// <summary>The first endpoint (the only one without <c>Endpoints</c> sections); null until started.</summary>
     public PluggableServer? Server => Servers.Count > 0 ? Servers[0] : null;
 
-    /// <summary>Every endpoint, in configuration order; empty until started.</summary>
+    /// <summary>Every endpoint, in name order (as configuration lists sections); empty until started.</summary>
     public IReadOnlyList<PluggableServer> Servers { get; private set; } = [];
 
     /// <summary>The host is ready when every endpoint is (each listening, a plugin loaded, not stopping).</summary>
