@@ -40,7 +40,7 @@ internal sealed class HostMeter : IDisposable
     private KeyValuePair<string, object?>[] _endPointTags;
 
     // endpoint: the endpoint's name (Endpoints:<Name>), the pluggablenet.endpoint tag of every measurement.
-    public HostMeter(HostMetrics metrics, ServerReadings readings, IPEndPoint endPoint, IMeterFactory? meterFactory = null, string endpoint = ServerSettings.DefaultEndpointName)
+    public HostMeter(HostMetrics metrics, ServerReadings readings, IPEndPoint endPoint, IMeterFactory? meterFactory = null, string endpoint = "Default")
     {
         _metrics = metrics;
         _readings = readings;
