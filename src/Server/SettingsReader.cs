@@ -154,14 +154,9 @@ internal sealed class SettingsReader(IConfiguration configuration)
     /// <summary>A comma-separated list of addresses and CIDR ranges (<c>10.0.0.0/8</c>); an address alone is its own range.</summary>
     public IReadOnlyList<IPNetwork> Networks(string key)
     {
-        var text = configuration[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return [];
-        }
-
+        // Comma-, space- or semicolon-separated text, or a JSON array (key:0, key:1, …) as appsettings.json gives it.
         var networks = new List<IPNetwork>();
-        foreach (var item in text.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries))
+        foreach (var item in List(key).SelectMany(i => i.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries)))
         {
             if (IPNetwork.TryParse(item, out var network))
             {

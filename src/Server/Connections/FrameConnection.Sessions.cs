@@ -85,7 +85,10 @@ internal sealed partial class FrameConnection : IPushTarget
         var overhead = protocol == SessionProtocol.V2 ? FrameHeader.Size : _codec.HeaderLength;
         var canPush = protocol == SessionProtocol.V2 || _v1Stream;
         LocalEndPoint ??= (_waker as ILocalAddress)?.LocalEndPoint;
-        var session = new Session(Id, this, Peer, LocalEndPoint, protocol, overhead, canPush ? _limits.MaxPendingWriteBytes : -1, scope.Host);
+        var session = new Session(Id, this, Peer, LocalEndPoint, protocol, overhead, canPush ? _limits.MaxPendingWriteBytes : -1, protocol == SessionProtocol.V2 ? V2Output.MaxAnswerBytes : _codec.MaxAnswerBytes, scope.Host)
+        {
+            ClientCertificateSubject = TlsClientSubject,
+        };
         session.View = new SessionView(session, scope);
         scope.Host.Add(session);
         scope.Host.InvokeOpened(session.View);
@@ -123,16 +126,20 @@ internal sealed partial class FrameConnection : IPushTarget
         }
 
         session.TakeWakeRequest();
+        if (CloseReason == CloseReason.None)
+        {
+            // Nothing is pushed once the connection is closing: on v2 GOAWAY is the last frame.
+            WritePushes(session);
+        }
+
         if (session.CloseRequest is { } request && CloseReason == CloseReason.None)
         {
             CloseForSession(request == SessionCloseReason.SlowConsumer ? CloseReason.SlowConsumer : CloseReason.ClosedByPlugin, session.CloseText);
         }
+    }
 
-        if (CloseReason != CloseReason.None && !CloseAfterFlush)
-        {
-            return;
-        }
-
+    private void WritePushes(Session session)
+    {
         var pushed = false;
         while (session.TryTakePush(out var payload))
         {

@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.Sessions;
 /// The session plugin the session tests serve, compiled from source in versions whose state differs in shape. Text
 /// commands, one per request; every request gets one answer, and pushes start with <c>msg </c> or <c>tick</c>:
 /// <c>NICK n</c>, <c>JOIN r</c>, <c>LEAVE r</c>, <c>SAY r text</c> (broadcast <c>msg r nick: text</c>), <c>WHO r</c>,
-/// <c>STATE</c> (<c>nick=…;version=…;count=…;from=…</c>), <c>ID</c>, <c>PUSHTO id text</c>, <c>PUSHME n</c> (n pushes
+/// <c>STATE</c> (<c>nick=…;version=…;count=…;from=…</c>), <c>ID</c>, <c>WHOAMI</c> (remote;certificate subject;local), <c>PUSHTO id text</c>, <c>PUSHME n</c> (n pushes
 /// from the thread pool), <c>TIMER</c> (a timer pushing <c>tick</c> every 5 ms, never stopped), <c>CLOSE why</c>,
 /// <c>SLEEP ms</c> (offloaded: answers after ms). Version 2 keeps the nick in a record with a field more, and says
 /// from which version its state came; the variant <c>Throwing</c> throws in ImportState for a session named <c>boom</c>.
@@ -78,6 +78,9 @@ internal static class RoomPlugin
                         break;
                     case "ID":
                         reply = session.Id.ToString();
+                        break;
+                    case "WHOAMI":
+                        reply = session.RemoteEndPoint + ";" + session.ClientCertificateSubject + ";" + session.LocalEndPoint;
                         break;
                     case "PUSHTO":
                     {
