@@ -47,9 +47,14 @@ internal sealed class SessionGroup(string name)
     }
 
     /// <summary>Queues <paramref name="payload"/> for every member but <paramref name="exceptId"/>; releases the holders not used.</summary>
-    public BroadcastResult Broadcast(ReadOnlySpan<byte> payload, long exceptId, SlowConsumerPolicy policy)
+    /// <param name="payload">What every member gets.</param>
+    /// <param name="exceptId">A member skipped (the sender), or 0.</param>
+    /// <param name="policy">The pushing plugin's slow-consumer policy.</param>
+    /// <param name="closed">Of the dropped, the members closed as slow consumers.</param>
+    public BroadcastResult Broadcast(ReadOnlySpan<byte> payload, long exceptId, SlowConsumerPolicy policy, out int closed)
     {
         int queued = 0, dropped = 0, gone = 0;
+        closed = 0;
         lock (_lock)
         {
             var shared = SharedPayload.Copy(payload, _members.Count + 1);
@@ -67,6 +72,10 @@ internal sealed class SessionGroup(string name)
                         break;
                     case PushResult.Gone:
                         gone++;
+                        break;
+                    case PushResult.Closed:
+                        closed++;
+                        dropped++;
                         break;
                     default:
                         dropped++;

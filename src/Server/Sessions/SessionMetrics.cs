@@ -33,11 +33,12 @@ internal sealed class SessionMetrics
 
     internal void Pushed(PushResult result) => Interlocked.Increment(ref _pushes[(int)result]);
 
-    internal void Broadcast(BroadcastResult result)
+    internal void Broadcast(BroadcastResult result, int closed)
     {
         Interlocked.Increment(ref _broadcasts);
         Add(PushResult.Queued, result.Queued);
-        Add(PushResult.Dropped, result.Dropped);
+        Add(PushResult.Dropped, result.Dropped - closed);
+        Add(PushResult.Closed, closed);
         Add(PushResult.Gone, result.Gone);
         Add(PushResult.Refused, result.Refused);
     }

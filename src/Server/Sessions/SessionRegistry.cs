@@ -91,8 +91,8 @@ internal sealed partial class SessionRegistry(ILogger logger)
             return default;
         }
 
-        var result = target.Broadcast(payload, exceptId, policy);
-        Metrics.Broadcast(result);
+        var result = target.Broadcast(payload, exceptId, policy, out var closed);
+        Metrics.Broadcast(result, closed);
         return result;
     }
 

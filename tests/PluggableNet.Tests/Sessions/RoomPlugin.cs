@@ -15,7 +15,7 @@ internal static class RoomPlugin
 {
     public const string Name = "Room";
 
-    public static string Source(int version, bool throwing = false, bool offloaded = false) => $$"""
+    public static string Source(int version, bool throwing = false, bool offloaded = false, bool closeSlow = false) => $$"""
         using System;
         using System.Buffers;
         using System.Collections.Concurrent;
@@ -37,7 +37,7 @@ internal static class RoomPlugin
 
             public Room(ISessionRegistry registry) => _registry = registry;
 
-            public SessionOptions Sessions { get; } = new() { Pushes = true, V1StreamMode = true };
+            public SessionOptions Sessions { get; } = new() { Pushes = true, V1StreamMode = true, SlowConsumer = {{(closeSlow ? "SlowConsumerPolicy.CloseConnection" : "SlowConsumerPolicy.DropMessage")}} };
 
             public PluginExecution Execution => {{(offloaded ? "PluginExecution.Offloaded" : "PluginExecution.Inline")}};
 
@@ -176,10 +176,10 @@ internal static class RoomPlugin
         """;
 
     /// <summary>A new plugins directory holding <c>Room</c> at <paramref name="version"/>.</summary>
-    public static string BuildDirectory(int version, bool throwing = false, bool offloaded = false)
+    public static string BuildDirectory(int version, bool throwing = false, bool offloaded = false, bool closeSlow = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "pnet-room-" + Guid.NewGuid().ToString("N"));
-        Build(directory, version, throwing, offloaded);
+        PluginCompiler.Build(directory, Name, Source(version, throwing, offloaded, closeSlow), $"{version}.0.0");
         return directory;
     }
 
