@@ -1,0 +1,94 @@
+using System.Diagnostics;
+
+namespace PluggableNet.Bench.Driver.SessionSwap;
+
+/// <summary>
+/// One swap: SIGHUP to the host (it reloads its plugin: a new generation of the same version, every session's state
+/// exported by the old one and imported by the new), then the host's "Swapped plugin" line awaited in its output —
+/// read from the driver's copy of it, so waiting costs the host nothing — then status read once.
+/// </summary>
+internal static class SwapStep
+{
+    /// <summary>SIGHUP on Linux.</summary>
+    private const int SigHup = 1;
+
+    private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(5);
+
+    // A failed swap is logged too, but status says so plainly: asked now and then while waiting.
+    private static readonly TimeSpan s_statusEvery = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The swap's figures (latencies filled in later), its window, and the status after it (null if unread).</summary>
+    public static async Task<(SwapMeasurement Swap, SwapWindow Window, SwapStatus? After)> RunAsync(
+        ServerProcess host, int index, SwapStatus before, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var generation = before.Generation + 1;
+        var started = Stopwatch.GetTimestamp();
+        if (NativeMethods.Kill(host.Pid, SigHup) != 0)
+        {
+            return Failed(index, started, $"kill(SIGHUP) failed, errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+        }
+
+        var marker = $"(generation {generation.ToString(System.Globalization.CultureInfo.InvariantCulture)}), trigger";
+        var nextStatus = started + Ticks(s_statusEvery);
+        SwapLogLine? line = null;
+        while (line is null)
+        {
+            var output = host.RecentOutput();
+            if (output.Contains(marker, StringComparison.Ordinal))
+            {
+                line = SwapLogLine.Find(output.Split('\n'), generation);
+                break;
+            }
+
+            var now = Stopwatch.GetTimestamp();
+            if (host.HasExited)
+            {
+                return Failed(index, started, "the host exited during the swap: " + output);
+            }
+
+            if (now >= nextStatus)
+            {
+                nextStatus = now + Ticks(s_statusEvery);
+                if (SwapStatus.TryQuery(host.ControlSocket, timeout) is { } status && status.FailedSwaps > before.FailedSwaps)
+                {
+                    return Failed(index, started, $"the swap failed ({status.MigrationsRolledBack - before.MigrationsRolledBack} rolled back): {status.LastSwapError}");
+                }
+            }
+
+            if (Stopwatch.GetElapsedTime(started) > timeout)
+            {
+                return Failed(index, started, $"no \"Swapped plugin … (generation {generation})\" line within {timeout.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(s_poll, cancellationToken).ConfigureAwait(false);
+        }
+
+        var window = new SwapWindow(started, Stopwatch.GetTimestamp());
+        var after = SwapStatus.TryQuery(host.ControlSocket, timeout);
+        var migrated = after is not null
+            && after.Generation == generation
+            && after.Migrations == before.Migrations + 1
+            && after.MigrationsRolledBack == before.MigrationsRolledBack;
+        var swap = new SwapMeasurement
+        {
+            Index = index,
+            Generation = generation,
+            PauseMs = after?.LastMigrationPauseMs,
+            SwapMs = line?.TotalMs,
+            LoadMs = line?.LoadMs,
+            DrainMs = line?.DrainMs,
+            WindowMs = ProbeLatencies.Ms(window.End - window.Start),
+            Migrated = migrated,
+            Failure = after is null ? "status did not answer after the swap"
+                : line is null ? "the \"Swapped plugin\" line did not parse"
+                : !migrated ? $"status after the swap: generation {after.Generation} (expected {generation}), migrations {before.Migrations} → {after.Migrations}, rolled back {before.MigrationsRolledBack} → {after.MigrationsRolledBack}"
+                : null,
+        };
+        return (swap, window, after);
+    }
+
+    private static (SwapMeasurement, SwapWindow, SwapStatus?) Failed(int index, long started, string failure) =>
+        (new SwapMeasurement { Index = index, Failure = failure }, new SwapWindow(started, Stopwatch.GetTimestamp()), null);
+
+    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
+}
