@@ -28,7 +28,7 @@ public sealed class SessionSwapTests : IDisposable
         Assert.True(TestPaths.HostDll is not null, $"the host is not built ({RepoPaths.DefaultHostDll}): dotnet build src/Host");
         using var log = new StringWriter();
         var exitCode = await DriverApp.RunAsync(
-            ["session-swap", "--smoke", "--sessions", "200", "--swaps", "2", "--gap", "0.3", "--out", _output, "--host-dll", TestPaths.HostDll!],
+            ["session-swap", "--smoke", "--sessions", "200", "--swaps", "2", "--gap", "0.3", "--aftermath", "0.3", "--out", _output, "--host-dll", TestPaths.HostDll!],
             log).WaitAsync(TimeSpan.FromSeconds(180));
 
         Assert.True(exitCode == 0, log.ToString());
@@ -56,6 +56,11 @@ public sealed class SessionSwapTests : IDisposable
                 Assert.True(swap.GetProperty("pauseMs").GetDouble() > 0, swap.ToString());
                 Assert.True(swap.GetProperty("swapMs").GetDouble() >= swap.GetProperty("loadMs").GetDouble(), swap.ToString());
                 Assert.True(swap.GetProperty("worstLatencyMs").GetDouble() > 0 && swap.GetProperty("requestsDuring").GetInt32() > 0, swap.ToString());
+
+                // The old generation was collected after the swap, and the probes were timed through that too.
+                Assert.True(swap.GetProperty("collected").GetBoolean(), swap.ToString());
+                Assert.True(swap.GetProperty("worstAfterMs").GetDouble() > 0, swap.ToString());
+                Assert.True(swap.GetProperty("longestWaitMs").GetDouble() >= swap.GetProperty("worstLatencyMs").GetDouble(), swap.ToString());
             });
         });
     }

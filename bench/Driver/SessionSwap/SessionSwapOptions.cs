@@ -18,7 +18,13 @@ internal sealed record SessionSwapOptions
     /// <summary>Connections sending requests back to back, each request timed.</summary>
     public int Probes { get; init; } = 8;
 
-    /// <summary>Seconds the probes run before the first swap and after each one.</summary>
+    /// <summary>
+    /// Seconds after each swap's log line that count as its aftermath (the host's induced full GCs until the old
+    /// generation is collected, at 20, 120, 320, 720 ms … after the swap); status is not asked meanwhile.
+    /// </summary>
+    public double AftermathSeconds { get; init; } = 1;
+
+    /// <summary>Seconds the probes run before the first swap and after each aftermath: the latency outside swaps.</summary>
     public double GapSeconds { get; init; } = 1;
 
     public int Rounds { get; init; } = 3;

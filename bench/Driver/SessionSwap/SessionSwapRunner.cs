@@ -50,11 +50,11 @@ internal static class SessionSwapRunner
             probes.ForEach(p => p.Start());
             var gap = TimeSpan.FromSeconds(options.GapSeconds);
             await Task.Delay(gap, cancellationToken).ConfigureAwait(false);
-            var swaps = new List<(SwapMeasurement Swap, SwapWindow Window)>();
+            var swaps = new List<(SwapMeasurement Swap, SwapWindow Window, SwapWindow? Aftermath)>();
             for (var index = 1; index <= options.Swaps; index++)
             {
-                var (swap, window, after) = await SwapStep.RunAsync(host, index, status, options.StepTimeout, cancellationToken).ConfigureAwait(false);
-                swaps.Add((swap, window));
+                var (swap, window, aftermath, after) = await SwapStep.RunAsync(host, index, status, TimeSpan.FromSeconds(options.AftermathSeconds), options.StepTimeout, cancellationToken).ConfigureAwait(false);
+                swaps.Add((swap, window, aftermath));
                 Log(log, string.Create(CultureInfo.InvariantCulture, $"    swap {index}: pause {swap.PauseMs:F1} ms, swap {swap.SwapMs:F1} ms (load {swap.LoadMs:F1}, drain {swap.DrainMs:F1}){(swap.Failure is null ? string.Empty : "  FAILED: " + swap.Failure)}"));
                 if (swap.Failure is not null || after is null)
                 {
@@ -68,7 +68,8 @@ internal static class SessionSwapRunner
 
             var stopped = probes.All(p => p.Stop(options.StepTimeout));
             var gcPause = GC.GetTotalPauseDuration() - gcBefore;
-            var latencies = new ProbeLatencies(probes.SelectMany(p => p.Requests()), probing + (long)(options.WarmupSeconds * Stopwatch.Frequency), [.. swaps.Select(s => s.Window)]);
+            var windows = swaps.SelectMany(s => s.Aftermath is { } a ? new[] { s.Window, a } : [s.Window]).ToList();
+            var latencies = new ProbeLatencies(probes.SelectMany(p => p.Requests()), probing + (long)(options.WarmupSeconds * Stopwatch.Frequency), windows);
             var probeErrors = probes.Sum(p => p.WrongAnswers + (p.Failure is null ? 0 : 1)) + (stopped ? 0 : 1);
             if (probeErrors > 0)
             {
@@ -77,7 +78,12 @@ internal static class SessionSwapRunner
 
             run = run with
             {
-                Swaps = [.. swaps.Select(s => latencies.During(s.Window) is var during ? s.Swap with { WorstLatencyMs = during.WorstMs, RequestsDuring = during.Requests } : s.Swap)],
+                Swaps = [.. swaps.Select(s => s.Swap with
+                {
+                    WorstLatencyMs = latencies.During(s.Window).WorstMs,
+                    RequestsDuring = latencies.During(s.Window).Requests,
+                    WorstAfterMs = s.Aftermath is { } a ? latencies.During(a).WorstMs : null,
+                })],
                 OutsideRequests = latencies.OutsideRequests,
                 ProbeMedianMs = latencies.OutsideMedianMs,
                 ProbeP99Ms = latencies.OutsideP99Ms,

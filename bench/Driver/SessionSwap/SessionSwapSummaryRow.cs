@@ -37,6 +37,16 @@ internal sealed record SessionSwapSummaryRow
     /// <summary>The slowest probe request during any swap of any round.</summary>
     public double? MaxWorstLatencyMs { get; init; }
 
+    /// <summary>The slowest probe request in a swap's aftermath (the host's induced full GCs until the old generation is collected).</summary>
+    public double? WorstAfterMs { get; init; }
+
+    public double? MaxWorstAfterMs { get; init; }
+
+    /// <summary>The longest any probe waited from a SIGHUP to its old generation collected: median over swaps, then rounds.</summary>
+    public double? LongestWaitMs { get; init; }
+
+    public double? MaxLongestWaitMs { get; init; }
+
     public double? ProbeMedianMs { get; init; }
 
     public double? ProbeP99Ms { get; init; }
@@ -69,6 +79,10 @@ internal sealed record SessionSwapSummaryRow
                 LoadMs = OverRounds(s => s.LoadMs),
                 WorstLatencyMs = OverRounds(s => s.WorstLatencyMs),
                 MaxWorstLatencyMs = swaps.Max(s => s.WorstLatencyMs),
+                WorstAfterMs = OverRounds(s => s.WorstAfterMs),
+                MaxWorstAfterMs = swaps.Max(s => s.WorstAfterMs),
+                LongestWaitMs = OverRounds(s => s.LongestWaitMs),
+                MaxLongestWaitMs = swaps.Max(s => s.LongestWaitMs),
                 ProbeMedianMs = Median.Of(good.Select(r => r.ProbeMedianMs)),
                 ProbeP99Ms = Median.Of(good.Select(r => r.ProbeP99Ms)),
                 ProbeMaxOutsideMs = Median.Of(good.Select(r => r.ProbeMaxOutsideMs)),

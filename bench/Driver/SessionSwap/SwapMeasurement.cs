@@ -30,6 +30,22 @@ internal sealed record SwapMeasurement
     /// <summary>Probe requests that overlapped the window.</summary>
     public int RequestsDuring { get; init; }
 
+    /// <summary>
+    /// From the "Swapped plugin" line to the status query that found no retired generation loaded (the first is asked
+    /// after <see cref="SessionSwapOptions.AftermathSeconds"/>): the host's induced full GCs until the old generation's
+    /// load context is collected fall in it.
+    /// </summary>
+    public double? AftermathMs { get; init; }
+
+    /// <summary>Status showed no retired generation loaded at the aftermath's end.</summary>
+    public bool Collected { get; init; }
+
+    /// <summary>The slowest probe request that overlapped the aftermath.</summary>
+    public double? WorstAfterMs { get; init; }
+
+    /// <summary>The longest a probe waited from the SIGHUP to the end of the aftermath.</summary>
+    public double? LongestWaitMs => WorstLatencyMs is null && WorstAfterMs is null ? null : Math.Max(WorstLatencyMs ?? 0, WorstAfterMs ?? 0);
+
     /// <summary>Status <c>Migrations</c> rose by one (every session's state moved) and <c>MigrationsRolledBack</c> did not.</summary>
     public bool Migrated { get; init; }
 

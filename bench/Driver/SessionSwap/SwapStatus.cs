@@ -17,7 +17,8 @@ internal sealed record SwapStatus(
     long ActiveSessions,
     long Migrations,
     long MigrationsRolledBack,
-    double LastMigrationPauseMs)
+    double LastMigrationPauseMs,
+    int RetiredGenerationsLoaded)
 {
     /// <summary>The status, or null when the host does not answer within <paramref name="timeout"/>.</summary>
     public static SwapStatus? TryQuery(string path, TimeSpan timeout)
@@ -73,6 +74,7 @@ internal sealed record SwapStatus(
             (long)Number("activeSessions"),
             (long)Number("migrations"),
             (long)Number("migrationsRolledBack"),
-            Number("lastMigrationPauseMs"));
+            Number("lastMigrationPauseMs"),
+            (int)Number("retiredGenerationsLoaded"));
     }
 }
