@@ -18,8 +18,8 @@ internal static class SwapStep
 
     private static readonly TimeSpan s_poll = TimeSpan.FromMilliseconds(5);
 
-    // A failed swap is logged too, but status says so plainly: asked now and then while waiting.
-    private static readonly TimeSpan s_statusEvery = TimeSpan.FromMilliseconds(250);
+    // The host's error lines for a swap that failed to load, or whose state move was rolled back.
+    private static readonly string[] s_failureMarkers = ["rolled back; the old generation keeps serving", "Swap to plugin "];
 
     private static readonly TimeSpan s_collectPoll = TimeSpan.FromMilliseconds(100);
 
@@ -38,7 +38,6 @@ internal static class SwapStep
         }
 
         var marker = $"(generation {generation.ToString(System.Globalization.CultureInfo.InvariantCulture)}), trigger";
-        var nextStatus = started + Ticks(s_statusEvery);
         SwapLogLine? line = null;
         while (line is null)
         {
@@ -49,19 +48,15 @@ internal static class SwapStep
                 break;
             }
 
-            var now = Stopwatch.GetTimestamp();
             if (host.HasExited)
             {
                 return Failed(index, started, "the host exited during the swap: " + output);
             }
 
-            if (now >= nextStatus)
+            // A run stops at its first failed swap: any failure line in the output is this swap's.
+            if (Array.Find(s_failureMarkers, m => output.Contains(m, StringComparison.Ordinal)) is { } failed)
             {
-                nextStatus = now + Ticks(s_statusEvery);
-                if (SwapStatus.TryQuery(host.ControlSocket, timeout) is { } status && status.FailedSwaps > before.FailedSwaps)
-                {
-                    return Failed(index, started, $"the swap failed ({status.MigrationsRolledBack - before.MigrationsRolledBack} rolled back): {status.LastSwapError}");
-                }
+                return Failed(index, started, "the swap failed: " + output.Split('\n').First(l => l.Contains(failed, StringComparison.Ordinal)).Trim());
             }
 
             if (Stopwatch.GetElapsedTime(started) > timeout)
@@ -110,6 +105,4 @@ internal static class SwapStep
 
     private static (SwapMeasurement, SwapWindow, SwapWindow?, SwapStatus?) Failed(int index, long started, string failure) =>
         (new SwapMeasurement { Index = index, Failure = failure }, new SwapWindow(started, Stopwatch.GetTimestamp()), null, null);
-
-    private static long Ticks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 }
