@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text;
+using PluggableNet.Server;
+using PluggableNet.Server.Connections;
 
 namespace PluggableNet.Testing;
 
@@ -18,6 +20,8 @@ namespace PluggableNet.Testing;
 /// </example>
 public sealed class FakeSession : ISession
 {
+    // The host's defaults: a v1 frame with the default header, a v2 frame.
+    private static readonly int s_v1MaxPush = new ServerSettings().ToCodec().MaxAnswerBytes;
     private static long s_lastId;
 
     private readonly Lock _lock = new();
@@ -46,8 +50,10 @@ public sealed class FakeSession : ISession
         RemoteEndPoint = source.RemoteEndPoint;
         LocalEndPoint = source.LocalEndPoint;
         Protocol = source.Protocol;
+        ClientCertificateSubject = source.ClientCertificateSubject;
         OpenedAt = source.OpenedAt;
         Stalled = source.Stalled;
+        MaxPushBytes = source.MaxPushBytes;
     }
 
     /// <summary>Unique in this test process, never 0, until set; setting it keeps it unique among its registry's open sessions.</summary>
@@ -71,6 +77,9 @@ public sealed class FakeSession : ISession
     /// <summary>The protocol the client speaks; v1 (the default client's) unless set.</summary>
     public SessionProtocol Protocol { get; set; } = SessionProtocol.V1;
 
+    /// <summary>The subject of the client's TLS certificate; null (no certificate asked for or sent) unless set.</summary>
+    public string? ClientCertificateSubject { get; set; }
+
     /// <summary>When it opened; its creation unless set.</summary>
     public DateTimeOffset OpenedAt { get; set; } = DateTimeOffset.UtcNow;
 
@@ -88,6 +97,12 @@ public sealed class FakeSession : ISession
     /// <see cref="SessionOptions.SlowConsumer"/> policy.
     /// </summary>
     public bool Stalled { get; set; }
+
+    /// <summary>
+    /// The largest push its framing carries; a larger one is refused. Null: the host's default framing for
+    /// <see cref="Protocol"/> (v1 with a five-digit header: 99,999 bytes; v2: 16 MiB).
+    /// </summary>
+    public int? MaxPushBytes { get; set; }
 
     /// <summary>Whether the session has ended: the plugin closed it, the slow-consumer policy did, or the test did.</summary>
     public bool IsClosed
@@ -165,6 +180,9 @@ public sealed class FakeSession : ISession
 
     /// <inheritdoc />
     public override string ToString() => $"session {Id} ({Protocol}{(IsClosed ? ", closed" : string.Empty)})";
+
+    /// <summary>What <see cref="MaxPushBytes"/> comes to.</summary>
+    internal int PushLimit => MaxPushBytes ?? (Protocol == SessionProtocol.V2 ? V2Output.MaxAnswerBytes : s_v1MaxPush);
 
     /// <summary>A detached session with this one's identity, for a swap to import into; it opens only if the move commits.</summary>
     internal FakeSession Staged(FakeSessionRegistry registry) => new(this, registry);

@@ -126,9 +126,10 @@ public sealed partial class FakeSessionRegistry
         }
 
         var options = Options;
-        if (session.Protocol == SessionProtocol.V1 && options is { V1StreamMode: false })
+        if ((session.Protocol == SessionProtocol.V1 && options is { V1StreamMode: false }) || payload.Length > session.PushLimit)
         {
             // A v1 client pairs every frame it receives with a request: without stream mode it cannot take pushes.
+            // Nor does any frame carry more than its framing allows.
             return PushResult.Refused;
         }
 

@@ -9,7 +9,8 @@ namespace PluggableNet.Testing;
 /// As on the host: a push to an id that is not open is <see cref="PushResult.Gone"/>; a <see cref="FakeSession.Stalled"/>
 /// session loses the message (<see cref="PushResult.Dropped"/>) or is closed (<see cref="PushResult.Closed"/>) by the
 /// <see cref="SessionOptions.SlowConsumer"/> policy; a v1 session of a plugin without
-/// <see cref="SessionOptions.V1StreamMode"/> refuses pushes; after <see cref="Retire"/> every push is
+/// <see cref="SessionOptions.V1StreamMode"/> refuses pushes, and so does any session a push larger than its
+/// <see cref="FakeSession.MaxPushBytes"/>; after <see cref="Retire"/> every push is
 /// <see cref="PushResult.Refused"/>; and a plugin that pushes without <see cref="SessionOptions.Pushes"/> gets an
 /// <see cref="InvalidOperationException"/>. The last three need <see cref="Options"/>, which
 /// <see cref="PluginUnderTest"/> sets from the plugin it loads.

@@ -109,6 +109,22 @@ public sealed class FakeSessionRegistryTests
     }
 
     [Fact]
+    public void APushLargerThanTheFramingCarriesIsRefused()
+    {
+        var registry = new FakeSessionRegistry(s_pushing);
+        var v1 = new FakeSession(registry);
+        var v2 = new FakeSession(registry) { Protocol = SessionProtocol.V2 };
+        var narrow = new FakeSession(registry) { MaxPushBytes = 3 };
+
+        // The host's defaults: 99,999 bytes under a five-digit v1 header, 16 MiB in a v2 frame.
+        Assert.Equal(PushResult.Queued, v1.Push(new byte[99_999]));
+        Assert.Equal(PushResult.Refused, v1.Push(new byte[100_000]));
+        Assert.Equal(PushResult.Queued, v2.Push(new byte[100_000]));
+        Assert.Equal(PushResult.Refused, narrow.Push("four"u8));
+        Assert.Equal(PushResult.Queued, narrow.Push("one"u8));
+    }
+
+    [Fact]
     public void PushingWithoutDeclaringItThrowsAsOnTheHost()
     {
         var registry = new FakeSessionRegistry(SessionOptions.Default);
@@ -128,11 +144,12 @@ public sealed class FakeSessionRegistryTests
     public void IdentityIsSettableAndStaysUniqueAmongOpenSessions()
     {
         var registry = new FakeSessionRegistry();
-        var ann = new FakeSession(registry) { Id = 7, Protocol = SessionProtocol.V2, RemoteEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.1"), 5000) };
+        var ann = new FakeSession(registry) { Id = 7, Protocol = SessionProtocol.V2, RemoteEndPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse("10.0.0.1"), 5000), ClientCertificateSubject = "CN=ann" };
         var bo = new FakeSession(registry);
         Assert.NotEqual(0, bo.Id);
         Assert.Same(ann, registry.Find(7));
         Assert.Equal("10.0.0.1:5000", ann.RemoteEndPoint!.ToString());
+        Assert.Equal("CN=ann", ((ISession)ann).ClientCertificateSubject);
         Assert.Throws<InvalidOperationException>(() => bo.Id = 7);
         Assert.Throws<ArgumentOutOfRangeException>(() => bo.Id = 0);
         Assert.Throws<ArgumentException>(() => registry.Join(new FakeSession(), "r"));

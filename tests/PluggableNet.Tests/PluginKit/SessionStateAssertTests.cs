@@ -90,12 +90,13 @@ public sealed class SessionStateAssertTests : IDisposable
         var registry = new FakeSessionRegistry();
         var older = new Counter();
         var newer = new Counter();
-        var session = new FakeSession(registry) { State = 200 };
+        var session = new FakeSession(registry) { State = 200, Protocol = SessionProtocol.V2, ClientCertificateSubject = "CN=ann" };
         registry.Join(session, "r");
 
         var moved = SessionStateAssert.RoundTrips(older, newer, session, "1.2.0", "1.3.0-beta+abc");
 
         Assert.Equal(200, moved.State);
+        Assert.Equal((session.Id, SessionProtocol.V2, "CN=ann", session.OpenedAt), (moved.Id, moved.Protocol, moved.ClientCertificateSubject, moved.OpenedAt));
         Assert.Equal(["1.2.0 → 1.3.0-beta+abc up", "1.3.0-beta+abc → 1.2.0 down"], [newer.Imports[0], older.Imports[0]]);
         Assert.Same(moved, registry.Find(session.Id));
         Assert.Equal(["r"], moved.Groups);
