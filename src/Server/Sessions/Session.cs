@@ -79,8 +79,9 @@ internal sealed class Session
     /// <summary>Any thread: queues one holder of <paramref name="payload"/>, or says why not. The caller's holder is used either way.</summary>
     public PushResult Enqueue(SharedPayload payload, SlowConsumerPolicy policy)
     {
-        if (Ended)
+        if (Ended || Volatile.Read(ref _closeRequest) != 0)
         {
+            // Closed, or closing on a request (the plugin's Close, a slow consumer): nothing more is written to it.
             payload.Release();
             return PushResult.Gone;
         }

@@ -53,7 +53,7 @@ internal sealed class SessionGroup(string name)
     /// <param name="closed">Of the dropped, the members closed as slow consumers.</param>
     public BroadcastResult Broadcast(ReadOnlySpan<byte> payload, long exceptId, SlowConsumerPolicy policy, out int closed)
     {
-        int queued = 0, dropped = 0, gone = 0;
+        int queued = 0, dropped = 0, gone = 0, refused = 0;
         closed = 0;
         lock (_lock)
         {
@@ -77,6 +77,9 @@ internal sealed class SessionGroup(string name)
                         closed++;
                         dropped++;
                         break;
+                    case PushResult.Refused:
+                        refused++;
+                        break;
                     default:
                         dropped++;
                         break;
@@ -84,9 +87,9 @@ internal sealed class SessionGroup(string name)
             }
 
             // The extra holder kept the payload alive while members released theirs; the skipped one too.
-            shared.Release(_members.Count + 1 - queued - dropped - gone);
+            shared.Release(_members.Count + 1 - queued - dropped - gone - refused);
         }
 
-        return new BroadcastResult(queued, dropped, gone, 0);
+        return new BroadcastResult(queued, dropped, gone, refused);
     }
 }
