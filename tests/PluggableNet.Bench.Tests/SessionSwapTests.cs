@@ -22,10 +22,9 @@ public sealed class SessionSwapTests : IDisposable
         }
     }
 
-    [Fact]
+    [HostBuiltFact]
     public async Task SessionSwapCommand_SwapsTwiceOnBothTransportsWithEverySessionKept()
     {
-        Assert.True(TestPaths.HostDll is not null, $"the host is not built ({RepoPaths.DefaultHostDll}): dotnet build src/Host");
         using var log = new StringWriter();
         var exitCode = await DriverApp.RunAsync(
             ["session-swap", "--smoke", "--sessions", "200", "--swaps", "2", "--gap", "0.3", "--aftermath", "0.3", "--out", _output, "--host-dll", TestPaths.HostDll!],

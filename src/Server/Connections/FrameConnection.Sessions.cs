@@ -30,6 +30,12 @@ internal sealed partial class FrameConnection : IPushTarget
     /// <summary>Whether a transport must be able to wake a receive: v2, or a session that may be pushed to or closed from elsewhere.</summary>
     public bool Wakeable => _protocol == WireProtocol.V2 || _session is not null;
 
+    /// <summary>
+    /// Any thread: a push found this connection too far behind under <see cref="SlowConsumerPolicy.CloseConnection"/>.
+    /// A transport whose loop may sit in a send the peer never drains cuts the socket at once instead of waiting for a turn.
+    /// </summary>
+    public bool SlowConsumerCut => _session?.CloseRequest == SessionCloseReason.SlowConsumer;
+
     void IPushTarget.WakeForPushes() => _waker?.Wake();
 
     /// <summary>

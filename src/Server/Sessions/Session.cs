@@ -148,10 +148,10 @@ internal sealed class Session
         if (Interlocked.CompareExchange(ref _closeRequest, (int)reason + 1, 0) == 0)
         {
             CloseText = text;
-            if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
-            {
-                _connection.WakeForPushes();
-            }
+
+            // Always, not once per batch: a wake for pushes may be pending on a connection stuck in a send.
+            Volatile.Write(ref _wakeRequested, 1);
+            _connection.WakeForPushes();
         }
     }
 
