@@ -27,7 +27,6 @@ internal sealed partial class SessionRegistry(ILogger logger)
     public void Add(Session session)
     {
         _sessions[session.Id] = session;
-        Metrics.Opened();
     }
 
     /// <summary>The connection closed: the session leaves the registry and its groups. False if it had already.</summary>
