@@ -26,6 +26,7 @@ internal static class DriverCommand
         root.Subcommands.Add(ProtocolV2.ProtocolV2Command.Create(log));
         root.Subcommands.Add(Tls.TlsCommand.Create(log));
         root.Subcommands.Add(Fanout.FanoutCommand.Create(log));
+        root.Subcommands.Add(SessionSwap.SessionSwapCommand.Create(log));
 
         root.SetAction(async (parseResult, cancellationToken) =>
         {

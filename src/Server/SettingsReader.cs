@@ -15,8 +15,9 @@ internal sealed class SettingsReader(IConfiguration configuration, string prefix
     /// <summary>The full path of <paramref name="key"/>, as errors name it (<c>Endpoints:Public:</c> + <c>Framing:HeaderDigits</c>).</summary>
     public string Key(string key) => prefix + key;
 
-    /// <summary>Whether <paramref name="key"/> is set to something other than blanks.</summary>
-    public bool HasValue(string key) => !string.IsNullOrWhiteSpace(configuration[prefix + key]);
+    /// <summary>Whether <paramref name="key"/> is set to something other than blanks, or holds a list.</summary>
+    public bool HasValue(string key) =>
+        !string.IsNullOrWhiteSpace(configuration[prefix + key]) || configuration.GetSection(prefix + key).GetChildren().Any(); // a JSON array has children only
 
     public List<string> Errors { get; } = errors ?? [];
 
@@ -167,14 +168,9 @@ internal sealed class SettingsReader(IConfiguration configuration, string prefix
     /// <summary>A comma-separated list of addresses and CIDR ranges (<c>10.0.0.0/8</c>); an address alone is its own range.</summary>
     public IReadOnlyList<IPNetwork> Networks(string key)
     {
-        var text = configuration[prefix + key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return [];
-        }
-
+        // Comma-, space- or semicolon-separated text, or a JSON array (key:0, key:1, …) as appsettings.json gives it.
         var networks = new List<IPNetwork>();
-        foreach (var item in text.Split([',', ' ', ';'], StringSplitOptions.RemoveEmptyEntries))
+        foreach (var item in List(key).SelectMany(i => i.Split([' ', ';'], StringSplitOptions.RemoveEmptyEntries)))
         {
             if (IPNetwork.TryParse(item, out var network))
             {

@@ -21,7 +21,7 @@ namespace PluggableNet.Testing;
 /// await plugin.AssertUnloadsAsync();
 /// </code>
 /// </example>
-public sealed class PluginUnderTest : IAsyncDisposable
+public sealed partial class PluginUnderTest : IAsyncDisposable
 {
     /// <summary>The <see cref="AssemblyMetadataAttribute"/> key under which a test project records its plugins (<c>Name|path</c>).</summary>
     public const string PluginMetadataKey = "PluggableNet.Testing.Plugin";
@@ -32,7 +32,7 @@ public sealed class PluginUnderTest : IAsyncDisposable
     private readonly string[] _references;
     private PluginGeneration? _generation;
 
-    private PluginUnderTest(string pluginsFolder, PluginGeneration generation, LogCollector logs, ILoggerFactory loggerFactory)
+    private PluginUnderTest(string pluginsFolder, PluginGeneration generation, FakeSessionRegistry sessions, LogCollector logs, ILoggerFactory loggerFactory)
     {
         _pluginsFolder = pluginsFolder;
         _generation = generation;
@@ -42,6 +42,14 @@ public sealed class PluginUnderTest : IAsyncDisposable
         Version = generation.Version;
         Execution = generation.Execution;
         LoadContext = generation.LoadContext;
+        Sessions = sessions;
+        IsSessionPlugin = generation.SessionPlugin is not null;
+        if (IsSessionPlugin)
+        {
+            // As the host reads them: once, at load.
+            sessions.Options = generation.Sessions.Options;
+        }
+
         _references = ReferencedAssemblies(generation);
     }
 
@@ -105,8 +113,10 @@ public sealed class PluginUnderTest : IAsyncDisposable
         var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         try
         {
-            var generation = new PluginFactory(pluginsFolder, configuration, loggerFactory).Load(name);
-            return new PluginUnderTest(pluginsFolder, generation, logs, loggerFactory);
+            // The plugin's constructor gets the fake registry the test drives, as it would get the host's.
+            var sessions = new FakeSessionRegistry();
+            var generation = new PluginFactory(pluginsFolder, configuration, loggerFactory) { PluginRegistry = sessions }.Load(name);
+            return new PluginUnderTest(pluginsFolder, generation, sessions, logs, loggerFactory);
         }
         catch
         {
@@ -127,6 +137,11 @@ public sealed class PluginUnderTest : IAsyncDisposable
     public async Task<byte[]> CallAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
     {
         var generation = _generation ?? throw new ObjectDisposedException(nameof(PluginUnderTest), $"Plugin {Name} was disposed.");
+        if (IsSessionPlugin)
+        {
+            throw new InvalidOperationException($"Plugin {Name} keeps sessions: open one with OpenSession() and call CallAsync(session, request).");
+        }
+
         var answer = new ArrayBufferWriter<byte>();
         if (generation.Execution == PluginExecution.Offloaded)
         {
@@ -184,6 +199,9 @@ public sealed class PluginUnderTest : IAsyncDisposable
             return new WeakReference(null);
         }
 
+        // As a swap retires a generation: its pushes are refused, and the state it set goes with it.
+        Sessions.Retire();
+        Sessions.ForgetStates();
         var context = generation.LoadContext;
         await generation.DisposeAsync().ConfigureAwait(false);
         return context;

@@ -25,6 +25,9 @@ public interface ISession
     /// <summary>The protocol the connection speaks (docs/protocol.md).</summary>
     SessionProtocol Protocol { get; }
 
+    /// <summary>The subject of the client's certificate on a TLS endpoint that asked for one (docs/tls.md); null otherwise.</summary>
+    string? ClientCertificateSubject => null;
+
     /// <summary>When the session opened: after the connection's protocol was decided.</summary>
     DateTimeOffset OpenedAt { get; }
 

@@ -15,6 +15,6 @@ public enum PushResult
     /// <summary>No such connection is open (it closed, or the id was never one).</summary>
     Gone = 3,
 
-    /// <summary>Not written: the pushing generation was retired by a swap, or the connection cannot take pushes.</summary>
+    /// <summary>Not written: the pushing generation was retired by a swap, the connection cannot take pushes (v1 without stream mode), or the payload is larger than its framing carries.</summary>
     Refused = 4,
 }

@@ -30,6 +30,12 @@ internal sealed partial class FrameConnection : IPushTarget
     /// <summary>Whether a transport must be able to wake a receive: v2, or a session that may be pushed to or closed from elsewhere.</summary>
     public bool Wakeable => _protocol == WireProtocol.V2 || _session is not null;
 
+    /// <summary>
+    /// Any thread: a push found this connection too far behind under <see cref="SlowConsumerPolicy.CloseConnection"/>.
+    /// A transport whose loop may sit in a send the peer never drains cuts the socket at once instead of waiting for a turn.
+    /// </summary>
+    public bool SlowConsumerCut => _session?.CloseRequest == SessionCloseReason.SlowConsumer;
+
     void IPushTarget.WakeForPushes() => _waker?.Wake();
 
     /// <summary>
@@ -85,7 +91,10 @@ internal sealed partial class FrameConnection : IPushTarget
         var overhead = protocol == SessionProtocol.V2 ? FrameHeader.Size : _codec.HeaderLength;
         var canPush = protocol == SessionProtocol.V2 || _v1Stream;
         LocalEndPoint ??= (_waker as ILocalAddress)?.LocalEndPoint;
-        var session = new Session(Id, this, Peer, LocalEndPoint, protocol, overhead, canPush ? _limits.MaxPendingWriteBytes : -1, scope.Host);
+        var session = new Session(Id, this, Peer, LocalEndPoint, protocol, overhead, canPush ? _limits.MaxPendingWriteBytes : -1, protocol == SessionProtocol.V2 ? V2Output.MaxAnswerBytes : _codec.MaxAnswerBytes, scope.Host)
+        {
+            ClientCertificateSubject = TlsClientSubject,
+        };
         session.View = new SessionView(session, scope);
         scope.Host.Add(session);
         scope.Host.InvokeOpened(session.View);
@@ -123,16 +132,20 @@ internal sealed partial class FrameConnection : IPushTarget
         }
 
         session.TakeWakeRequest();
+        if (CloseReason == CloseReason.None)
+        {
+            // Nothing is pushed once the connection is closing: on v2 GOAWAY is the last frame.
+            WritePushes(session);
+        }
+
         if (session.CloseRequest is { } request && CloseReason == CloseReason.None)
         {
             CloseForSession(request == SessionCloseReason.SlowConsumer ? CloseReason.SlowConsumer : CloseReason.ClosedByPlugin, session.CloseText);
         }
+    }
 
-        if (CloseReason != CloseReason.None && !CloseAfterFlush)
-        {
-            return;
-        }
-
+    private void WritePushes(Session session)
+    {
         var pushed = false;
         while (session.TryTakePush(out var payload))
         {

@@ -19,6 +19,7 @@ internal sealed class Session
     private readonly IPushTarget _connection;
     private readonly int _frameOverhead;
     private readonly int _maxPendingBytes;
+    private readonly int _maxPayload;
     private readonly Lock _groupsLock = new();
     private List<SessionGroup>? _groups;
     private long _queuedBytes;
@@ -27,8 +28,9 @@ internal sealed class Session
     private int _ended;
     private int _closeRequest;
 
-    public Session(long id, IPushTarget connection, EndPoint? remote, EndPoint? local, SessionProtocol protocol, int frameOverhead, int maxPendingBytes, SessionRegistry registry)
+    public Session(long id, IPushTarget connection, EndPoint? remote, EndPoint? local, SessionProtocol protocol, int frameOverhead, int maxPendingBytes, int maxPayload, SessionRegistry registry)
     {
+        _maxPayload = maxPayload;
         Id = id;
         _connection = connection;
         RemoteEndPoint = remote;
@@ -49,6 +51,9 @@ internal sealed class Session
     public SessionProtocol Protocol { get; }
 
     public DateTimeOffset OpenedAt { get; }
+
+    /// <summary>The TLS client certificate's subject, if the endpoint asked for one and the client sent it.</summary>
+    public string? ClientCertificateSubject { get; init; }
 
     public SessionRegistry Registry { get; }
 
@@ -74,15 +79,17 @@ internal sealed class Session
     /// <summary>Any thread: queues one holder of <paramref name="payload"/>, or says why not. The caller's holder is used either way.</summary>
     public PushResult Enqueue(SharedPayload payload, SlowConsumerPolicy policy)
     {
-        if (Ended)
+        if (Ended || Volatile.Read(ref _closeRequest) != 0)
         {
+            // Closed, or closing on a request (the plugin's Close, a slow consumer): nothing more is written to it.
             payload.Release();
             return PushResult.Gone;
         }
 
-        if (_maxPendingBytes < 0)
+        if (_maxPendingBytes < 0 || payload.Length > _maxPayload)
         {
-            // A v1 connection whose plugin declared no stream mode: its client pairs every frame with a request.
+            // A v1 connection whose plugin declared no stream mode (its client pairs every frame with a request), or a
+            // payload larger than the connection's framing can carry.
             payload.Release();
             return PushResult.Refused;
         }
@@ -141,10 +148,10 @@ internal sealed class Session
         if (Interlocked.CompareExchange(ref _closeRequest, (int)reason + 1, 0) == 0)
         {
             CloseText = text;
-            if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
-            {
-                _connection.WakeForPushes();
-            }
+
+            // Always, not once per batch: a wake for pushes may be pending on a connection stuck in a send.
+            Volatile.Write(ref _wakeRequested, 1);
+            _connection.WakeForPushes();
         }
     }
 

@@ -47,9 +47,14 @@ internal sealed class SessionGroup(string name)
     }
 
     /// <summary>Queues <paramref name="payload"/> for every member but <paramref name="exceptId"/>; releases the holders not used.</summary>
-    public BroadcastResult Broadcast(ReadOnlySpan<byte> payload, long exceptId, SlowConsumerPolicy policy)
+    /// <param name="payload">What every member gets.</param>
+    /// <param name="exceptId">A member skipped (the sender), or 0.</param>
+    /// <param name="policy">The pushing plugin's slow-consumer policy.</param>
+    /// <param name="closed">Of the dropped, the members closed as slow consumers.</param>
+    public BroadcastResult Broadcast(ReadOnlySpan<byte> payload, long exceptId, SlowConsumerPolicy policy, out int closed)
     {
-        int queued = 0, dropped = 0, gone = 0;
+        int queued = 0, dropped = 0, gone = 0, refused = 0;
+        closed = 0;
         lock (_lock)
         {
             var shared = SharedPayload.Copy(payload, _members.Count + 1);
@@ -68,6 +73,13 @@ internal sealed class SessionGroup(string name)
                     case PushResult.Gone:
                         gone++;
                         break;
+                    case PushResult.Closed:
+                        closed++;
+                        dropped++;
+                        break;
+                    case PushResult.Refused:
+                        refused++;
+                        break;
                     default:
                         dropped++;
                         break;
@@ -75,9 +87,9 @@ internal sealed class SessionGroup(string name)
             }
 
             // The extra holder kept the payload alive while members released theirs; the skipped one too.
-            shared.Release(_members.Count + 1 - queued - dropped - gone);
+            shared.Release(_members.Count + 1 - queued - dropped - gone - refused);
         }
 
-        return new BroadcastResult(queued, dropped, gone, 0);
+        return new BroadcastResult(queued, dropped, gone, refused);
     }
 }

@@ -4,14 +4,10 @@ namespace PluggableNet.Server.Sessions;
 internal sealed class SessionMetrics
 {
     private readonly long[] _pushes = new long[Enum.GetValues<PushResult>().Length];
-    private long _opened;
     private long _broadcasts;
     private long _migrations;
     private long _migrationFailures;
     private long _lastMigrationMicroseconds;
-    private long _hookFaults;
-
-    public long SessionsOpened => Volatile.Read(ref _opened);
 
     public long Broadcasts => Volatile.Read(ref _broadcasts);
 
@@ -22,22 +18,16 @@ internal sealed class SessionMetrics
     /// <summary>How long the last state move kept sessions paused, in microseconds.</summary>
     public long LastMigrationMicroseconds => Volatile.Read(ref _lastMigrationMicroseconds);
 
-    /// <summary>Times an open or close hook threw.</summary>
-    public long HookFaults => Volatile.Read(ref _hookFaults);
-
     public long PushesOf(PushResult result) => Volatile.Read(ref _pushes[(int)result]);
-
-    internal void Opened() => Interlocked.Increment(ref _opened);
-
-    internal void HookFailed() => Interlocked.Increment(ref _hookFaults);
 
     internal void Pushed(PushResult result) => Interlocked.Increment(ref _pushes[(int)result]);
 
-    internal void Broadcast(BroadcastResult result)
+    internal void Broadcast(BroadcastResult result, int closed)
     {
         Interlocked.Increment(ref _broadcasts);
         Add(PushResult.Queued, result.Queued);
-        Add(PushResult.Dropped, result.Dropped);
+        Add(PushResult.Dropped, result.Dropped - closed);
+        Add(PushResult.Closed, closed);
         Add(PushResult.Gone, result.Gone);
         Add(PushResult.Refused, result.Refused);
     }

@@ -110,7 +110,6 @@ internal sealed partial class SessionRegistry
 
     private void HookFailed(SessionScope scope, string hook, long id, Exception exception)
     {
-        Metrics.HookFailed();
         if (_throttled.ShouldLog(ThrottledEvent.SessionHookFault, Environment.TickCount64))
         {
             logger.LogWarning("{Plugin} threw in {Hook} for connection {ConnectionId}: {Error}", scope.Describe, hook, id, exception.Message);

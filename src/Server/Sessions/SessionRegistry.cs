@@ -27,7 +27,6 @@ internal sealed partial class SessionRegistry(ILogger logger)
     public void Add(Session session)
     {
         _sessions[session.Id] = session;
-        Metrics.Opened();
     }
 
     /// <summary>The connection closed: the session leaves the registry and its groups. False if it had already.</summary>
@@ -91,8 +90,8 @@ internal sealed partial class SessionRegistry(ILogger logger)
             return default;
         }
 
-        var result = target.Broadcast(payload, exceptId, policy);
-        Metrics.Broadcast(result);
+        var result = target.Broadcast(payload, exceptId, policy, out var closed);
+        Metrics.Broadcast(result, closed);
         return result;
     }
 

@@ -26,6 +26,8 @@ internal sealed class SessionView(Session session, SessionScope scope) : ISessio
 
     public DateTimeOffset OpenedAt => Session.OpenedAt;
 
+    public string? ClientCertificateSubject => Session.ClientCertificateSubject;
+
     public ISessionRegistry Sessions => Scope.Registry;
 
     public object? State

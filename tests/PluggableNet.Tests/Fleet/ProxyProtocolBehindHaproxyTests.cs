@@ -26,6 +26,19 @@ public sealed class ProxyProtocolBehindHaproxyTests
         Assert.True(server.Server.Status().ProtocolErrors["proxy_header"] == 0, string.Join(Environment.NewLine, server.Log.Messages()));
     }
 
+    [Theory]
+    [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
+    public async Task ASessionPluginSeesTheClientsAddressThroughHaproxy(string transport)
+    {
+        await using var harness = Sessions.SessionHarness.Start(transport, 1, false, false, ("Server:ProxyProtocol", "true"), ("Server:TrustedProxies", "127.0.0.1"));
+        await using var haproxy = await StartAsync(harness.Server);
+        using var client = FrameClient.Connect(haproxy.EndPoint);
+        var clientPort = ((IPEndPoint)client.Socket.LocalEndPoint!).Port;
+
+        // The session's RemoteEndPoint is the client's own address and port, not HAProxy's.
+        Assert.StartsWith($"127.0.0.1:{clientPort};", await client.AskAsync("WHOAMI"), StringComparison.Ordinal);
+    }
+
     private static async Task<HaproxyProcess> StartAsync(TestServer server)
     {
         try

@@ -13,7 +13,8 @@ public sealed class LoadRefusalTests
         var directory = RoomPlugin.BuildDirectory(1);
         try
         {
-            var source = RoomPlugin.Source(1).Replace("new() { Pushes = true, V1StreamMode = true }", "new() { Pushes = true }", StringComparison.Ordinal);
+            var source = RoomPlugin.Source(1).Replace("Pushes = true, V1StreamMode = true,", "Pushes = true,", StringComparison.Ordinal);
+            Assert.DoesNotContain("V1StreamMode = true", source, StringComparison.Ordinal);
             PluginCompiler.Build(directory, RoomPlugin.Name, source);
             var failure = Assert.Throws<PluginLoadException>(() => TestServer.Start(transport, ("Logic:PluginsPath", directory), ("Logic:Plugin", RoomPlugin.Name)));
             Assert.Contains("SessionOptions.Pushes", failure.Message);

@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.Sessions;
 /// The session plugin the session tests serve, compiled from source in versions whose state differs in shape. Text
 /// commands, one per request; every request gets one answer, and pushes start with <c>msg </c> or <c>tick</c>:
 /// <c>NICK n</c>, <c>JOIN r</c>, <c>LEAVE r</c>, <c>SAY r text</c> (broadcast <c>msg r nick: text</c>), <c>WHO r</c>,
-/// <c>STATE</c> (<c>nick=…;version=…;count=…;from=…</c>), <c>ID</c>, <c>PUSHTO id text</c>, <c>PUSHME n</c> (n pushes
+/// <c>STATE</c> (<c>nick=…;version=…;count=…;from=…</c>), <c>ID</c>, <c>WHOAMI</c> (remote;certificate subject;local), <c>PUSHTO id text</c>, <c>PUSHME n</c> (n pushes
 /// from the thread pool), <c>TIMER</c> (a timer pushing <c>tick</c> every 5 ms, never stopped), <c>CLOSE why</c>,
 /// <c>SLEEP ms</c> (offloaded: answers after ms). Version 2 keeps the nick in a record with a field more, and says
 /// from which version its state came; the variant <c>Throwing</c> throws in ImportState for a session named <c>boom</c>.
@@ -15,7 +15,7 @@ internal static class RoomPlugin
 {
     public const string Name = "Room";
 
-    public static string Source(int version, bool throwing = false, bool offloaded = false) => $$"""
+    public static string Source(int version, bool throwing = false, bool offloaded = false, bool closeSlow = false) => $$"""
         using System;
         using System.Buffers;
         using System.Collections.Concurrent;
@@ -37,7 +37,7 @@ internal static class RoomPlugin
 
             public Room(ISessionRegistry registry) => _registry = registry;
 
-            public SessionOptions Sessions { get; } = new() { Pushes = true, V1StreamMode = true };
+            public SessionOptions Sessions { get; } = new() { Pushes = true, V1StreamMode = true, SlowConsumer = {{(closeSlow ? "SlowConsumerPolicy.CloseConnection" : "SlowConsumerPolicy.DropMessage")}} };
 
             public PluginExecution Execution => {{(offloaded ? "PluginExecution.Offloaded" : "PluginExecution.Inline")}};
 
@@ -78,6 +78,9 @@ internal static class RoomPlugin
                         break;
                     case "ID":
                         reply = session.Id.ToString();
+                        break;
+                    case "WHOAMI":
+                        reply = session.RemoteEndPoint + ";" + session.ClientCertificateSubject + ";" + session.LocalEndPoint;
                         break;
                     case "PUSHTO":
                     {
@@ -173,10 +176,10 @@ internal static class RoomPlugin
         """;
 
     /// <summary>A new plugins directory holding <c>Room</c> at <paramref name="version"/>.</summary>
-    public static string BuildDirectory(int version, bool throwing = false, bool offloaded = false)
+    public static string BuildDirectory(int version, bool throwing = false, bool offloaded = false, bool closeSlow = false)
     {
         var directory = Path.Combine(Path.GetTempPath(), "pnet-room-" + Guid.NewGuid().ToString("N"));
-        Build(directory, version, throwing, offloaded);
+        PluginCompiler.Build(directory, Name, Source(version, throwing, offloaded, closeSlow), $"{version}.0.0");
         return directory;
     }
 

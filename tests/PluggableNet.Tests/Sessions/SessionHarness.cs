@@ -15,9 +15,12 @@ internal sealed class SessionHarness : IAsyncDisposable
 
     public string Directory { get; }
 
-    public static SessionHarness Start(string transport, int version = 1, bool throwing = false, bool offloaded = false, params (string Key, string Value)[] settings)
+    public static SessionHarness Start(string transport, int version = 1, bool throwing = false, bool offloaded = false, params (string Key, string Value)[] settings) =>
+        Start(transport, RoomPlugin.BuildDirectory(version, throwing, offloaded), settings);
+
+    /// <summary>Serves Room from <paramref name="directory"/>, built by the caller.</summary>
+    public static SessionHarness Start(string transport, string directory, params (string Key, string Value)[] settings)
     {
-        var directory = RoomPlugin.BuildDirectory(version, throwing, offloaded);
         var server = TestServer.Start(transport, [("Logic:PluginsPath", directory), ("Logic:Plugin", RoomPlugin.Name), .. settings]);
         return new SessionHarness(server, directory);
     }

@@ -50,4 +50,28 @@ public sealed class SlowConsumerTests
         Assert.Equal(3, harness.Server.Server.Plugins.Sessions.Count);
         Assert.True(harness.Server.Server.Plugins.Sessions.Metrics.PushesOf(PushResult.Dropped) >= dropped);
     }
+
+    [Theory]
+    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    public async Task UnderCloseConnectionANonReaderIsCutAndTheRoomGoesOn(string transport, string protocol)
+    {
+        await using var harness = SessionHarness.Start(transport, RoomPlugin.BuildDirectory(1, closeSlow: true), ("Limits:MaxPendingWriteBytes", "65536"));
+        await using var speaker = await harness.ConnectAsync(protocol);
+        await using var sleeper = await harness.ConnectAsync(protocol);
+        await speaker.AskAsync("JOIN room");
+        await sleeper.AskAsync("JOIN room");
+
+        var text = new string('x', 16_000);
+        var closed = 0;
+        for (var i = 0; i < 1500 && closed == 0; i++)
+        {
+            closed = int.Parse((await speaker.AskAsync($"SAY room {i} {text}")).Split(' ')[2]);
+            speaker.TakeKeptPushes();
+        }
+
+        Assert.Equal(1, closed);
+        await Wait.UntilAsync(() => harness.Server.Server.Plugins.Sessions.Count == 1, TimeSpan.FromSeconds(10), "the slow member's session ended");
+        Assert.True(harness.Server.Server.Plugins.Sessions.Metrics.PushesOf(PushResult.Closed) >= 1);
+        Assert.StartsWith("sent 1 0 0 0", await speaker.AskAsync("SAY room after"));
+    }
 }

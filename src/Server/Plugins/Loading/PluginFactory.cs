@@ -44,6 +44,9 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
     /// <summary>The host's sessions, which every generation this factory loads sees.</summary>
     public SessionRegistry Sessions => _sessions;
 
+    /// <summary>What a plugin's constructor gets as its <see cref="ISessionRegistry"/> instead of the host's: the test kit's fake. Null: the host's.</summary>
+    internal ISessionRegistry? PluginRegistry { get; init; }
+
     public string PluginsPath { get; } = Path.GetFullPath(pluginsPath);
 
     /// <summary>The plugin folders present now.</summary>
@@ -157,7 +160,7 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
             collection.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
             collection.AddSingleton<IConfiguration>(settings);
             var scope = new SessionScope(_sessions);
-            collection.AddSingleton<ISessionRegistry>(scope.Registry);
+            collection.AddSingleton<ISessionRegistry>(PluginRegistry ?? scope.Registry);
             services = collection.BuildServiceProvider();
 
             ILogicPlugin plugin;

@@ -117,6 +117,12 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
     /// <summary>Any thread: the loop gives the machine a turn (<see cref="FrameConnection.OnWake"/>) as soon as it can.</summary>
     public void Wake()
     {
+        if (Machine.SlowConsumerCut)
+        {
+            // The loop may be parked in a send the peer never drains: a turn would never come.
+            Abort(CloseReason.SlowConsumer);
+        }
+
         Volatile.Read(ref _wakeSignal).TrySetResult();
         var receiveWake = Volatile.Read(ref _receiveWake);
         if (Interlocked.Exchange(ref _receiveParked, 0) == 1)
