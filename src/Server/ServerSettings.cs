@@ -76,6 +76,14 @@ public sealed partial record ServerSettings
     /// <summary><c>Logic:HotReload</c>, default true: swap in a plugin when its files change.</summary>
     public bool HotReload { get; init; } = true;
 
+    /// <summary>
+    /// <c>Logic:UnloadReport</c>, default true: a swapped-out plugin that does not unload is followed by a root-path
+    /// report, the chain from a GC root to its code, from a heap snapshot of the host (a pause of the process while
+    /// the snapshot is written, disk the size of the managed heap until it is read, then deleted), once per plugin
+    /// version. On by default: it costs nothing until a plugin leaks, and then it names the cause.
+    /// </summary>
+    public bool UnloadReport { get; init; } = true;
+
     /// <summary><c>Logic:SwapDrainTimeout</c>, default 30 s: how long a swap waits for calls on the old version before disposing it anyway.</summary>
     public TimeSpan SwapDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -238,6 +246,7 @@ public sealed partial record ServerSettings
             PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
             HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
             SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
+            UnloadReport = reader.Bool("Logic:UnloadReport", defaults.UnloadReport),
             MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
             MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
             ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
