@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace PluggableNet.Tests.PluginUnload;
 
 /// <summary>
-/// A plugin that does not unload is followed by a root-path report (Logic:UnloadReport, on by default), read from a
+/// A plugin that does not unload is followed by a root-path report (with Logic:UnloadReport on), read from a
 /// heap snapshot of this very process: it names the static field (declaring type and field), the GC handle (its
 /// kind) or the thread (managed id and name) that holds the swapped-out plugin, with the chain down to it.
 /// </summary>
@@ -61,7 +61,7 @@ public sealed class RootPathReportNamesTheRootTests(ITestOutputHelper output)
     private async Task<string> SwapOutAndReportAsync(string transport, string name, Func<string, byte[]> build)
     {
         using var plugins = new UnloadPluginFolder(name, build($"{transport}-A"));
-        await using var server = TestServer.Start(transport, plugins.Settings());
+        await using var server = TestServer.Start(transport, [.. plugins.Settings(), ("Logic:UnloadReport", "true")]);
         using var client = server.Connect();
         Assert.Equal($"{transport}-A", await client.AskAsync("x"));
 

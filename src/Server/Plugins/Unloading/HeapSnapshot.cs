@@ -66,21 +66,25 @@ internal sealed class HeapSnapshot : IDisposable
         }
     }
 
-    public void Dispose() => Delete(_folder);
+    /// <summary>Whether <see cref="Dispose"/> deleted the dump (a dump left in a private temporary folder is harmless).</summary>
+    public bool Deleted { get; private set; }
 
-    private static void Delete(string folder)
+    public void Dispose() => Deleted = Delete(_folder);
+
+    private static bool Delete(string folder)
     {
         try
         {
             Directory.Delete(folder, recursive: true);
+            return true;
         }
         catch (IOException)
         {
-            // A dump left in a private temporary folder is harmless; the next boot's temp cleaning takes it.
+            return false;
         }
         catch (UnauthorizedAccessException)
         {
-            // Likewise.
+            return false;
         }
     }
 

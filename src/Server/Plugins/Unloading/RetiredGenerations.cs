@@ -185,8 +185,11 @@ internal sealed class RetiredGenerations
             {
                 Interlocked.Increment(ref _leaked);
                 logger.LogWarning(
-                    "Plugin {Generation} did not unload: still loaded {AfterSeconds:F1} s and {Collections} forced full GCs after its swap, so something outside it still references its code, and every further swap may leak another copy. {Causes} See README \"Unloading: what pins a plugin\"",
-                    entry.Generation.Describe(), after.TotalSeconds, CheckDelays.Length, UnloadCauses.Describe(entry.Generation.CachingLibraries));
+                    "Plugin {Generation} did not unload: still loaded {AfterSeconds:F1} s and {Collections} forced full GCs after its swap, so something outside it still references its code, and every further swap may leak another copy. {Causes} See README \"Unloading: what pins a plugin\". {RootPath}",
+                    entry.Generation.Describe(), after.TotalSeconds, CheckDelays.Length, UnloadCauses.Describe(entry.Generation.CachingLibraries),
+                    RootPathReports
+                        ? "A root-path report follows (Logic:UnloadReport)."
+                        : "For the chain from a GC root to it, set Logic:UnloadReport=true and swap again (a heap snapshot: pauses the host while it is written).");
                 Report(entry, logger);
             }
         }

@@ -46,11 +46,14 @@ internal static class RootPathReport
                 return $"No root-path report: the heap snapshot failed ({exception.GetType().Name}: {exception.Message}). It needs the diagnostics port (DOTNET_EnableDiagnostics not 0) and the runtime's createdump beside libcoreclr.so.";
             }
 
+            string report;
             using (snapshot)
             {
                 // ClrMD's walk is long and synchronous: on a thread of its own, never a reactor or a pool thread for minutes.
-                return await Task.Factory.StartNew(() => Analyse(snapshot, target), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+                report = await Task.Factory.StartNew(() => Analyse(snapshot, target), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
             }
+
+            return report + (snapshot.Deleted ? "; snapshot deleted." : $"; the snapshot could not be deleted: {snapshot.Path}.");
         }
         finally
         {
@@ -91,7 +94,7 @@ internal static class RootPathReport
 
         return text
             .Append($"Snapshot: {snapshot.Bytes / (1024 * 1024):N0} MiB written in {snapshot.Writing.TotalMilliseconds:F0} ms, process paused {snapshot.LongestPause.TotalMilliseconds:F0} ms at most; ")
-            .Append($"analysis {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms (opening {loaded.TotalMilliseconds:F0} ms, {finder?.Roots ?? 0:N0} roots in {finder?.RootsTime.TotalMilliseconds ?? 0:F0} ms, {finder?.Visited ?? 0:N0} objects walked); snapshot deleted.")
+            .Append($"analysis {Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms (opening {loaded.TotalMilliseconds:F0} ms, {finder?.Roots ?? 0:N0} roots in {finder?.RootsTime.TotalMilliseconds ?? 0:F0} ms, {finder?.Visited ?? 0:N0} objects walked)")
             .ToString();
     }
 }
