@@ -126,9 +126,9 @@ internal static class HeapRoots
     {
         foreach (var frame in thread.EnumerateStackTrace(includeContext: false, maxFrames: 64))
         {
-            if (frame.Method is { } method && method.Type is { } type && !type.Name!.StartsWith("System.", StringComparison.Ordinal))
+            if (frame.Method is { Type.Name: { } type } method && !type.StartsWith("System.", StringComparison.Ordinal))
             {
-                return $"{type.Name}.{method.Name}";
+                return $"{type}.{method.Name}";
             }
         }
 
