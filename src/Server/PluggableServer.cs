@@ -44,6 +44,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
         Settings = settings;
         Factory = factory;
         Plugins = plugins;
+        plugins.Retired.RootPathReports = settings.UnloadReport;
         var offloadGate = new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads);
         Meter = new HostMeter(
             Metrics,
