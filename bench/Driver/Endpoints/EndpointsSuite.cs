@@ -86,11 +86,10 @@ internal static class EndpointsSuite
             {
                 var own = runs.Where(r => r.Variant == variant.Name && r.Scenario == scenario.Name).ToList();
                 var overC = own.Select(r => Of(variant.Baseline.Name, r.Round) is { RequestsPerSecond: > 0 } c && variant.IsHost ? r.RequestsPerSecond / c.RequestsPerSecond : (double?)null).ToList();
-                var one = variant.IsHost && variant.Endpoints == 2 ? variants.First(v => v.Transport == variant.Transport && v.Endpoints == 1).Name : null;
+                // Two endpoints against one under the same two load generators, in the same round: req/s and CPU per request.
+                var one = variant.IsHost && variant.Endpoints == 2 ? variants.First(v => v.Transport == variant.Transport && v.Endpoints == 1 && v.Clients == variant.Clients).Name : null;
                 var overOne = own.Select(r => one is not null && Of(one, r.Round) is { RequestsPerSecond: > 0 } o ? r.RequestsPerSecond / o.RequestsPerSecond : (double?)null).ToList();
-                var overOneOfC = own.Select(r => one is not null && Of(one, r.Round) is { } o && Of(EndpointsVariant.C.Name, r.Round) is { RequestsPerSecond: > 0 } c && Of(EndpointsVariant.CSplit.Name, r.Round) is { RequestsPerSecond: > 0 } s && o.RequestsPerSecond > 0
-                    ? r.RequestsPerSecond / s.RequestsPerSecond / (o.RequestsPerSecond / c.RequestsPerSecond)
-                    : (double?)null).ToList();
+                var cpuOverOne = own.Select(r => one is not null && Of(one, r.Round) is { CpuSecondsPer100K: > 0 } o && r.CpuSecondsPer100K is { } cpu ? cpu / o.CpuSecondsPer100K : (double?)null).ToList();
                 rows.Add(new EndpointsSummaryRow(
                     scenario.Name,
                     variant.Name,
@@ -100,8 +99,9 @@ internal static class EndpointsSuite
                     Median.Of(own.Select(r => r.CpuSecondsPer100K)),
                     [.. overC.OfType<double>()],
                     Median.Of(overC),
+                    [.. overOne.OfType<double>()],
                     Median.Of(overOne),
-                    Median.Of(overOneOfC),
+                    Median.Of(cpuOverOne),
                     own.Sum(r => r.Errors)));
             }
         }
@@ -117,15 +117,17 @@ internal static class EndpointsSuite
         text.AppendLine(Invariant($"- Date: {started:yyyy-MM-dd HH:mm:ss zzz}; command: `{options.CommandLine}`; {options.Rounds} round(s), {options.Warmup.TotalSeconds:0.#} s warm-up + {options.Duration.TotalSeconds:0.#} s measured per run, variants in alternating order."));
         foreach (var scenario in scenarios)
         {
-            text.AppendLine(Invariant($"- {scenario.Name}: {scenario.Describe()}, Reverse; `-1`: one endpoint under one load generator with all connections; `-2`: two endpoints, each under its own load generator with half of them, at once; `c-split`: the C server under the same two load generators."));
+            text.AppendLine(Invariant($"- {scenario.Name}: {scenario.Describe()}, Reverse."));
         }
 
+        text.AppendLine("- `-1`: one endpoint under one load generator with all connections; `-1x2`: one endpoint under two load generators with half of them each; `-2`: two endpoints, each under its own load generator with half of them, at once; `c-split`: the C server under two load generators. Two ÷ one compares `-2` with `-1x2` (the same load generators; only the number of endpoints differs).");
+
         text.AppendLine();
-        text.AppendLine("| Scenario | Server | req/s (median) | p99 µs (median) | CPU s/100k (median) | ÷ C per round | ÷ C (median) | two ÷ one (median) | (two ÷ c-split) ÷ (one ÷ c) (median) | errors |");
-        text.AppendLine("|---|---|---:|---:|---:|---|---:|---:|---:|---:|");
+        text.AppendLine("| Scenario | Server | req/s (median) | p99 µs (median) | CPU s/100k (median) | ÷ C per round | ÷ C (median) | two ÷ one per round | two ÷ one (median) | CPU/request two ÷ one (median) | errors |");
+        text.AppendLine("|---|---|---:|---:|---:|---|---:|---|---:|---:|---:|");
         foreach (var r in rows)
         {
-            text.AppendLine(Invariant($"| {r.Scenario} | {r.Server} | {F(r.RequestsPerSecond, "N0")} | {F(r.P99Us, "F0")} | {F(r.CpuSecondsPer100K, "F2")} | {(r.RatiosOverC.Count == 0 ? "—" : string.Join(", ", r.RatiosOverC.Select(v => v.ToString("F2", CultureInfo.InvariantCulture))))} | {(r.RatioOverC is null ? "—" : $"{F(r.RatioOverC, "F2")}× {r.Baseline}")} | {F(r.TwoOverOne, "F2")} | {F(r.TwoOverOneOfC, "F2")} | {r.Errors} |"));
+            text.AppendLine(Invariant($"| {r.Scenario} | {r.Server} | {F(r.RequestsPerSecond, "N0")} | {F(r.P99Us, "F0")} | {F(r.CpuSecondsPer100K, "F2")} | {Ratios(r.RatiosOverC)} | {(r.RatioOverC is null ? "—" : $"{F(r.RatioOverC, "F2")}× {r.Baseline}")} | {Ratios(r.TwoOverOneRatios)} | {F(r.TwoOverOne, "F2")} | {F(r.CpuTwoOverOne, "F2")} | {r.Errors} |"));
         }
 
         if (failures.Count > 0)
@@ -140,6 +142,9 @@ internal static class EndpointsSuite
 
         return text.ToString();
     }
+
+    private static string Ratios(IReadOnlyList<double> ratios) =>
+        ratios.Count == 0 ? "—" : string.Join(", ", ratios.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)));
 
     private static string F(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "—";
 
@@ -156,6 +161,7 @@ internal sealed record EndpointsSummaryRow(
     double? CpuSecondsPer100K,
     IReadOnlyList<double> RatiosOverC,
     double? RatioOverC,
+    IReadOnlyList<double> TwoOverOneRatios,
     double? TwoOverOne,
-    double? TwoOverOneOfC,
+    double? CpuTwoOverOne,
     long Errors);

@@ -4,7 +4,7 @@ namespace PluggableNet.Bench.Driver.Endpoints;
 /// One server of the endpoints benchmark: the C baseline or the host, with one or two endpoints, and how many load
 /// generators share the scenario's connections (each on its own endpoint when the host has two).
 /// </summary>
-/// <param name="Name">Report name: <c>c</c>, <c>c-split</c>, <c>epoll-1</c>, <c>epoll-2</c>, <c>sockets-1</c>, <c>sockets-2</c>.</param>
+/// <param name="Name">Report name: <c>c</c>, <c>c-split</c>, then per transport <c>epoll-1</c> (one endpoint, one load generator), <c>epoll-1x2</c> (one endpoint, two), <c>epoll-2</c> (two endpoints, one load generator each).</param>
 /// <param name="Transport">The host's transport; null for the C baseline.</param>
 /// <param name="Endpoints">Endpoints sections of the host (1 or 2); 1 for C.</param>
 /// <param name="Clients">Load generators run at once, each with its share of the connections.</param>
@@ -20,7 +20,13 @@ internal sealed record EndpointsVariant(string Name, string? Transport, int Endp
     [
         C,
         CSplit,
-        .. transports.SelectMany(t => new[] { new EndpointsVariant($"{t.ToLowerInvariant()}-1", t, 1, 1), new EndpointsVariant($"{t.ToLowerInvariant()}-2", t, 2, 2) }),
+        .. transports.SelectMany(t => new[]
+        {
+            new EndpointsVariant($"{t.ToLowerInvariant()}-1", t, 1, 1),
+            // One endpoint under the same two load generators as -2: only the number of endpoints differs between them.
+            new EndpointsVariant($"{t.ToLowerInvariant()}-1x2", t, 1, 2),
+            new EndpointsVariant($"{t.ToLowerInvariant()}-2", t, 2, 2),
+        }),
     ];
 
     /// <summary>The C run a ratio of this host run is taken against: the same number of load generators.</summary>
