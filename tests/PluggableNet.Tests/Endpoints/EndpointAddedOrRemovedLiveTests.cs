@@ -73,11 +73,19 @@ public sealed class EndpointAddedOrRemovedLiveTests
         }
     }
 
-    private static void Write(string path, params string[] endpoints)
+    /// <summary>The configuration file: each endpoint on a free port serving Reverse, and <paramref name="headerDigits"/> given to the first.</summary>
+    internal static void Write(string path, params string[] endpoints) => WriteWithHeaderDigits(path, headerDigits: null, endpoints);
+
+    internal static void WriteWithHeaderDigits(string path, string? headerDigits, params string[] endpoints)
     {
         var json = JsonSerializer.Serialize(new Dictionary<string, object>
         {
-            ["Endpoints"] = endpoints.ToDictionary(e => e, _ => (object)new Dictionary<string, object> { ["Server"] = new Dictionary<string, string> { ["Port"] = "0" }, ["Logic"] = new Dictionary<string, string> { ["Plugin"] = "Reverse" } }),
+            ["Endpoints"] = endpoints.ToDictionary(e => e, e => (object)new Dictionary<string, object>
+            {
+                ["Server"] = new Dictionary<string, string> { ["Port"] = "0" },
+                ["Logic"] = new Dictionary<string, string> { ["Plugin"] = "Reverse" },
+                ["Framing"] = new Dictionary<string, string> { ["HeaderDigits"] = e == endpoints[0] && headerDigits is not null ? headerDigits : "5" },
+            }),
         });
 
         // Written whole, then renamed into place, so a reload never reads half a file.

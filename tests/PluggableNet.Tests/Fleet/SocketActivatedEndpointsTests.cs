@@ -16,8 +16,11 @@ public sealed class SocketActivatedEndpointsTests
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task EachEndpointServesTheInheritedSocketOfItsName(string transport)
     {
+        // The names and their order are the shipped example's (deploy/endpoints): the units the service's Sockets= lists.
+        var names = ShippedSocketNames();
+        Assert.Equal(["Public", "Admin"], names);
         var (publicPort, adminPort) = (SupervisedHost.FreePort(), SupervisedHost.FreePort());
-        await using var process = Start([publicPort, adminPort], "Public:Admin", transport);
+        await using var process = Start([publicPort, adminPort], string.Join(':', names), transport);
         await process.WaitForOutputAsync($"Listening on 127.0.0.1:{adminPort}", Wait.Default);
 
         // The first connection activates the host; it waits in the kernel's queue until the host accepts it.
@@ -58,6 +61,15 @@ public sealed class SocketActivatedEndpointsTests
         var output = await ActivateAndWaitForExitAsync(process, ports[0]);
 
         Assert.Contains($"Cannot start: LISTEN_FDNAMES: fd 3 (127.0.0.1:{ports[0]}) has no name; with several sockets or endpoints each socket is named after its endpoint", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>FileDescriptorName= of each socket unit in the order deploy/endpoints/endpoints.conf's Sockets= lists them.</summary>
+    private static List<string> ShippedSocketNames()
+    {
+        var folder = Path.Combine(TestPaths.RepoRoot, "deploy", "endpoints");
+        var sockets = File.ReadAllLines(Path.Combine(folder, "endpoints.conf")).Single(l => l.StartsWith("Sockets=", StringComparison.Ordinal))["Sockets=".Length..];
+        return [.. sockets.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(unit =>
+            File.ReadAllLines(Path.Combine(folder, unit)).Single(l => l.StartsWith("FileDescriptorName=", StringComparison.Ordinal))["FileDescriptorName=".Length..])];
     }
 
     private static async Task<string> RefusedAsync(int[] ports, string names)
