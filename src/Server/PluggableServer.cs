@@ -209,8 +209,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
         if (inherited is not null)
         {
             server._logger.LogInformation(
-                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, socket activation); Server:Address, Server:Port and Server:Backlog are the socket unit's",
-                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port);
+                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, socket activation) for endpoint {Endpoint}; Server:Address, Server:Port and Server:Backlog are the socket unit's",
+                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port, settings.Name);
         }
 
         if (server._lifecycle.Headroom.Current(Environment.TickCount64) is { } descriptors && descriptors.Free - descriptors.Reserve < settings.MaxConnections)

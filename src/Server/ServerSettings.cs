@@ -305,7 +305,7 @@ public sealed partial record ServerSettings
         if (settings.AllowV2 && settings.FramingKind == FramingKind.UInt32BigEndian && settings.MaxFrameBytes >= PluggableNet.Protocol.V2.Preface.AsBinaryLength)
         {
             // The v2 preface read as a 4-byte length would then be a valid v1 header: the host could not tell them apart.
-            reader.Errors.Add($"{reader.Key("Framing:MaxFrameBytes")}: {settings.MaxFrameBytes} with Framing:AllowV2 true and Framing:Kind UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set Framing:AllowV2 to false.");
+            reader.Errors.Add($"{reader.Key("Framing:MaxFrameBytes")}: {settings.MaxFrameBytes} with {reader.Key("Framing:AllowV2")} true and {reader.Key("Framing:Kind")} UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set {reader.Key("Framing:AllowV2")} to false.");
         }
 
         return settings;
