@@ -1,5 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
+using PluggableNet.Server.Interop;
 
 namespace PluggableNet.Server.Connections.Handover;
 
@@ -62,13 +63,22 @@ internal sealed partial class ConnectionSnapshot : IDisposable
     /// <summary>The session, when the old server's plugin keeps sessions and one was open; null otherwise.</summary>
     public SessionSnapshot? Session { get; init; }
 
-    /// <summary>Takes the descriptor out: from now on the caller owns it as a bare number.</summary>
+    /// <summary>
+    /// A duplicate of the descriptor for the caller to own as a bare number; the snapshot's own copy is released. Never
+    /// the same number: a socket that the runtime registered under it in this process may still be in its epoll set.
+    /// </summary>
+    /// <exception cref="IOException">The duplicate could not be made (out of descriptors); the snapshot keeps its socket.</exception>
     public int TakeSocket()
     {
         var handle = Socket ?? throw new InvalidOperationException("The snapshot's socket was taken already.");
+        var fd = Libc.fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot duplicate the connection's descriptor: {Libc.Describe(Libc.LastError)}");
+        }
+
         Socket = null;
-        var fd = (int)handle.DangerousGetHandle();
-        handle.SetHandleAsInvalid();
+        handle.Dispose();
         return fd;
     }
 

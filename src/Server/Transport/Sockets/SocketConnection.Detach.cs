@@ -2,14 +2,13 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Connections.Handover;
-using PluggableNet.Server.Interop;
 
 namespace PluggableNet.Server.Transport.Sockets;
 
 /// <summary>
 /// Leaving for another server (issue 23): the loop, woken out of its receive, ends without closing the socket once the
-/// machine says <see cref="ConnectionStep.Detach"/>; the snapshot gets a duplicate of the descriptor and the
-/// <see cref="Socket"/> is disposed, which closes only this process's copy.
+/// machine says <see cref="ConnectionStep.Detach"/>; the snapshot owns the socket from then on, and disposing it
+/// closes only this copy of the descriptor.
 /// </summary>
 internal sealed partial class SocketConnection
 {
@@ -76,20 +75,11 @@ internal sealed partial class SocketConnection
             return false;
         }
 
-        // Nothing is pending on the socket (the loop is here, not in a receive): disposing it closes only this
-        // descriptor, with no FIN, no RST; the duplicate keeps the connection open.
-        var fd = Libc.fcntl((int)socket.SafeHandle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
-        if (fd < 0)
-        {
-            // The machine gave its state away already: it can only close, as our failure.
-            Machine.FailInternally($"detach: fcntl(F_DUPFD_CLOEXEC): {Libc.Describe(Libc.LastError)}");
-            request.Abandon();
-            return false;
-        }
-
+        // Nothing is pending on the socket (the loop is here, not in a receive). It stays open, owned by the snapshot,
+        // until its holder has duplicated the descriptor (SocketOwnerHandle says why); then disposing it closes only
+        // this copy: no FIN, no RST.
         _detached = true;
-        socket.Dispose();
-        snapshot.Socket = new DescriptorHandle(fd);
+        snapshot.Socket = new SocketOwnerHandle(socket);
         lifecycle.Detached(Machine, snapshot, request);
         return true;
     }
