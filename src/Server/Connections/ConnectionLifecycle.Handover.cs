@@ -15,8 +15,10 @@ internal sealed partial class ConnectionLifecycle
     {
         Context.Addresses.Release(machine.AddressSlot);
         machine.AddressSlot = -1;
-        request.Deliver(snapshot);
+
+        // Counted out before it is delivered: the delivery may end the batch, which reads what is left.
         CountClosed();
+        request.Deliver(snapshot);
         if (Open == 0)
         {
             // Nobody left to wait for: the batch ends now rather than at its deadline.

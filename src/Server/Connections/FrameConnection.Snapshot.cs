@@ -13,6 +13,9 @@ namespace PluggableNet.Server.Connections;
 /// </summary>
 internal sealed partial class FrameConnection
 {
+    // Stands for "no batch open": it refuses every detach.
+    private static readonly DetachRequest s_noBatch = DetachRequest.Closed();
+
     // Its session's export failed once: it stays, and finishes here.
     private bool _detachRefused;
 
@@ -32,10 +35,12 @@ internal sealed partial class FrameConnection
     /// <c>OnClosed</c> (the connection did not close) and the buffers go back; the transport then forgets the machine
     /// and hands the socket over. Null when the batch closed meanwhile, or the export failed: the connection stays.
     /// </summary>
+    /// <param name="now">The clock, for the ages the snapshot carries.</param>
+    /// <param name="request">The batch the snapshot goes to (<see cref="DetachRequest.Deliver"/>), when there is one.</param>
     public ConnectionSnapshot? Detach(long now, out DetachRequest request)
     {
-        request = _context.Detaching!;
-        if (request is null || !request.TryBegin())
+        request = _context.Detaching ?? s_noBatch;
+        if (!request.TryBegin())
         {
             return null;
         }

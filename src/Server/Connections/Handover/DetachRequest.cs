@@ -18,6 +18,14 @@ internal sealed class DetachRequest
 
     public bool IsOpen => !_closed;
 
+    /// <summary>A batch closed from the start: every <see cref="TryBegin"/> is refused.</summary>
+    public static DetachRequest Closed()
+    {
+        var request = new DetachRequest();
+        request.Close();
+        return request;
+    }
+
     public ChannelReader<ConnectionSnapshot> Snapshots => _snapshots.Reader;
 
     /// <summary>Connections that left so far.</summary>

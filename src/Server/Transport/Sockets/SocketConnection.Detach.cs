@@ -62,7 +62,7 @@ internal sealed partial class SocketConnection
                 Volatile.Read(ref _idleReceive).Cancel();
             }
 
-            cancel.Dispose();
+            // Not disposed: Abort or RequestDetach may still cancel the old source from another thread (a no-op then).
             return null;
         }
     }
