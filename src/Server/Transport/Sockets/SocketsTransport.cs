@@ -12,7 +12,7 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// <see cref="FrameConnection"/> state machine as the epoll reactor. One timer runs the lifecycle's scan over all
 /// connections. With <paramref name="tls"/> the endpoint speaks TLS: each connection's loop starts with the handshake.
 /// </summary>
-internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransport
+internal sealed partial class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransport
 {
     private const int AbortWaitMs = 2000;
     private const int MinAcceptPauseMs = 100;
