@@ -99,7 +99,8 @@ internal sealed partial class WorkerProcess
 
         Ready = text.Split('\n');
         ApplyAddressSpaceLimit(launch);
-        new Thread(ReadAnswers) { IsBackground = true, Name = $"PluggableNet worker {Pid} reader" }.Start();
+        _readerThread = new Thread(ReadAnswers) { IsBackground = true, Name = $"PluggableNet worker {Pid} reader" };
+        _readerThread.Start();
     }
 
     /// <summary>

@@ -25,6 +25,7 @@ internal sealed partial class WorkerProcess : IDisposable
     private readonly ILogger _logger;
     private uint _nextId;
     private bool _dead;
+    private Thread? _readerThread;
     private string? _killReason;
 
     private WorkerProcess(Process process, Socket socket, WorkerStderr stderr, ILogger logger)
@@ -106,12 +107,38 @@ internal sealed partial class WorkerProcess : IDisposable
     {
         Died = null;
         Kill("retired");
-        _process.WaitForExit(5000);
+        if (_readerThread is { } reader && reader != Thread.CurrentThread)
+        {
+            // The reader reaps the process and fails what was still waiting; then nothing of it is left.
+            reader.Join(TimeSpan.FromSeconds(10));
+        }
+        else if (_readerThread is null)
+        {
+            _process.WaitForExit(5000);
+            _process.Dispose();
+        }
+
         _socket.Dispose();
-        _process.Dispose();
     }
 
     private void ReadAnswers()
+    {
+        try
+        {
+            ReadUntilDeath();
+        }
+        catch (Exception exception)
+        {
+            // Never let this thread take the host down: a bug here is logged, and the worker counts as dead.
+            _logger.LogError(exception, "Reading from plugin worker {Pid} failed", Pid);
+        }
+        finally
+        {
+            _process.Dispose();
+        }
+    }
+
+    private void ReadUntilDeath()
     {
         try
         {
