@@ -6,7 +6,18 @@ internal static class WorkerProcesses
     /// <summary>Worker processes whose parent is <paramref name="parent"/>.</summary>
     public static IReadOnlyList<int> ChildrenOf(int parent) => [.. All().Where(w => w.Parent == parent).Select(w => w.Pid)];
 
-    public static bool IsAlive(int pid) => File.Exists($"/proc/{pid}/cmdline") && !IsZombie(pid);
+    /// <summary>Whether <paramref name="pid"/> is a live worker (a reused pid of another program does not count).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Contains("PluggableNet.Worker", StringComparison.Ordinal) && !IsZombie(pid);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static IEnumerable<(int Pid, int Parent)> All()
     {
