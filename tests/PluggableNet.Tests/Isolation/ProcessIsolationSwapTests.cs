@@ -3,6 +3,7 @@ using PluggableNet.Protocol.V2;
 using PluggableNet.Server.Plugins.Isolation;
 using PluggableNet.Tests.Infrastructure;
 using PluggableNet.Tests.Service;
+using Xunit.Abstractions;
 
 namespace PluggableNet.Tests.Isolation;
 
@@ -11,7 +12,7 @@ namespace PluggableNet.Tests.Isolation;
 /// the old one and ends its process. Under load on v1 (pipelined) and v2: every answer right, none refused, and no
 /// worker left behind, neither after each swap nor after the host stops.
 /// </summary>
-public sealed class ProcessIsolationSwapTests
+public sealed class ProcessIsolationSwapTests(ITestOutputHelper output)
 {
     /// <summary>The issue asks for 100; each swap starts a .NET process (~0.2–0.4 s on two shared cores).</summary>
     private const int Swaps = 100;
@@ -23,6 +24,7 @@ public sealed class ProcessIsolationSwapTests
         var plugins = TestPaths.NewTempDirectory("pnet-isolation-swap");
         PluginCompiler.Build(plugins, "Versioned", IsolationPlugins.VersionedSource(1), "1.0.0");
         List<int> workers = [];
+        List<double> swapMs = [];
         await using (var server = TestServer.Start(
             transport,
             ("Logic:PluginsPath", plugins),
@@ -41,6 +43,7 @@ public sealed class ProcessIsolationSwapTests
                 PluginCompiler.Build(plugins, "Versioned", IsolationPlugins.VersionedSource(version), $"{version}.0.0");
                 var result = await server.Server.ReloadAsync("test");
                 Assert.True(result.Succeeded, result.Error);
+                swapMs.Add(result.Elapsed.TotalMilliseconds);
                 var plugin = Assert.IsType<IsolatedPlugin>(server.Server.Plugins.Current.Plugin);
                 workers.Add(plugin.WorkerPid);
 
@@ -53,6 +56,8 @@ public sealed class ProcessIsolationSwapTests
             Assert.Equal(Swaps + 1, workers.Count);
             Assert.All(answered, count => Assert.True(count > 0, "every load connection was answered"));
             Assert.Equal(workers.Count, workers.Distinct().Count());
+            swapMs.Sort();
+            output.WriteLine($"{transport}: {Swaps} swaps under load, {answered.Sum()} answers, 0 wrong; swap (start + warm new worker, drain, end old) median {swapMs[swapMs.Count / 2]:F0} ms, max {swapMs[^1]:F0} ms");
         }
 
         Assert.All(workers, pid => Assert.False(WorkerProcesses.IsAlive(pid), $"worker {pid} outlived the host's stop"));
