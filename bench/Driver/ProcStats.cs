@@ -29,6 +29,42 @@ internal static class ProcStats
     }
 
     /// <summary>
+    /// <see cref="CpuSeconds"/> of <paramref name="pid"/> plus its live child processes' (a host's plugin workers in
+    /// Isolation Process do the plugin's share of the work), or null when the parent's is unreadable.
+    /// </summary>
+    public static double? CpuSecondsWithChildren(int pid)
+    {
+        if (CpuSeconds(pid) is not { } own)
+        {
+            return null;
+        }
+
+        var children = 0.0;
+        try
+        {
+            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+            {
+                try
+                {
+                    foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        children += CpuSeconds(int.Parse(child, CultureInfo.InvariantCulture)) ?? 0;
+                    }
+                }
+                catch (IOException)
+                {
+                    // The thread ended between the listing and the read.
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+        }
+
+        return own + children;
+    }
+
+    /// <summary>
     /// Nanosecond CPU time of <paramref name="pid"/>'s live threads (the first field of each task's schedstat), in
     /// seconds: for windows too short for the 10 ms ticks of <see cref="CpuSeconds"/>. Null when unreadable.
     /// </summary>

@@ -22,6 +22,11 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     /// <summary>The protocol the load generator speaks to this server (v2 only for the <c>-v2</c> variants).</summary>
     public WireVersion ClientProtocol { get; init; } = WireVersion.V1;
 
+    /// <summary>Suffix of an isolated variant: the same host and plugin with <c>Plugins:&lt;Name&gt;:Isolation Process</c>.</summary>
+    public const string IsolatedSuffix = "-isolated";
+
+    private static readonly string[] s_isolated = ["--Plugins:Reverse:Isolation=Process", "--Plugins:Burn:Isolation=Process"];
+
     /// <summary>The Kestrel connection-handler baseline.</summary>
     public const string KestrelName = "kestrel";
 
@@ -40,7 +45,7 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     public const string MetricsName = "epoll+metrics";
 
     /// <summary>Every name <see cref="Resolve"/> knows, for help and errors.</summary>
-    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, epoll-v2 and sockets-v2 (the same host, the client speaks protocol v2), base-epoll (--base-host-dll), kestrel, c";
+    public const string KnownNames = "epoll, epoll-rN (fixed N reactors), epoll+metrics (exporter on), sockets, epoll-v2 and sockets-v2 (the same host, the client speaks protocol v2), epoll-isolated and sockets-isolated (the plugin in a worker process), base-epoll (--base-host-dll), kestrel, c";
 
     /// <summary>Another build of the host (<c>--base-host-dll</c>), for before/after ratios measured in the same run.</summary>
     public const string BaseName = "base-epoll";
@@ -50,6 +55,10 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
     {
         "epoll" => Host(name, "Epoll", options.HostDll),
         "sockets" => Host(name, "Sockets", options.HostDll),
+
+        // The same host and plugin, the plugin in a worker process (issue 24): its ratio over epoll/sockets is what isolation costs.
+        "epoll" + IsolatedSuffix => Host(name, "Epoll", options.HostDll, s_isolated),
+        "sockets" + IsolatedSuffix => Host(name, "Sockets", options.HostDll, s_isolated),
 
         // The same host and settings as epoll and sockets: only the client's protocol differs, so v2 ÷ v1 is what v2 costs.
         "epoll" + V2Suffix => Host(name, "Epoll", options.HostDll) with { ClientProtocol = WireVersion.V2 },
@@ -71,7 +80,7 @@ internal sealed record ServerDefinition(string Name, string Program, Func<Server
 
     /// <summary>True for a name <see cref="Resolve"/> knows.</summary>
     public static bool IsKnown(string name) =>
-        name is "epoll" or "sockets" or "epoll" + V2Suffix or "sockets" + V2Suffix or MetricsName or KestrelName or CName or BaseName || FixedReactors(name) is not null;
+        name is "epoll" or "sockets" or "epoll" + IsolatedSuffix or "sockets" + IsolatedSuffix or "epoll" + V2Suffix or "sockets" + V2Suffix or MetricsName or KestrelName or CName or BaseName || FixedReactors(name) is not null;
 
     /// <summary>N of <c>epoll-rN</c>, else null.</summary>
     public static int? FixedReactors(string name) =>

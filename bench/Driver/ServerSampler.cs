@@ -31,12 +31,12 @@ internal sealed class ServerSampler : ILoadObserver
     public void OnMeasurementStarting()
     {
         _statusStart = _server.Status();
-        _cpuStart = ProcStats.CpuSeconds(_server.Pid);
+        _cpuStart = ProcStats.CpuSecondsWithChildren(_server.Pid);
     }
 
     public void OnMeasurementEnded()
     {
-        _cpuEnd = ProcStats.CpuSeconds(_server.Pid);
+        _cpuEnd = ProcStats.CpuSecondsWithChildren(_server.Pid);
         _statusEnd = _server.Status();
     }
 }

@@ -7,7 +7,7 @@ internal static class RequestErrors
 {
     /// <summary>The code as received; a code this client does not know reads as <see cref="ErrorCode.InternalError"/>, as the specification says.</summary>
     public static ErrorCode Normalize(ushort code) =>
-        code <= (ushort)ErrorCode.PingTimeout ? (ErrorCode)code : ErrorCode.InternalError;
+        code <= (ushort)ErrorCode.PluginUnavailable ? (ErrorCode)code : ErrorCode.InternalError;
 
     /// <summary>False only for the codes that say the server did not process the request.</summary>
     public static bool MayHaveBeenProcessed(ErrorCode code) =>

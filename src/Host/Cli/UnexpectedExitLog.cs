@@ -38,11 +38,16 @@ internal sealed class UnexpectedExitLog : IDisposable
     private void OnUnhandledException(object? sender, UnhandledExceptionEventArgs e)
     {
         var thread = Thread.CurrentThread;
+        var exception = e.ExceptionObject as Exception;
+
+        // A plugin in the host's process (Isolation InProcess) shares its fate: name it, so the operator knows whom to isolate.
+        var plugin = PluggableNet.Server.Plugins.PluginBlame.Find(exception);
         _logger.Fatal(
-            e.ExceptionObject as Exception,
-            "Unhandled exception on thread {Thread}; the process is terminating: {Reason}",
+            exception,
+            "Unhandled exception on thread {Thread}{InPlugin}; the process is terminating: {Reason}",
             thread.Name ?? thread.ManagedThreadId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            (e.ExceptionObject as Exception)?.Message ?? e.ExceptionObject.ToString());
+            plugin is null ? string.Empty : $" in plugin {plugin} (Isolation InProcess: its crash is the host's; Plugins:<Name>:Isolation Process contains it, docs/isolation.md)",
+            exception?.Message ?? e.ExceptionObject.ToString());
 
         // The runtime ends the process as soon as this returns: disposing is the only flush there is.
         _logger.Dispose();

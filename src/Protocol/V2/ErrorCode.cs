@@ -32,4 +32,7 @@ public enum ErrorCode : ushort
 
     /// <summary>GOAWAY only: the peer did not answer a PING within <c>Limits:PingTimeout</c>.</summary>
     PingTimeout = 9,
+
+    /// <summary>The plugin's worker process ended (crashed, killed, over a limit) before answering, or is not running; the request may or may not have been processed.</summary>
+    PluginUnavailable = 10,
 }

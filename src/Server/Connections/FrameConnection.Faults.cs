@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Framing;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Plugins.Isolation;
 
 namespace PluggableNet.Server.Connections;
 
@@ -22,7 +23,8 @@ internal sealed partial class FrameConnection
     private void OnPluginFault(PluginGeneration generation, Exception exception)
     {
         _context.Metrics.PluginFault(PluginFaultKind.Exception);
-        var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame;
+        // A dead worker (Isolation Process) is no answer of the plugin's: a v1 client cannot be told, so it is closed.
+        var emptyFrame = _limits.PluginFaultAction == PluginFaultAction.EmptyFrame && exception is not PluginUnavailableException;
         if (_context.Throttled.ShouldLog(ThrottledEvent.PluginFault, Environment.TickCount64))
         {
             ConnectionLog.PluginFault(_context.Logger, exception, generation.Name, generation.Version, Id, Peer, emptyFrame ? "answered with an empty frame" : "connection closed");

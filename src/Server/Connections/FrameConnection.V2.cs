@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using PluggableNet.Protocol.V2;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Plugins.Isolation;
 
 namespace PluggableNet.Server.Connections;
 
@@ -351,7 +352,14 @@ internal sealed partial class FrameConnection
         }
 
         // The exception's type, never its message: that may carry the plugin's internals to any client.
-        V2Output.Error(_output, id, ErrorCode.PluginFault, "the plugin failed: " + exception.GetType().Name);
+        if (exception is PluginUnavailableException)
+        {
+            // Its worker process is gone (Isolation Process): not the plugin's answer to this request, so a code of its own.
+            V2Output.Error(_output, id, ErrorCode.PluginUnavailable, exception.Message);
+            return;
+        }
+
+        V2Output.Error(_output, id, ErrorCode.PluginFault, "the plugin failed: " + (exception is WorkerPluginException worker ? worker.TypeName : exception.GetType().Name));
     }
 
     private void RejectOversizedAnswerV2(PluginGeneration generation, uint id, long length)

@@ -15,6 +15,7 @@ public sealed class RequestErrorsTests
     [InlineData(ErrorCode.ShuttingDown, false, true)]
     [InlineData(ErrorCode.Overloaded, false, true)]
     [InlineData(ErrorCode.FrameTooLarge, false, false)]
+    [InlineData(ErrorCode.PluginUnavailable, true, false)]
     public void EachCodeSaysWhetherTheRequestWasProcessedAndIsResent(ErrorCode code, bool mayHaveBeenProcessed, bool resent)
     {
         Assert.Equal(mayHaveBeenProcessed, RequestErrors.MayHaveBeenProcessed(code));
@@ -25,7 +26,8 @@ public sealed class RequestErrorsTests
     [Theory]
     [InlineData(2, ErrorCode.PluginFault)]
     [InlineData(9, ErrorCode.PingTimeout)]
-    [InlineData(10, ErrorCode.InternalError)]
+    [InlineData(10, ErrorCode.PluginUnavailable)]
+    [InlineData(11, ErrorCode.InternalError)]
     [InlineData(65535, ErrorCode.InternalError)]
     public void AnUnknownCodeReadsAsInternalError(int received, ErrorCode code) =>
         Assert.Equal(code, RequestErrors.Normalize((ushort)received));

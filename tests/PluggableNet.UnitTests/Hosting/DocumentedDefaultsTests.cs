@@ -16,11 +16,14 @@ namespace PluggableNet.UnitTests.Hosting;
 /// </summary>
 public sealed class DocumentedDefaultsTests
 {
+    /// <summary>A plugin's isolation keys, read per plugin when it loads (<c>IsolationSettings</c>): checked by <see cref="TheIsolationDefaultsAreTheDocumentedOnes"/>.</summary>
+    private static readonly string[] s_isolationKeys = ["Plugins:<Name>:Isolation", "Plugins:<Name>:MaxMemoryBytes", "Plugins:<Name>:MaxRestarts", "Plugins:<Name>:RestartWindow"];
+
     /// <summary>
     /// Rows of the table that are sections handed on whole (to a plugin, to Serilog) or read per name (one SNI certificate
     /// each: <c>TlsSettingsTests</c> reads their keys), not keys the settings readers read.
     /// </summary>
-    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog", "Tls:Certificates:<Name>", "Endpoints:<Name>"];
+    private static readonly string[] s_sections = ["Plugins:<Name>", "Serilog", "Tls:Certificates:<Name>", "Endpoints:<Name>", .. s_isolationKeys];
 
     /// <summary>Keys whose default depends on another key, read with that key set, as their row in the table says.</summary>
     private static readonly Dictionary<string, (string Key, string Value)> s_given = new()
@@ -73,6 +76,17 @@ public sealed class DocumentedDefaultsTests
             .ToList();
 
         Assert.True(wrong.Count == 0, string.Join(Environment.NewLine, wrong));
+    }
+
+    [Fact]
+    public void TheIsolationDefaultsAreTheDocumentedOnes()
+    {
+        var defaults = PluggableNet.Server.Plugins.Isolation.IsolationSettings.Read(new ConfigurationBuilder().Build(), "Any");
+        var table = Table();
+        Assert.Equal(table["Plugins:<Name>:Isolation"], defaults.Isolation.ToString());
+        Assert.Equal(table["Plugins:<Name>:MaxMemoryBytes"], defaults.MaxMemoryBytes.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(table["Plugins:<Name>:MaxRestarts"], defaults.MaxRestarts.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(table["Plugins:<Name>:RestartWindow"], defaults.RestartWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture));
     }
 
     [Fact]

@@ -36,6 +36,10 @@ internal sealed class PluginGeneration : IAsyncDisposable
         SessionPlugin = plugin as ISessionPlugin;
         var context = AssemblyLoadContext.GetLoadContext(plugin.GetType().Assembly);
         LoadContext = new WeakReference(context is { IsCollectible: true } ? context : null);
+        if (context is { IsCollectible: true })
+        {
+            PluginBlame.Register(context, ToString());
+        }
     }
 
     /// <summary>The plugin's name (its folder under <c>Logic:PluginsPath</c>).</summary>

@@ -4,6 +4,7 @@ using McMaster.NETCore.Plugins;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Server.Plugins.Isolation;
 using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server.Plugins;
@@ -19,7 +20,7 @@ namespace PluggableNet.Server.Plugins;
 /// is applied by loading a new generation, and no change token of the host's configuration ever points into a
 /// plugin (which would keep its load context alive).
 /// </remarks>
-internal sealed class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory, SessionRegistry? sessions = null)
+internal sealed partial class PluginFactory(string pluginsPath, IConfiguration configuration, ILoggerFactory loggerFactory, SessionRegistry? sessions = null)
 {
     private static readonly Type[] s_sharedTypes =
     [
@@ -48,6 +49,12 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
     internal ISessionRegistry? PluginRegistry { get; init; }
 
     public string PluginsPath { get; } = Path.GetFullPath(pluginsPath);
+
+    /// <summary><c>Limits:ProcessTimeout</c> in milliseconds (0 = off): a worker whose call runs longer is killed as a crash.</summary>
+    internal long ProcessTimeoutMs { get; init; }
+
+    /// <summary>True in a worker process: load in this process, whatever <c>Isolation</c> says.</summary>
+    internal bool InWorker { get; init; }
 
     /// <summary>The plugin folders present now.</summary>
     /// <remarks>Dot-prefixed folders are never plugins: a deploy stages and retires versions under such names
@@ -118,9 +125,10 @@ internal sealed class PluginFactory(string pluginsPath, IConfiguration configura
             $"Logic:Plugin '{name}' was not found in {PluginsPath}. Available plugins: {Describe(Available())}.");
         var path = FindMainAssembly(folder) ?? throw new PluginLoadException(DescribeMissingAssembly(folder));
         var build = BuildStamp.Of(path);
+        var isolation = InWorker ? new IsolationSettings() : IsolationSettings.Read(configuration, Path.GetFileName(folder));
         try
         {
-            return Load(folder, path, build);
+            return isolation.Isolation == PluginIsolation.Process ? LoadIsolated(folder, path, isolation) : Load(folder, path, build);
         }
         catch (PluginLoadException exception)
         {
