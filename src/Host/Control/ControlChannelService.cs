@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PluggableNet.Host.Upgrade;
 using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 
@@ -15,9 +16,23 @@ namespace PluggableNet.Host.Control;
 /// <c>reload</c> and <c>stop</c> find it with no options. That one is a convenience: if it cannot be opened the host
 /// serves on and says so, where a configured socket that cannot be opened stops the start.
 /// </remarks>
-internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null) : IHostedService, IAsyncDisposable
+internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null, UpgradeCoordinator? upgrade = null, HandOverResources? resources = null) : IHostedService, IAsyncDisposable
 {
     private ControlChannel? _channel;
+
+    /// <summary>The host's status, with where it came from when it took over in an upgrade.</summary>
+    private ServerStatus Status()
+    {
+        var status = server.Status();
+        return upgrade?.Origin is { } origin
+            ? status with { UpgradedAt = origin.At, UpgradedFrom = $"{origin.FromBuild}, pid {origin.FromPid}" }
+            : status;
+    }
+
+    private Task<ControlAnswer> Command(string command, CancellationToken cancellationToken) =>
+        upgrade is not null && command.StartsWith(UpgradeCommand.Name + " ", StringComparison.Ordinal)
+            ? UpgradeCommand.AnswerAsync(upgrade, command)
+            : Task.FromResult(new ControlAnswer("{\"error\":\"unknown command; try status\"}"));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,7 +44,7 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
         var logger = loggerFactory.CreateLogger("PluggableNet.Control");
         if (settings.ControlSocket is { } path)
         {
-            _channel = new ControlChannel(path, server.Status, logger);
+            _channel = new ControlChannel(path, Status, logger, Command);
         }
         else if (foreground is not null)
         {
@@ -37,13 +52,18 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
             var defaultPath = foreground.PathForPort(port);
             try
             {
-                _channel = new ControlChannel(defaultPath, server.Status, logger);
+                _channel = new ControlChannel(defaultPath, Status, logger, Command);
                 logger.LogInformation("Control socket {ControlSocket}: status, reload and stop find this host without options (--port {Port} when several run)", defaultPath, port);
             }
             catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ConfigurationException or IOException or UnauthorizedAccessException)
             {
                 logger.LogWarning("No control socket at {ControlSocket}: {Reason}; status, reload and stop find this host only with --pidfile or --Control:Socket", defaultPath, exception.Message);
             }
+        }
+
+        if (resources is not null)
+        {
+            resources.ControlChannel = _channel;
         }
 
         return Task.CompletedTask;
