@@ -47,7 +47,8 @@ internal static class HandOverProtocol
     {
         try
         {
-            return message.Reader().ReadString();
+            // One line for the operator's terminal, whatever shape the new host's message had.
+            return string.Join(' ', message.Reader().ReadString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         }
         catch (EndOfStreamException)
         {
