@@ -105,6 +105,7 @@ internal sealed class HandOverClient : IUpgradeHandOver, IDisposable
         }
 
         _logger.LogInformation("Upgrade: received {Count} listening socket(s) from pid {Pid} ({Build})", endpoints.Count, origin.FromPid, origin.FromBuild);
+        HandOverProtocol.TestDelay("listeners");
         return listeners;
     }
 

@@ -21,6 +21,22 @@ internal static class HandOverProtocol
     /// <summary>Test seam: the version a new host claims (a build "speaking another version"); unset in production.</summary>
     public const string VersionOverrideVariable = "PLUGGABLENET_UPGRADE_PROTOCOL_VERSION";
 
+    /// <summary>
+    /// Test seam: <c>listeners:MS</c> makes a new host wait that long between receiving the sockets and accepting on
+    /// them, so tests can kill either side at that step. Unset in production.
+    /// </summary>
+    public const string TestDelayVariable = "PLUGGABLENET_UPGRADE_TEST_DELAY";
+
+    /// <summary>Sleeps when <see cref="TestDelayVariable"/> names <paramref name="step"/>.</summary>
+    public static void TestDelay(string step)
+    {
+        if (Environment.GetEnvironmentVariable(TestDelayVariable) is { } value && value.StartsWith(step + ":", StringComparison.Ordinal)
+            && int.TryParse(value.AsSpan(step.Length + 1), out var milliseconds))
+        {
+            Thread.Sleep(milliseconds);
+        }
+    }
+
     /// <summary>This build as <c>status</c> names it: the informational version and the binary's path.</summary>
     public static string Build { get; } =
         (typeof(HandOverProtocol).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown")
