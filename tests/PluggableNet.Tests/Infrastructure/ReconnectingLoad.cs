@@ -56,6 +56,9 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
 
     public string Errors { get; private set; } = string.Empty;
 
+    /// <summary>Returns <see cref="LongestGapMs"/> and starts it again from zero (the longest pause of one window).</summary>
+    public long TakeLongestGapMs() => Interlocked.Exchange(ref _longestGapMs, 0);
+
     public static ReconnectingLoad Start(IPEndPoint endPoint, int connections, int depth, Func<string, string> expected) =>
         new(endPoint, connections, depth, (request, answer) => answer == expected(request));
 
