@@ -114,6 +114,21 @@ public sealed class HostUpgradeTests(ITestOutputHelper output)
         Assert.Contains("refused: the host is draining", during.Error, StringComparison.Ordinal);
     }
 
+    [LinuxFact]
+    public async Task AnUpgradeDuringAPluginSwapIsRefusedWithAClearWord()
+    {
+        await using var host = await UpgradedHost.StartAsync("Epoll", [.. Hardening.StuckPlugin.Arguments, "--Limits:ProcessTimeout=0"]);
+        using var stuck = FrameClient.Connect(host.EndPoint);
+        await Hardening.StuckPlugin.StartStuckCallAsync(stuck);
+
+        // The swap publishes generation 2, then holds the swap lock while the stuck call pins generation 1.
+        await host.First.SignalAsync(RunningHost.Sighup);
+        await host.First.StatusAsync(s => s.Generation == 2);
+        var result = await host.UpgradeAsync();
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("refused: a plugin swap is in progress", result.Error, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, string> Failures()
     {
         var data = new TheoryData<string, string>();
