@@ -154,9 +154,16 @@ internal sealed class ControlChannel : IAsyncDisposable
                         : new("{\"error\":\"unknown command; try status\"}");
 
                 // The reply goes out even when the command released this socket's path (an upgrade): it is our client's.
-                using var sendTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-                await client.SendAsync(Encoding.UTF8.GetBytes(answer.Line + "\n"), SocketFlags.None, sendTimeout.Token).ConfigureAwait(false);
-                answer.AfterReply?.Invoke();
+                // What follows the reply happens even if the client is gone (a handed-over host must still drain).
+                try
+                {
+                    using var sendTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await client.SendAsync(Encoding.UTF8.GetBytes(answer.Line + "\n"), SocketFlags.None, sendTimeout.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    answer.AfterReply?.Invoke();
+                }
             }
             catch (Exception exception) when (exception is OperationCanceledException or SocketException)
             {

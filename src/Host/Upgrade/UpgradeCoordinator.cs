@@ -124,7 +124,8 @@ internal sealed class UpgradeCoordinator(
             try
             {
                 using var exitOrDeadline = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
-                var exited = child.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => exitOrDeadline.Cancel(), TaskScheduler.Default);
+                // A child that exits before it connects ends the wait at once, with its exit code as the reason.
+                _ = child.WaitForExitAsync(CancellationToken.None).ContinueWith(_ => Cancel(exitOrDeadline), TaskScheduler.Default);
                 channel = await listener.AcceptAsync(child.Id, exitOrDeadline.Token).ConfigureAwait(false);
                 return await HandOverAsync(channel, child, deadline, until, s => step = s).ConfigureAwait(false);
             }
@@ -272,11 +273,24 @@ internal sealed class UpgradeCoordinator(
             : $"the hand-over with pid {child.Id} broke while waiting for it to {step} ({exception.Message}); it was killed";
     }
 
+    private static void Cancel(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The hand-over already ended.
+        }
+    }
+
     private static async Task WaitForExitAsync(Process child, TimeSpan timeout)
     {
         try
         {
-            await child.WaitForExitAsync(new CancellationTokenSource(timeout).Token).ConfigureAwait(false);
+            using var cancellation = new CancellationTokenSource(timeout);
+            await child.WaitForExitAsync(cancellation.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
