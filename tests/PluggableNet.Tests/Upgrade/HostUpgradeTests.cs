@@ -115,6 +115,19 @@ public sealed class HostUpgradeTests(ITestOutputHelper output)
     }
 
     [LinuxFact]
+    public async Task Sigusr2UpgradesToTheHostsOwnProgramAsNginxDoes()
+    {
+        await using var host = await UpgradedHost.StartAsync("Epoll");
+        var before = await host.ServingAsync(_ => true);
+        await host.First.SignalAsync(12);
+        var after = await host.ServingAsync(s => s.Pid != before.Pid);
+        Assert.Contains($"pid {before.Pid}", after.UpgradedFrom, StringComparison.Ordinal);
+        await host.First.Process.WaitForOutputAsync("SIGUSR2: upgraded: pid " + after.Pid);
+        using var client = FrameClient.Connect(host.EndPoint);
+        Assert.Equal("cba", await client.AskAsync("abc"));
+    }
+
+    [LinuxFact]
     public async Task AnUpgradeDuringAPluginSwapIsRefusedWithAClearWord()
     {
         await using var host = await UpgradedHost.StartAsync("Epoll", [.. Hardening.StuckPlugin.Arguments, "--Limits:ProcessTimeout=0"]);
