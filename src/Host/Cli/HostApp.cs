@@ -215,6 +215,16 @@ internal static class HostApp
                 sp.GetService<ISystemdNotifier>()) { KeepsPidFile = daemon || service.PidFileConfigured });
         }
 
+        builder.Services.AddSingleton(sp =>
+        {
+            var upgrade = sp.GetRequiredService<UpgradeCoordinator>();
+            return new ControlExtensions(
+                status => upgrade.Origin is { } origin ? status with { UpgradedAt = origin.At, UpgradedFrom = $"{origin.FromBuild}, pid {origin.FromPid}" } : status,
+                (command, _) => command.StartsWith(UpgradeCommand.Name + " ", StringComparison.Ordinal)
+                    ? UpgradeCommand.AnswerAsync(upgrade, command)
+                    : Task.FromResult(new ControlAnswer("{\"error\":\"unknown command; try status\"}")),
+                channel => resources.ControlChannel = channel);
+        });
         builder.Services.AddHostedService<ControlChannelService>();
         builder.Services.AddHostedService<UpgradeSignal>();
         configureServices?.Invoke(builder.Services);

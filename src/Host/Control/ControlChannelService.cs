@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PluggableNet.Host.Upgrade;
 using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 
@@ -16,22 +15,15 @@ namespace PluggableNet.Host.Control;
 /// <c>reload</c> and <c>stop</c> find it with no options. That one is a convenience: if it cannot be opened the host
 /// serves on and says so, where a configured socket that cannot be opened stops the start.
 /// </remarks>
-internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null, UpgradeCoordinator? upgrade = null, HandOverResources? resources = null) : IHostedService, IAsyncDisposable
+internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null, ControlExtensions? extensions = null) : IHostedService, IAsyncDisposable
 {
     private ControlChannel? _channel;
 
-    /// <summary>The host's status, with where it came from when it took over in an upgrade.</summary>
-    private ServerStatus Status()
-    {
-        var status = server.Status();
-        return upgrade?.Origin is { } origin
-            ? status with { UpgradedAt = origin.At, UpgradedFrom = $"{origin.FromBuild}, pid {origin.FromPid}" }
-            : status;
-    }
+    private ServerStatus Status() => extensions?.Status is { } amend ? amend(server.Status()) : server.Status();
 
     private Task<ControlAnswer> Command(string command, CancellationToken cancellationToken) =>
-        upgrade is not null && command.StartsWith(UpgradeCommand.Name + " ", StringComparison.Ordinal)
-            ? UpgradeCommand.AnswerAsync(upgrade, command)
+        extensions?.Commands is { } commands
+            ? commands(command, cancellationToken)
             : Task.FromResult(new ControlAnswer("{\"error\":\"unknown command; try status\"}"));
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -61,9 +53,9 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
             }
         }
 
-        if (resources is not null)
+        if (_channel is not null)
         {
-            resources.ControlChannel = _channel;
+            extensions?.Opened?.Invoke(_channel);
         }
 
         return Task.CompletedTask;
@@ -84,3 +76,12 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
 /// <summary>Where a foreground host without <c>Control:Socket</c> or a pidfile opens its control socket, by port.</summary>
 /// <param name="PathForPort">The socket's path for the port the host listens on.</param>
 internal sealed record ForegroundControlSocket(Func<int, string> PathForPort);
+
+/// <summary>
+/// What the layers above add to the control socket (the host upgrade): the status amended (where this host came
+/// from), other commands (<c>upgrade</c>), and the channel once open (so it can be released to a new host).
+/// </summary>
+internal sealed record ControlExtensions(
+    Func<ServerStatus, ServerStatus>? Status,
+    Func<string, CancellationToken, Task<ControlAnswer>>? Commands,
+    Action<ControlChannel>? Opened);
