@@ -21,6 +21,13 @@ public sealed partial class PluggableServer
     private async Task StopOnceAsync()
     {
         _stopped = true;
+        if (_transport is null)
+        {
+            // Prepared, never listening (a new host whose upgrade failed before it got its sockets).
+            await Plugins.Current.DisposeAsync().ConfigureAwait(false);
+            return;
+        }
+
         if (Settings.Observability.DrainDelay > TimeSpan.Zero)
         {
             // Readiness is 503 from now on; the listener stays open so a balancer that has not noticed yet loses nothing.
@@ -56,7 +63,11 @@ public sealed partial class PluggableServer
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        if (_transport is not null)
+        {
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+
         _swapDrainCut.Dispose();
         Meter.Dispose();
     }

@@ -27,8 +27,11 @@ public sealed partial class PluggableServer : IAsyncDisposable
     /// <summary>How long a reload waits for a plugin folder that a deploy is renaming into place.</summary>
     private static readonly TimeSpan s_deployGap = TimeSpan.FromSeconds(2);
 
-    private readonly ITransport _transport;
     private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TransportOptions _transportOptions;
+    private readonly TlsHandshake? _tlsHandshake;
+    private ITransport _transport = null!;
     private readonly SemaphoreSlim _swapLock = new(1, 1);
     private readonly long _startedAt = Stopwatch.GetTimestamp();
     private readonly ConnectionLifecycle _lifecycle;
@@ -39,7 +42,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
     private volatile bool _listening;
     private Task? _stop;
 
-    private PluggableServer(ServerSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited, TlsCertificates? certificates)
+    private PluggableServer(ServerSettings settings, PluginFactory factory, PluginSwitch plugins, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, TlsCertificates? certificates)
     {
         Settings = settings;
         Factory = factory;
@@ -76,7 +79,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
         // Connections never take the descriptors the runtime itself needs (at the open-files limit .NET aborts): the
         // lifecycle pauses accepting against the limit and the descriptors in use as they are at each accept.
         _lifecycle = new ConnectionLifecycle(context, settings.MaxConnections);
-        var options = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, inherited, settings.ToKeepAlive());
+        _transportOptions = new TransportOptions(settings.EndPoint, settings.Backlog, settings.ReactorThreads, settings.AdaptiveReactors, settings.ReactorMigrationDrillMs, null, settings.ToKeepAlive());
+        _loggerFactory = loggerFactory;
         Certificates = certificates;
 
         // TLS runs on SslStream, which the sockets transport drives; the epoll reactors move raw bytes only (docs/tls.md).
@@ -86,9 +90,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             TlsInstruments.Register(Meter, certificates);
         }
 
-        _transport = Transport == TransportKind.Epoll
-            ? new EpollTransport(options, _lifecycle, loggerFactory.CreateLogger("PluggableNet.Reactors"))
-            : new SocketsTransport(options, _lifecycle, certificates is null ? null : new TlsHandshake(certificates, context));
+        _tlsHandshake = certificates is null ? null : new TlsHandshake(certificates, context);
     }
 
     public ServerSettings Settings { get; }
@@ -115,8 +117,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
     /// <c>/readyz</c>: listening, a plugin loaded, not stopping. False from the first moment of a stop, through
     /// <c>Health:DrainDelay</c> while the listener still accepts, so a balancer stops sending first.
     /// </summary>
-    /// <remarks>Also false while a plugin in <c>Isolation Process</c> has given up after too many crashes, until it is reloaded.</remarks>
-    public bool IsReady => _listening && !_stopped && Plugins.Current.Plugin is not Plugins.Isolation.IsolatedPlugin { GaveUp: true };
+    public bool IsReady => _listening && !_stopped;
 
     /// <summary><c>/healthz</c>: the transport's loops still run their periodic scan (at least every second).</summary>
     public bool IsLive => _listening && _lifecycle.SinceLastScan(Environment.TickCount64) < TimeSpan.FromSeconds(10);
@@ -136,6 +137,17 @@ public sealed partial class PluggableServer : IAsyncDisposable
     /// <summary>As <see cref="Start(ServerSettings, IConfiguration, ILoggerFactory, IMeterFactory?)"/>, serving on <paramref name="inherited"/> when given.</summary>
     internal static PluggableServer Start(ServerSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, InheritedListener? inherited, ILogicPlugin? fixedPlugin = null)
     {
+        var server = Prepare(settings, configuration, loggerFactory, meterFactory, fixedPlugin);
+        server.Listen(inherited);
+        return server;
+    }
+
+    /// <summary>
+    /// Everything of a start but the listener: certificates read, the plugin loaded. A host upgrade's new host prepares
+    /// every endpoint this way before it asks the old host for the sockets (docs/upgrade.md); then <see cref="Listen"/>.
+    /// </summary>
+    internal static PluggableServer Prepare(ServerSettings settings, IConfiguration configuration, ILoggerFactory loggerFactory, IMeterFactory? meterFactory, ILogicPlugin? fixedPlugin = null)
+    {
         // Certificates first: a bad one stops the start before any plugin code is loaded, naming the key and the file.
         TlsCertificates? certificates = null;
         if (settings.Tls.Enabled)
@@ -150,7 +162,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory) { ProcessTimeoutMs = (long)settings.ProcessTimeout.TotalMilliseconds };
+        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
         PluginGeneration initial;
         if (fixedPlugin is not null)
         {
@@ -172,7 +184,24 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var server = new PluggableServer(settings, factory, new PluginSwitch(initial, factory.Sessions), loggerFactory, meterFactory, inherited, certificates) { IsSwappable = fixedPlugin is null };
+        return new PluggableServer(settings, factory, new PluginSwitch(initial, factory.Sessions), loggerFactory, meterFactory, certificates) { IsSwappable = fixedPlugin is null };
+    }
+
+    /// <summary>
+    /// Starts the transport of a <see cref="Prepare">prepared</see> server, serving on <paramref name="inherited"/>
+    /// when given (socket activation, or a listener handed over by the host this one upgrades). On failure the server is
+    /// disposed (its plugin unloaded) and the error thrown.
+    /// </summary>
+    internal void Listen(InheritedListener? inherited)
+    {
+        var server = this;
+        var settings = Settings;
+        var certificates = Certificates;
+        var initial = Plugins.Current;
+        var options = _transportOptions with { Inherited = inherited };
+        _transport = Transport == TransportKind.Epoll
+            ? new EpollTransport(options, _lifecycle, _loggerFactory.CreateLogger("PluggableNet.Reactors"))
+            : new SocketsTransport(options, _lifecycle, _tlsHandshake);
         try
         {
             server._transport.Start();
@@ -210,8 +239,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
         if (inherited is not null)
         {
             server._logger.LogInformation(
-                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, socket activation) for endpoint {Endpoint}; Server:Address, Server:Port and Server:Backlog are the socket unit's",
-                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port, settings.Name);
+                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, {Source}) for endpoint {Endpoint}; Server:Address, Server:Port and Server:Backlog are the socket's",
+                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port, inherited.Source, settings.Name);
         }
 
         if (server._lifecycle.Headroom.Current(Environment.TickCount64) is { } descriptors && descriptors.Free - descriptors.Reserve < settings.MaxConnections)
@@ -220,7 +249,5 @@ public sealed partial class PluggableServer : IAsyncDisposable
                 "Connections limited to about {Cap} by the open files limit {Limit} ({InUse} descriptors in use at start, {Reserve} kept for the runtime, logs and plugins), below Limits:MaxConnections {MaxConnections}: accepting pauses while only the reserve is free; raise the limit (LimitNOFILE=, ulimit -n) to allow more",
                 Math.Max(0, descriptors.Free - descriptors.Reserve), descriptors.Limit, descriptors.InUse, descriptors.Reserve, settings.MaxConnections);
         }
-
-        return server;
     }
 }

@@ -149,6 +149,14 @@ public sealed record ServerStatus(
     /// </summary>
     [JsonPropertyName("endpoints")]
     public IReadOnlyList<ServerStatus>? Endpoints { get; init; }
+
+    /// <summary>When this host took over from another in a host upgrade (docs/upgrade.md); null if it started fresh.</summary>
+    [JsonPropertyName("upgradedAt")]
+    public DateTimeOffset? UpgradedAt { get; init; }
+
+    /// <summary>The build and pid of the host this one upgraded, e.g. <c>1.4.0+abc (/opt/…/PluggableNet.Host.dll), pid 4242</c>; null if none.</summary>
+    [JsonPropertyName("upgradedFrom")]
+    public string? UpgradedFrom { get; init; }
 }
 
 /// <summary>Source-generated JSON for the status line (trim- and reflection-free).</summary>

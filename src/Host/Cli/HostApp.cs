@@ -8,12 +8,14 @@ using PluggableNet.Host.Control;
 using PluggableNet.Host.Os;
 using PluggableNet.Host.Service;
 using PluggableNet.Host.Telemetry;
+using PluggableNet.Host.Upgrade;
 using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Plugins;
 using PluggableNet.Server.Reload;
 using PluggableNet.Server.Transport;
 using Serilog;
+using Serilog.Extensions.Logging;
 
 namespace PluggableNet.Host.Cli;
 
@@ -29,6 +31,7 @@ internal static class HostApp
     public const int ExitPluginError = 3;
     public const int ExitListenError = 4;
     public const int ExitAlreadyRunning = 5;
+    public const int ExitHandOverRefused = 6;
 
     /// <summary>
     /// Runs the host until SIGTERM/Ctrl+C. As the <paramref name="daemon"/> started by <c>start</c> it first detaches
@@ -50,7 +53,10 @@ internal static class HostApp
         }
 
         PidFile? pidFile = null;
-        if (daemon || service.PidFileConfigured)
+
+        // A new host started by an upgrade takes the pidfile over only once the old host let go of it (UpgradeTakeOver).
+        var upgrading = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable(HandOverProtocol.ChannelVariable));
+        if (!upgrading && (daemon || service.PidFileConfigured))
         {
             try
             {
@@ -68,20 +74,28 @@ internal static class HostApp
             }
         }
 
+        var resources = new HandOverResources(pidFile);
         try
         {
-            return await RunHostAsync(configuration, service, pidFile, daemon, configureServices).ConfigureAwait(false);
+            return await RunHostAsync(configuration, service, resources, daemon, configureServices).ConfigureAwait(false);
         }
         finally
         {
-            // Only after the host has drained and stopped: while the file exists, `stop` is still waiting for us.
-            pidFile?.Dispose();
+            // Only after the host has drained and stopped: while the file exists, `stop` is still waiting for us. A host
+            // that handed over released it already; this then touches nothing.
+            resources.PidFile?.Dispose();
         }
     }
 
-    private static async Task<int> RunHostAsync(IConfigurationRoot configuration, ServiceSettings service, PidFile? pidFile, bool daemon, Action<IServiceCollection>? configureServices)
+    private static async Task<int> RunHostAsync(IConfigurationRoot configuration, ServiceSettings service, HandOverResources resources, bool daemon, Action<IServiceCollection>? configureServices)
     {
-        var target = daemon ? LogTarget.File : SystemdHelpers.IsSystemdService() ? LogTarget.Journal : LogTarget.Console;
+        var pidFile = resources.PidFile;
+
+        // A new host whose old host ran under systemd is not systemd's child, yet it is the service now.
+        var upgradedUnderSystemd = Environment.GetEnvironmentVariable(NewHostCommand.SystemdVariable) == "1";
+        Environment.SetEnvironmentVariable(NewHostCommand.SystemdVariable, null);
+        var underSystemd = !daemon && (SystemdHelpers.IsSystemdService() || upgradedUnderSystemd);
+        var target = daemon ? LogTarget.File : underSystemd ? LogTarget.Journal : LogTarget.Console;
         await using var logger = ServiceLogging.Create(configuration, target, service);
         using var logQueueWatcher = new LogQueueWatcher(logger);
         using var unexpectedExit = new UnexpectedExitLog(logger);
@@ -91,9 +105,25 @@ internal static class HostApp
             logger.Warning("Stale pidfile {PidFile} (pid {Pid} is not running); taken over", pidFile.Path, stale);
         }
 
+        // First, so an old host speaking another protocol version refuses us before any work, and so every reason
+        // this start may fail for from here on reaches the operator's `upgrade`.
+        IConnectionHandOver connections = new NoConnectionHandOver();
+        HandOverClient? handOver;
+        try
+        {
+            handOver = HandOverClient.Connect(new SerilogLoggerFactory(logger).CreateLogger("PluggableNet.Upgrade"), connections);
+        }
+        catch (Exception exception) when (exception is ConfigurationException or IOException or TimeoutException)
+        {
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
+            return ExitHandOverRefused;
+        }
+
+        using var handOverScope = handOver;
+        var keepsPidFile = pidFile is not null || (handOver is not null && (daemon || service.PidFileConfigured));
         if (!ServiceCommand.TryRead(() => ServerSettings.Read(configuration), out var settings, out var error))
         {
-            await ReportStartupFailureAsync(logger, target, error).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, error, handOver).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 
@@ -105,7 +135,7 @@ internal static class HostApp
         }
         catch (ConfigurationException exception)
         {
-            await ReportStartupFailureAsync(logger, target, CannotStart(string.Join(Environment.NewLine, exception.Errors))).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(string.Join(Environment.NewLine, exception.Errors)), handOver).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 
@@ -115,7 +145,7 @@ internal static class HostApp
             logger.Information("Open files limit {Soft} (hard {Hard}){Raised:l}", files.Soft, files.Hard, files.Before < files.Soft ? ", raised from " + files.Before.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
         }
 
-        if (pidFile is not null && settings.ControlSocket is null)
+        if (keepsPidFile && settings.ControlSocket is null)
         {
             // Next to the pidfile, so `status` finds the host from the pidfile's location alone.
             settings = settings with { ControlSocket = service.ControlSocket };
@@ -129,11 +159,32 @@ internal static class HostApp
         });
         builder.Configuration.AddConfiguration(configuration);
         builder.Services.AddSerilog(logger, dispose: false);
-        if (!daemon)
+        if (underSystemd)
         {
-            // READY=1 once every hosted service has started (the listener accepts), STOPPING=1 on SIGTERM.
+            // READY=1 once every hosted service has started (the listener accepts), STOPPING=1 on SIGTERM; nothing
+            // more once this host handed over to a new one (HandOverNotifier).
             builder.Services.AddSystemd();
+            builder.Services.AddSingleton<ISystemdNotifier>(new HandOverNotifier(resources));
+            builder.Services.AddSingleton<IHostLifetime, SystemdLifetime>();
         }
+
+        builder.Services.AddSingleton(resources);
+        builder.Services.AddSingleton(service);
+        builder.Services.AddSingleton(connections);
+        if (handOver is not null)
+        {
+            builder.Services.AddSingleton(handOver);
+            builder.Services.AddSingleton<IUpgradeHandOver>(handOver);
+        }
+
+        builder.Services.AddSingleton(sp => new UpgradeCoordinator(
+            sp.GetRequiredService<ServerHostedService>(),
+            resources,
+            service,
+            sp.GetRequiredService<IHostApplicationLifetime>(),
+            connections,
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+            handOver) { UnderSystemd = underSystemd });
 
         builder.Services.AddSingleton(settings);
         if (inherited is not null)
@@ -147,13 +198,35 @@ internal static class HostApp
         builder.Services.AddHostedService<TelemetryHttpServer>();
         // The same composition an embedding application gets, with the settings read (and amended) above.
         builder.Services.AddPluggableNet(new ServerRegistration(configuration, settings, Plugin: null));
-        if (pidFile is null && settings.ControlSocket is null)
+        if (!keepsPidFile && settings.ControlSocket is null)
         {
             // A foreground host with nothing configured: a socket by port, so the verbs find it with no options.
             builder.Services.AddSingleton(new ForegroundControlSocket(service.ForegroundControlSocket));
         }
 
+        if (handOver is not null)
+        {
+            // After the server (which got the sockets and told the old host), before the control socket (released path).
+            builder.Services.AddHostedService(sp => new UpgradeTakeOver(
+                handOver,
+                resources,
+                service,
+                sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>(),
+                sp.GetService<ISystemdNotifier>()) { KeepsPidFile = daemon || service.PidFileConfigured });
+        }
+
+        builder.Services.AddSingleton(sp =>
+        {
+            var upgrade = sp.GetRequiredService<UpgradeCoordinator>();
+            return new ControlExtensions(
+                status => upgrade.Origin is { } origin ? status with { UpgradedAt = origin.At, UpgradedFrom = $"{origin.FromBuild}, pid {origin.FromPid}" } : status,
+                (command, _) => command.StartsWith(UpgradeCommand.Name + " ", StringComparison.Ordinal)
+                    ? UpgradeCommand.AnswerAsync(upgrade, command)
+                    : Task.FromResult(new ControlAnswer("{\"error\":\"unknown command; try status\"}")),
+                channel => resources.ControlChannel = channel);
+        });
         builder.Services.AddHostedService<ControlChannelService>();
+        builder.Services.AddHostedService<UpgradeSignal>();
         configureServices?.Invoke(builder.Services);
 
         try
@@ -167,19 +240,19 @@ internal static class HostApp
         {
             // Found only once the host starts, such as a Control:Socket path that is not ours to replace.
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message), handOver).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
         catch (PluginLoadException exception)
         {
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message), handOver).ConfigureAwait(false);
             return ExitPluginError;
         }
         catch (SocketException exception)
         {
             logger.Debug(exception, "Start failure in detail");
-            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message)).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Message), handOver).ConfigureAwait(false);
             return ExitListenError;
         }
     }
@@ -195,8 +268,10 @@ internal static class HostApp
     /// Logs why the host cannot start, and repeats it on stderr unless the log already goes to the terminal, so the
     /// operator (or <c>start</c>, reading the daemon's output) sees it exactly once.
     /// </summary>
-    private static async Task ReportStartupFailureAsync(Serilog.ILogger logger, LogTarget target, string message)
+    private static async Task ReportStartupFailureAsync(Serilog.ILogger logger, LogTarget target, string message, HandOverClient? handOver = null)
     {
+        // A new host of an upgrade tells the old one why, so `upgrade` prints it.
+        handOver?.Fail(message);
         logger.Fatal("{Message}", message);
         if (target != LogTarget.Console)
         {

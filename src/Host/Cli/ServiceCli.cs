@@ -5,7 +5,7 @@ namespace PluggableNet.Host.Cli;
 
 /// <summary>
 /// The command line: <c>run</c> (the default), <c>start</c>, <c>stop</c>, <c>restart</c>, <c>status</c>,
-/// <c>reload</c>, and <c>send</c> (a client, <see cref="SendCommand"/>). Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
+/// <c>reload</c>, <c>upgrade</c>, and <c>send</c> (a client, <see cref="SendCommand"/>). Tokens the parser does not know go to <see cref="HostArguments"/>, which takes them as configuration
 /// overrides (<c>--Server:Port=19090</c>) or rejects them naming the token; each verb gets that record.
 /// </summary>
 internal static class ServiceCli
@@ -87,7 +87,16 @@ internal static class ServiceCli
         reload.Options.Add(reloadPort);
         reload.SetAction((parseResult, _) => Forward(parseResult, arguments => ServiceController.ReloadAsync(arguments, Seconds(parseResult.GetValue(reloadTimeout)), parseResult.GetValue(reloadPort))));
 
-        foreach (var verb in new[] { run, start, stop, restart, status, reload })
+        var upgrade = Verb("upgrade", "Replaces the running host with a new one without refusing a connection: the host starts the new binary (--binary, default its own program as it is on disk now) with the same arguments, which loads its configuration and plugin first and then takes the listening sockets over; the old host then drains and exits. Exit 0 once the new host serves; 1 if it failed (the old host serves on, and the reason is printed). SIGUSR2 does the same with the host's own program. See docs/upgrade.md.");
+        var binary = new Option<string?>("--binary") { Description = "The new host's program: a PluggableNet.Host.dll (run with dotnet), an apphost or a wrapper script.", HelpName = "PATH" };
+        var upgradeTimeout = TimeoutOption(30, "How long the new host may take to become ready and serve before the upgrade is abandoned");
+        var upgradePort = PortOption();
+        upgrade.Options.Add(binary);
+        upgrade.Options.Add(upgradeTimeout);
+        upgrade.Options.Add(upgradePort);
+        upgrade.SetAction((parseResult, _) => Forward(parseResult, arguments => UpgradeVerb.RunAsync(arguments, parseResult.GetValue(binary), Seconds(parseResult.GetValue(upgradeTimeout)), parseResult.GetValue(upgradePort))));
+
+        foreach (var verb in new[] { run, start, stop, restart, status, reload, upgrade })
         {
             root.Subcommands.Add(verb);
         }

@@ -25,6 +25,9 @@ internal static class StatusText
             + (status.AbandonedOffloads > 0
                 ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  abandoned:    {status.AbandonedOffloads} offloaded call(s) still running after their connection went, holding {status.AbandonedOffloadBytes} byte(s)")
                 : string.Empty)
+            + (status.UpgradedAt is { } upgradedAt
+                ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  upgraded:     {upgradedAt:yyyy-MM-dd HH:mm:ss} UTC from {status.UpgradedFrom}")
+                : string.Empty)
             + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty)
             + Endpoints(status)
             + Tls(status.Tls)

@@ -20,12 +20,19 @@ internal sealed class ControlChannel : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
+    private readonly Func<string, CancellationToken, Task<ControlAnswer>>? _commands;
     private int _disposed;
+    private volatile bool _released;
 
-    public ControlChannel(string path, Func<ServerStatus> status, ILogger logger)
+    /// <param name="path">The socket's path.</param>
+    /// <param name="status">The status a <c>status</c> command returns.</param>
+    /// <param name="logger">For clients that drop.</param>
+    /// <param name="commands">Any other command (such as <c>upgrade</c>), answered without the 5 s limit of <c>status</c>.</param>
+    public ControlChannel(string path, Func<ServerStatus> status, ILogger logger, Func<string, CancellationToken, Task<ControlAnswer>>? commands = null)
     {
         _path = Path.GetFullPath(path);
         _status = status;
+        _commands = commands;
         _logger = logger;
         PrivatePaths.EnsureDirectory(Path.GetDirectoryName(_path)!);
         ClaimPath(_path);
@@ -126,7 +133,7 @@ internal sealed class ControlChannel : IAsyncDisposable
             {
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
                 timeout.CancelAfter(TimeSpan.FromSeconds(5));
-                var buffer = new byte[256];
+                var buffer = new byte[4096];
                 var length = 0;
                 while (length < buffer.Length && Array.IndexOf(buffer, (byte)'\n', 0, length) < 0)
                 {
@@ -139,13 +146,24 @@ internal sealed class ControlChannel : IAsyncDisposable
                     length += read;
                 }
 
-                var command = Encoding.ASCII.GetString(buffer, 0, length).Trim();
-                var answer = command switch
+                var command = Encoding.UTF8.GetString(buffer, 0, length).Trim();
+                ControlAnswer answer = command == "status"
+                    ? new(JsonSerializer.Serialize(_status(), HostStatusJson.Default.ServerStatus))
+                    : _commands is not null && !command.StartsWith("status", StringComparison.Ordinal)
+                        ? await _commands(command, CancellationToken.None).ConfigureAwait(false)
+                        : new("{\"error\":\"unknown command; try status\"}");
+
+                // The reply goes out even when the command released this socket's path (an upgrade): it is our client's.
+                // What follows the reply happens even if the client is gone (a handed-over host must still drain).
+                try
                 {
-                    "status" => JsonSerializer.Serialize(_status(), HostStatusJson.Default.ServerStatus),
-                    _ => "{\"error\":\"unknown command; try status\"}",
-                };
-                await client.SendAsync(Encoding.UTF8.GetBytes(answer + "\n"), SocketFlags.None, timeout.Token).ConfigureAwait(false);
+                    using var sendTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await client.SendAsync(Encoding.UTF8.GetBytes(answer.Line + "\n"), SocketFlags.None, sendTimeout.Token).ConfigureAwait(false);
+                }
+                finally
+                {
+                    answer.AfterReply?.Invoke();
+                }
             }
             catch (Exception exception) when (exception is OperationCanceledException or SocketException)
             {
@@ -198,6 +216,16 @@ internal sealed class ControlChannel : IAsyncDisposable
             : null;
     }
 
+    /// <summary>
+    /// Stops answering and leaves the path to the host that upgrades this one (it finds nobody listening there and
+    /// binds its own socket); this channel's dispose then deletes nothing. Commands being answered finish.
+    /// </summary>
+    public void Release()
+    {
+        _released = true;
+        _listener.Dispose();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -210,7 +238,10 @@ internal sealed class ControlChannel : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         try
         {
-            File.Delete(_path);
+            if (!_released)
+            {
+                File.Delete(_path);
+            }
         }
         catch (IOException)
         {

@@ -15,9 +15,16 @@ namespace PluggableNet.Host.Control;
 /// <c>reload</c> and <c>stop</c> find it with no options. That one is a convenience: if it cannot be opened the host
 /// serves on and says so, where a configured socket that cannot be opened stops the start.
 /// </remarks>
-internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null) : IHostedService, IAsyncDisposable
+internal sealed class ControlChannelService(ServerHostedService server, ServerSettings settings, ILoggerFactory loggerFactory, ForegroundControlSocket? foreground = null, ControlExtensions? extensions = null) : IHostedService, IAsyncDisposable
 {
     private ControlChannel? _channel;
+
+    private ServerStatus Status() => extensions?.Status is { } amend ? amend(server.Status()) : server.Status();
+
+    private Task<ControlAnswer> Command(string command, CancellationToken cancellationToken) =>
+        extensions?.Commands is { } commands
+            ? commands(command, cancellationToken)
+            : Task.FromResult(new ControlAnswer("{\"error\":\"unknown command; try status\"}"));
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -29,7 +36,7 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
         var logger = loggerFactory.CreateLogger("PluggableNet.Control");
         if (settings.ControlSocket is { } path)
         {
-            _channel = new ControlChannel(path, server.Status, logger);
+            _channel = new ControlChannel(path, Status, logger, Command);
         }
         else if (foreground is not null)
         {
@@ -37,13 +44,18 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
             var defaultPath = foreground.PathForPort(port);
             try
             {
-                _channel = new ControlChannel(defaultPath, server.Status, logger);
+                _channel = new ControlChannel(defaultPath, Status, logger, Command);
                 logger.LogInformation("Control socket {ControlSocket}: status, reload and stop find this host without options (--port {Port} when several run)", defaultPath, port);
             }
             catch (Exception exception) when (exception is System.Net.Sockets.SocketException or ConfigurationException or IOException or UnauthorizedAccessException)
             {
                 logger.LogWarning("No control socket at {ControlSocket}: {Reason}; status, reload and stop find this host only with --pidfile or --Control:Socket", defaultPath, exception.Message);
             }
+        }
+
+        if (_channel is not null)
+        {
+            extensions?.Opened?.Invoke(_channel);
         }
 
         return Task.CompletedTask;
@@ -64,3 +76,12 @@ internal sealed class ControlChannelService(ServerHostedService server, ServerSe
 /// <summary>Where a foreground host without <c>Control:Socket</c> or a pidfile opens its control socket, by port.</summary>
 /// <param name="PathForPort">The socket's path for the port the host listens on.</param>
 internal sealed record ForegroundControlSocket(Func<int, string> PathForPort);
+
+/// <summary>
+/// What the layers above add to the control socket (the host upgrade): the status amended (where this host came
+/// from), other commands (<c>upgrade</c>), and the channel once open (so it can be released to a new host).
+/// </summary>
+internal sealed record ControlExtensions(
+    Func<ServerStatus, ServerStatus>? Status,
+    Func<string, CancellationToken, Task<ControlAnswer>>? Commands,
+    Action<ControlChannel>? Opened);

@@ -141,6 +141,19 @@ internal sealed class PidFile : IDisposable
         }
     }
 
+    /// <summary>
+    /// Lets go of the lock and leaves the file for the host that upgrades this one, which locks it and writes its own
+    /// pid; this host's later dispose then touches nothing.
+    /// </summary>
+    public void Release()
+    {
+        var fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            Libc.close(fd);
+        }
+    }
+
     /// <summary>Removes the file, then releases the lock (closing the fd), in that order.</summary>
     public void Dispose()
     {

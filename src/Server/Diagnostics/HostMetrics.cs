@@ -6,7 +6,7 @@ namespace PluggableNet.Server.Diagnostics;
 /// processor, so the reactors never contend on a line; per-connection events (open, close, timeouts) are rare enough
 /// for one shared atomic. Nothing here allocates once constructed.
 /// </remarks>
-internal sealed class HostMetrics
+internal sealed partial class HostMetrics
 {
     private readonly StripedCounter _requests = new();
     private readonly StripedCounter _bytesReceived = new();

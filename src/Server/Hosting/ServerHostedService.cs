@@ -16,7 +16,7 @@ namespace PluggableNet.Server.Hosting;
 /// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
 /// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
 /// </remarks>
-internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListeners? inherited = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
+internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListeners? inherited = null, IUpgradeHandOver? upgrade = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
 {
     private readonly List<CertificateWatcher> _certificates = [];
 
@@ -51,10 +51,17 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
         var started = new List<PluggableServer>();
         try
         {
-            foreach (var endpoint in endpoints)
+            if (upgrade is not null)
             {
-                // A socket handed over by systemd is the endpoint's its name names (docs/service.md).
-                started.Add(PluggableServer.Start(endpoint, registration.Configuration, loggerFactory, meterFactory, inherited?.For(endpoint.Name), plugin));
+                StartHandedOver(endpoints, plugin, started);
+            }
+            else
+            {
+                foreach (var endpoint in endpoints)
+                {
+                    // A socket handed over by systemd is the endpoint's its name names (docs/service.md).
+                    started.Add(PluggableServer.Start(endpoint, registration.Configuration, loggerFactory, meterFactory, inherited?.For(endpoint.Name), plugin));
+                }
             }
         }
         catch
@@ -78,6 +85,52 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
         }
 
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A host upgrade's new host: every endpoint prepared first, then the old host's sockets, then every endpoint
+    /// accepts, then the old host is told (it stops accepting). <paramref name="started"/> collects what to dispose on failure.
+    /// </summary>
+    private void StartHandedOver(IReadOnlyList<ServerSettings> endpoints, ILogicPlugin? plugin, List<PluggableServer> started)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            started.Add(PluggableServer.Prepare(endpoint, registration.Configuration, loggerFactory, meterFactory, plugin));
+        }
+
+        var listeners = upgrade!.TakeListeners(started);
+        foreach (var server in started)
+        {
+            listeners.TryGetValue(server.Name, out var listener);
+            if (listener is not null && server.Settings.EndPoint.Port != 0 && server.Settings.EndPoint.Port != listener.EndPoint.Port)
+            {
+                // The configuration moved this endpoint: it binds its new address, the old port closes with the old host.
+                Interop.Libc.close(listener.Fd);
+                listener = null;
+            }
+
+            try
+            {
+                server.Listen(listener);
+            }
+            catch
+            {
+                // Listen disposed it already.
+                started.Remove(server);
+                throw;
+            }
+        }
+
+        foreach (var (name, unused) in listeners)
+        {
+            if (!started.Exists(s => s.Name == name))
+            {
+                // An endpoint the new configuration no longer has: its port closes with the old host.
+                Interop.Libc.close(unused.Fd);
+            }
+        }
+
+        upgrade.Serving(started);
     }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;

@@ -15,6 +15,13 @@ internal interface ITransport : IAsyncDisposable
     /// <summary>Binds, listens and starts serving. Throws if the address cannot be bound.</summary>
     void Start();
 
+    /// <summary>
+    /// The listening socket's descriptor, made safe to share with another process (a host upgrade passes it on with
+    /// SCM_RIGHTS): closing our copy later must only drop our reference, never shut the socket down for everyone.
+    /// -1 once this transport stopped accepting.
+    /// </summary>
+    int ShareListener();
+
     /// <summary>Stops accepting and closes the listener; accepted connections go on being served.</summary>
     Task StopAcceptingAsync();
 

@@ -10,7 +10,8 @@ namespace PluggableNet.Server.Transport;
 /// </summary>
 /// <param name="Fd">The descriptor, owned by the transport from now on (closing it leaves the supervisor's copy open).</param>
 /// <param name="EndPoint">The address the socket is bound to.</param>
-internal sealed unsafe record InheritedListener(int Fd, IPEndPoint EndPoint)
+/// <param name="Source">Where it came from, for the log: socket activation, or the host this one upgraded.</param>
+internal sealed unsafe record InheritedListener(int Fd, IPEndPoint EndPoint, string Source = "socket activation")
 {
     /// <summary>
     /// Checks that <paramref name="fd"/> is a listening TCP socket (IPv4 or IPv6) and returns it with its address;

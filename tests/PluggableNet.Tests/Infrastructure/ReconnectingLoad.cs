@@ -15,7 +15,7 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
 {
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(15);
     private readonly IPEndPoint _endPoint;
-    private readonly Func<string, string> _expected;
+    private readonly Func<string, string, bool> _accepts;
     private readonly int _depth;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task[] _connections;
@@ -27,11 +27,11 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
     private long _resent;
     private long _longestGapMs;
 
-    private ReconnectingLoad(IPEndPoint endPoint, int connections, int depth, Func<string, string> expected)
+    private ReconnectingLoad(IPEndPoint endPoint, int connections, int depth, Func<string, string, bool> accepts)
     {
         _endPoint = endPoint;
         _depth = depth;
-        _expected = expected;
+        _accepts = accepts;
         _connections = Enumerable.Range(0, connections).Select(i => Task.Run(() => RunAsync(i))).ToArray();
     }
 
@@ -56,8 +56,15 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
 
     public string Errors { get; private set; } = string.Empty;
 
+    /// <summary>Returns <see cref="LongestGapMs"/> and starts it again from zero (the longest pause of one window).</summary>
+    public long TakeLongestGapMs() => Interlocked.Exchange(ref _longestGapMs, 0);
+
     public static ReconnectingLoad Start(IPEndPoint endPoint, int connections, int depth, Func<string, string> expected) =>
-        new(endPoint, connections, depth, expected);
+        new(endPoint, connections, depth, (request, answer) => answer == expected(request));
+
+    /// <summary>As <see cref="Start(IPEndPoint, int, int, Func{string, string})"/>, an answer being right when <paramref name="accepts"/> says so (request, answer).</summary>
+    public static ReconnectingLoad Start(IPEndPoint endPoint, int connections, int depth, Func<string, string, bool> accepts) =>
+        new(endPoint, connections, depth, accepts);
 
     /// <summary>Waits until <paramref name="more"/> answers beyond the current count have arrived.</summary>
     public Task AnswersGrowAsync(long more, TimeSpan? timeout = null)
@@ -163,7 +170,7 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
                     var now = Environment.TickCount64;
                     InterlockedMax(ref _longestGapMs, now - lastAnswer);
                     lastAnswer = now;
-                    if (answer != _expected(request))
+                    if (!_accepts(request, answer))
                     {
                         Interlocked.Increment(ref _wrong);
                         Note($"wrong answer to {request}: {answer}");

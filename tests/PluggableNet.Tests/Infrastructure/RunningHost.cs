@@ -40,7 +40,7 @@ internal sealed partial class RunningHost : IAsyncDisposable
     /// Starts the host with <paramref name="arguments"/> on <paramref name="transport"/> and waits for its listening line.
     /// <paramref name="openFiles"/> runs it as <c>prlimit --nofile=SOFT:HARD -- dotnet Host.dll …</c>.
     /// </summary>
-    public static async Task<RunningHost> StartAsync(string transport, IEnumerable<string> arguments, (int Soft, int Hard)? openFiles = null)
+    public static async Task<RunningHost> StartAsync(string transport, IEnumerable<string> arguments, (int Soft, int Hard)? openFiles = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var folder = TestPaths.NewTempDirectory("pnet-run");
         List<string> all =
@@ -54,7 +54,7 @@ internal sealed partial class RunningHost : IAsyncDisposable
         ];
         var process = openFiles is { } limit
             ? HostProcess.Start(["--nofile=" + limit.Soft + ":" + limit.Hard, "--", "dotnet", TestPaths.HostDll, .. all], fileName: "prlimit")
-            : HostProcess.Start(all);
+            : HostProcess.Start(all, environment);
         try
         {
             ListeningLine? line = null;

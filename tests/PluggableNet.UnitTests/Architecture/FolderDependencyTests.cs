@@ -17,7 +17,7 @@ public sealed partial class FolderDependencyTests
     private static readonly Dictionary<string, string[]> s_layers = new()
     {
         ["Server"] = ["Interop", "Framing", "Diagnostics", "Sessions", "Plugins", "Connections", "Transport", "", "Reload", "Hosting"],
-        ["Host"] = ["Os", "Configuration", "Control", "Telemetry", "Service", "Cli"],
+        ["Host"] = ["Os", "Configuration", "Control", "Telemetry", "Service", "Upgrade", "Cli"],
     };
 
     public static TheoryData<string> Projects => new(s_layers.Keys);

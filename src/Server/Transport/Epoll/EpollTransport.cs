@@ -74,6 +74,9 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
         _scaler?.Start();
     }
 
+    /// <summary>Our descriptor as it is: the reactors stop watching it before it is closed, and close only drops our reference.</summary>
+    public int ShareListener() => _listenFd;
+
     public async Task StopAcceptingAsync()
     {
         if (_listenFd < 0)

@@ -40,8 +40,28 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
     /// disconnects a close-on-exec TCP socket to unblock a pending accept, which on a listening socket shared with
     /// the supervisor would stop the listener for every process, the next host included.
     /// </summary>
-    private static Socket Adopt(InheritedListener inherited) =>
-        new(new SafeSocketHandle(inherited.Fd, ownsHandle: true)) { NoDelay = true };
+    private static Socket Adopt(InheritedListener inherited)
+    {
+        // One received over a hand-over channel arrives close-on-exec; it is shared all the same.
+        Interop.Libc.fcntl(inherited.Fd, Interop.Libc.F_SETFD, 0);
+        return new(new SafeSocketHandle(inherited.Fd, ownsHandle: true)) { NoDelay = true };
+    }
+
+    /// <summary>
+    /// As an inherited one: without close-on-exec, .NET's close only drops our reference (see <see cref="Adopt(InheritedListener)"/>).
+    /// A child process started later inherits a copy it does not know of; it closes with that process.
+    /// </summary>
+    public int ShareListener()
+    {
+        if (_listener is not { } listener)
+        {
+            return -1;
+        }
+
+        var fd = (int)listener.SafeHandle.DangerousGetHandle();
+        Interop.Libc.fcntl(fd, Interop.Libc.F_SETFD, 0);
+        return fd;
+    }
 
     private Socket Bind()
     {
