@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
@@ -28,12 +29,15 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
     private volatile bool _lingering;
     private int _abortReason;
 
-    // What the loop waits for (a wake, a readable socket, an abort, a slot): one reusable signal, see LoopSignal.
-    private readonly LoopSignal _signal = new();
+    // v2: completed by Wake (a call completed, a timer is due) and replaced when the loop acts on it. A v2 receive is
+    // cancellable by Wake while _receiveParked is 1, through _receiveWake (replaced once cancelled).
+    private TaskCompletionSource _wakeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _receiveWake = new();
+    private int _receiveParked;
 
-    // 1 while the loop waits for an offload slot: a signal that comes after it stopped waiting (aborted) is refused
-    // and the slot goes to the next waiter.
-    private int _waitingForSlot;
+    // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
+    // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
+    private TaskCompletionSource? _slotFreed;
 
     public FrameConnection Machine { get; } = machine;
 
@@ -94,9 +98,12 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 socket.Dispose();
             }
 
-            // Ending the socket ends a pending receive or send, but not a wait on the plugin or on the signal: end those too.
+            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too, and a v2 receive.
             _aborted.TrySetResult();
-            _signal.Set(LoopSignal.Aborted);
+            if (Machine.Wakeable)
+            {
+                Wake();
+            }
         }
     }
 
@@ -116,7 +123,12 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
             Abort(CloseReason.SlowConsumer);
         }
 
-        _signal.Set(LoopSignal.Woken);
+        Volatile.Read(ref _wakeSignal).TrySetResult();
+        var receiveWake = Volatile.Read(ref _receiveWake);
+        if (Interlocked.Exchange(ref _receiveParked, 0) == 1)
+        {
+            receiveWake.Cancel();
+        }
     }
 
     public async Task RunAsync()
@@ -130,7 +142,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
 
             while (Machine.Step is var step && step != ConnectionStep.Close)
             {
-                if (_signal.Take(LoopSignal.Woken))
+                if (TakeWake())
                 {
                     using var lease = _plugins.Acquire();
                     Machine.OnWake(lease.Generation, Environment.TickCount64);
@@ -144,7 +156,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 else if ((step & ConnectionStep.Read) != 0)
                 {
                     int received;
-                    if (Machine.Wakeable || _readArmed)
+                    if (Machine.Wakeable)
                     {
                         if (AbortReason != CloseReason.None)
                         {
@@ -152,14 +164,13 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                             break;
                         }
 
-                        await WaitReadableOrWake().ConfigureAwait(false);
-                        if (!TryReceiveReadable(out var receive))
+                        // Woken (null): the top of the loop acts on it.
+                        if (await ReceiveOrWakeAsync().ConfigureAwait(false) is not { } count)
                         {
-                            // Woken or aborted: the top of the loop acts on it.
                             continue;
                         }
 
-                        received = await receive.ConfigureAwait(false);
+                        received = count;
                     }
                     else
                     {
@@ -200,7 +211,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 }
                 else if ((step & ConnectionStep.AwaitWake) != 0)
                 {
-                    await _signal.WaitAsync(LoopSignal.Woken | LoopSignal.Aborted).ConfigureAwait(false);
+                    await Task.WhenAny(Volatile.Read(ref _wakeSignal).Task, _aborted.Task).ConfigureAwait(false);
                     if (AbortReason != CloseReason.None)
                     {
                         Machine.Abort(AbortReason);
@@ -251,14 +262,69 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         }
     }
 
-    /// <summary>Until the offload gate signals that a slot may be free, a wake, or another thread aborts the connection.</summary>
-    private async ValueTask WaitForSlotAsync()
+    /// <summary>Until the offload gate signals that a slot may be free, or another thread aborts the connection.</summary>
+    private async Task WaitForSlotAsync()
     {
-        _signal.Take(LoopSignal.SlotFreed);
-        Volatile.Write(ref _waitingForSlot, 1);
+        var slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _slotFreed, slotFreed);
         lifecycle.Context.OffloadGate.WaitForSlot(this);
-        await _signal.WaitAsync(LoopSignal.SlotFreed | LoopSignal.Woken | LoopSignal.Aborted).ConfigureAwait(false);
-        Volatile.Write(ref _waitingForSlot, 0);
+        await Task.WhenAny(slotFreed.Task, _aborted.Task, Volatile.Read(ref _wakeSignal).Task).ConfigureAwait(false);
+        Volatile.Write(ref _slotFreed, null);
+    }
+
+    /// <summary>The wake signal was set since the loop last acted on it: replaces it (a later Wake sets the new one) and says so.</summary>
+    private bool TakeWake()
+    {
+        if (!Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _wakeSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return true;
+    }
+
+    /// <summary>
+    /// v2: receives as v1 does (an idle connection first waits with a zero-byte receive, holding no buffer), except that
+    /// <see cref="Wake"/> cancels the wait: null when woken, otherwise the bytes received (0 at the peer's end). A
+    /// zero-byte receive may complete without data, so the receive after it must be cancellable too.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int?> ReceiveOrWakeAsync()
+    {
+        if (Volatile.Read(ref _receiveWake).IsCancellationRequested)
+        {
+            Volatile.Write(ref _receiveWake, new CancellationTokenSource());
+        }
+
+        var receiveWake = _receiveWake;
+        Interlocked.Exchange(ref _receiveParked, 1);
+        try
+        {
+            // After parking: a Wake before it set the signal (seen here), a Wake after it cancels the receive.
+            if (Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+            {
+                return null;
+            }
+
+            if (Machine.IsIdle)
+            {
+                _idleInReceive = true;
+                await ReceiveAsync(Memory<byte>.Empty, receiveWake.Token).ConfigureAwait(false);
+                _idleInReceive = false;
+            }
+
+            return await ReceiveAsync(Machine.GetReceiveMemory(), receiveWake.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (receiveWake.IsCancellationRequested)
+        {
+            _idleInReceive = false;
+            return null;
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _receiveParked, 0);
+        }
     }
 
     /// <summary>From the socket, or through TLS once the handshake is done.</summary>
@@ -284,16 +350,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
     }
 
     /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
-    bool IOffloadSlotWaiter.OnSlotMayBeFree()
-    {
-        if (Interlocked.CompareExchange(ref _waitingForSlot, 0, 1) != 1)
-        {
-            return false;
-        }
-
-        _signal.Set(LoopSignal.SlotFreed);
-        return true;
-    }
+    bool IOffloadSlotWaiter.OnSlotMayBeFree() => Volatile.Read(ref _slotFreed)?.TrySetResult() ?? false;
 
     private void Received(int count, PluginGeneration generation)
     {
