@@ -11,18 +11,16 @@ namespace PluggableNet.Bench.Driver.Fanout;
 /// </summary>
 internal static class FanoutSuite
 {
-    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static async Task<int> RunAsync(FanoutOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
-        var loadBefore = LoadAverage();
+        var loadBefore = SuiteResults.LoadAverage();
         var fdLimit = FileDescriptorLimit.RaiseToHardLimit();
         var (cServer, loadgen) = CBaseline.BuildFanout();
         var client = new FanoutLoadClient(loadgen);
         var benchPlugins = BenchPlugins.Prepare();
         var runs = new List<FanoutRun>();
-        Log(log, $"fanout: {options.Connections:N0} receivers, {options.Messages} messages of {options.PayloadBytes} B per phase ({string.Join(", ", options.Phases)}), {options.WarmupMessages} warm-up; {options.Rounds} round(s) of {string.Join(", ", options.Servers)}; {options.ClientThreads} client thread(s); descriptor limit {fdLimit}");
+        SuiteResults.Log(log, $"fanout: {options.Connections:N0} receivers, {options.Messages} messages of {options.PayloadBytes} B per phase ({string.Join(", ", options.Phases)}), {options.WarmupMessages} warm-up; {options.Rounds} round(s) of {string.Join(", ", options.Servers)}; {options.ClientThreads} client thread(s); descriptor limit {fdLimit}");
         try
         {
             for (var round = 1; round <= options.Rounds; round++)
@@ -34,7 +32,7 @@ internal static class FanoutSuite
                     runs.AddRange(measured);
                     foreach (var run in measured)
                     {
-                        Log(log, Describe(run));
+                        SuiteResults.Log(log, Describe(run));
                     }
                 }
             }
@@ -45,47 +43,37 @@ internal static class FanoutSuite
         }
 
         var finished = DateTimeOffset.Now;
-        var context = new FanoutReportContext(options, MachineInfo.Current(), started, finished, loadBefore, LoadAverage());
-        Directory.CreateDirectory(options.OutputDirectory);
+        var context = new FanoutReportContext(options, MachineInfo.Current(), started, finished, loadBefore, SuiteResults.LoadAverage());
         var markdown = FanoutReport.Render(context, runs);
-        var document = new JsonObject
-        {
-            ["started"] = started.ToString("O"),
-            ["finished"] = finished.ToString("O"),
-            ["commandLine"] = options.CommandLine,
-            ["loadAverageBefore"] = loadBefore,
-            ["loadAverageAfter"] = context.LoadAfter,
-            ["machine"] = JsonSerializer.SerializeToNode(context.Machine, _json),
-            ["settings"] = JsonSerializer.SerializeToNode(options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll) }, _json),
-            ["summary"] = JsonSerializer.SerializeToNode(FanoutReport.Summarize(runs), _json),
-            ["runs"] = JsonSerializer.SerializeToNode(runs, _json),
-            ["succeeded"] = runs.All(r => r.Succeeded),
-        };
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "README.md"), markdown, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.json"), document.ToJsonString(_json), cancellationToken).ConfigureAwait(false);
-        await log.WriteLineAsync(markdown).ConfigureAwait(false);
-        await log.WriteLineAsync($"results written to {options.OutputDirectory}").ConfigureAwait(false);
+        var document = SuiteResults.Document(
+            started,
+            context.Finished,
+            options.CommandLine,
+            (loadBefore, context.LoadAfter),
+            context.Machine,
+            options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll) },
+            FanoutReport.Summarize(runs),
+            runs,
+            runs.All(r => r.Succeeded));
+        await SuiteResults.WriteAsync(options.OutputDirectory, markdown, document, log, cancellationToken).ConfigureAwait(false);
         return runs.All(r => r.Succeeded) ? 0 : 1;
     }
 
     /// <summary>Writes README.md again from the results.json of an earlier run (after a change to the report only).</summary>
     public static async Task<int> RenderAsync(string outputDirectory, TextWriter log, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(outputDirectory, "results.json");
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))!;
-        var options = document["settings"].Deserialize<FanoutOptions>(_json)! with { OutputDirectory = outputDirectory };
-        var runs = document["runs"].Deserialize<List<FanoutRun>>(_json)!;
+        var document = await SuiteResults.ReadAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
+        var options = document["settings"].Deserialize<FanoutOptions>(SuiteResults.Json)! with { OutputDirectory = outputDirectory };
+        var runs = document["runs"].Deserialize<List<FanoutRun>>(SuiteResults.Json)!;
         var context = new FanoutReportContext(
             options,
-            document["machine"].Deserialize<MachineInfo>(_json)!,
+            document["machine"].Deserialize<MachineInfo>(SuiteResults.Json)!,
             DateTimeOffset.Parse((string)document["started"]!, CultureInfo.InvariantCulture),
             DateTimeOffset.Parse((string)document["finished"]!, CultureInfo.InvariantCulture),
             (string?)document["loadAverageBefore"],
             (string?)document["loadAverageAfter"]);
-        document["summary"] = JsonSerializer.SerializeToNode(FanoutReport.Summarize(runs), _json);
-        await File.WriteAllTextAsync(Path.Combine(outputDirectory, "README.md"), FanoutReport.Render(context, runs), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(path, document.ToJsonString(_json), cancellationToken).ConfigureAwait(false);
-        await log.WriteLineAsync($"README.md written again from {path}").ConfigureAwait(false);
+        document["summary"] = JsonSerializer.SerializeToNode(FanoutReport.Summarize(runs), SuiteResults.Json);
+        await SuiteResults.RewriteAsync(outputDirectory, FanoutReport.Render(context, runs), document, log, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
@@ -159,27 +147,9 @@ internal static class FanoutSuite
 
     private static string Tail(string text) => text.Length <= 600 ? text : "…" + text[^600..];
 
-    private static string? LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
     private static string Describe(FanoutRun r) => r.Load is null
         ? $"  FAILED round {r.Round} {r.Server} {r.Phase}: {r.Failure}"
         : string.Create(
             CultureInfo.InvariantCulture,
             $"  round {r.Round} {r.Server,-8} {r.Phase,-6} {r.DeliveriesPerSecond,12:N0} deliveries/s  last message {r.LastMessageMs,8:F1} ms  fan-out p50 {r.FanoutP50Ms,8:F1} ms  server {r.ServerCores:F2} cores, {r.ServerCpuUsPerDelivery:F2} us/delivery  client {r.ClientCores:F2} cores  alloc {(r.AllocatedBytesPerDelivery is { } a ? a.ToString("F3", CultureInfo.InvariantCulture) : "n/a")} B/delivery{(r.Failure is null ? string.Empty : "  FAILED: " + r.Failure)}");
-
-    private static void Log(TextWriter log, string line)
-    {
-        log.WriteLine(line);
-        log.Flush();
-    }
 }

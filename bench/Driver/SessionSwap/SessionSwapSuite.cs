@@ -10,12 +10,10 @@ namespace PluggableNet.Bench.Driver.SessionSwap;
 /// </summary>
 internal static class SessionSwapSuite
 {
-    private static readonly JsonSerializerOptions _json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public static async Task<int> RunAsync(SessionSwapOptions options, TextWriter log, CancellationToken cancellationToken)
     {
         var started = DateTimeOffset.Now;
-        var loadBefore = LoadAverage();
+        var loadBefore = SuiteResults.LoadAverage();
         var fdLimit = FileDescriptorLimit.RaiseToHardLimit();
         if (!File.Exists(options.HostDll))
         {
@@ -23,82 +21,54 @@ internal static class SessionSwapSuite
             return 2;
         }
 
-        Log(log, $"session-swap: {options.Sessions:N0} sessions in {options.Rooms} rooms, {options.Probes} probes, {options.Swaps} swaps {options.GapSeconds:0.##} s apart; {options.Rounds} round(s) of {string.Join(", ", options.Servers)}; descriptor limit {fdLimit}");
+        SuiteResults.Log(log, $"session-swap: {options.Sessions:N0} sessions in {options.Rooms} rooms, {options.Probes} probes, {options.Swaps} swaps {options.GapSeconds:0.##} s apart; {options.Rounds} round(s) of {string.Join(", ", options.Servers)}; descriptor limit {fdLimit}");
         var runs = new List<SessionSwapRun>();
         for (var round = 1; round <= options.Rounds; round++)
         {
             foreach (var server in BenchmarkSession.InRoundOrder(options.Servers, round))
             {
-                Log(log, $"  round {round} {server}");
+                SuiteResults.Log(log, $"  round {round} {server}");
                 var run = await SessionSwapRunner.RunAsync(server, round, options, log, cancellationToken).ConfigureAwait(false);
                 runs.Add(run);
-                Log(log, Describe(run));
+                SuiteResults.Log(log, Describe(run));
             }
         }
 
-        var context = new SessionSwapReportContext(options, MachineInfo.Current(), started, DateTimeOffset.Now, loadBefore, LoadAverage());
-        var document = new JsonObject
-        {
-            ["started"] = started.ToString("O"),
-            ["finished"] = context.Finished.ToString("O"),
-            ["commandLine"] = options.CommandLine,
-            ["loadAverageBefore"] = loadBefore,
-            ["loadAverageAfter"] = context.LoadAfter,
-            ["machine"] = JsonSerializer.SerializeToNode(context.Machine, _json),
-            ["settings"] = JsonSerializer.SerializeToNode(options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll) }, _json),
-            ["summary"] = JsonSerializer.SerializeToNode(SessionSwapSummaryRow.Summarize(runs), _json),
-            ["runs"] = JsonSerializer.SerializeToNode(runs, _json),
-            ["succeeded"] = runs.All(r => r.Succeeded),
-        };
+        var context = new SessionSwapReportContext(options, MachineInfo.Current(), started, DateTimeOffset.Now, loadBefore, SuiteResults.LoadAverage());
+        var document = SuiteResults.Document(
+            started,
+            context.Finished,
+            options.CommandLine,
+            (loadBefore, context.LoadAfter),
+            context.Machine,
+            options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll) },
+            SessionSwapSummaryRow.Summarize(runs),
+            runs,
+            runs.All(r => r.Succeeded));
         var markdown = SessionSwapReport.Render(context, runs);
-        Directory.CreateDirectory(options.OutputDirectory);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "README.md"), markdown, cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(options.OutputDirectory, "results.json"), document.ToJsonString(_json), cancellationToken).ConfigureAwait(false);
-        await log.WriteLineAsync(markdown).ConfigureAwait(false);
-        await log.WriteLineAsync($"results written to {options.OutputDirectory}").ConfigureAwait(false);
+        await SuiteResults.WriteAsync(options.OutputDirectory, markdown, document, log, cancellationToken).ConfigureAwait(false);
         return runs.All(r => r.Succeeded) ? 0 : 1;
     }
 
     /// <summary>Writes README.md again from the results.json of an earlier run (after a change to the report only).</summary>
     public static async Task<int> RenderAsync(string outputDirectory, TextWriter log, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(outputDirectory, "results.json");
-        var document = JsonNode.Parse(await File.ReadAllTextAsync(path, cancellationToken).ConfigureAwait(false))!;
-        var options = document["settings"].Deserialize<SessionSwapOptions>(_json)! with { OutputDirectory = outputDirectory };
-        var runs = document["runs"].Deserialize<List<SessionSwapRun>>(_json)!;
+        var document = await SuiteResults.ReadAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
+        var options = document["settings"].Deserialize<SessionSwapOptions>(SuiteResults.Json)! with { OutputDirectory = outputDirectory };
+        var runs = document["runs"].Deserialize<List<SessionSwapRun>>(SuiteResults.Json)!;
         var context = new SessionSwapReportContext(
             options,
-            document["machine"].Deserialize<MachineInfo>(_json)!,
+            document["machine"].Deserialize<MachineInfo>(SuiteResults.Json)!,
             DateTimeOffset.Parse((string)document["started"]!, CultureInfo.InvariantCulture),
             DateTimeOffset.Parse((string)document["finished"]!, CultureInfo.InvariantCulture),
             (string?)document["loadAverageBefore"],
             (string?)document["loadAverageAfter"]);
-        document["summary"] = JsonSerializer.SerializeToNode(SessionSwapSummaryRow.Summarize(runs), _json);
-        await File.WriteAllTextAsync(Path.Combine(outputDirectory, "README.md"), SessionSwapReport.Render(context, runs), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(path, document.ToJsonString(_json), cancellationToken).ConfigureAwait(false);
-        await log.WriteLineAsync($"README.md written again from {path}").ConfigureAwait(false);
+        document["summary"] = JsonSerializer.SerializeToNode(SessionSwapSummaryRow.Summarize(runs), SuiteResults.Json);
+        await SuiteResults.RewriteAsync(outputDirectory, SessionSwapReport.Render(context, runs), document, log, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
     private static string Describe(SessionSwapRun r) => string.Create(
         CultureInfo.InvariantCulture,
         $"  round {r.Round} {r.Server,-8} {r.Sessions:N0} sessions (opened in {r.OpenSeconds:F2} s), {r.Swaps.Count(s => s.Migrated)}/{r.Swaps.Count} swaps migrated; pause median {Median.Of(r.Swaps.Select(s => s.PauseMs)):F1} ms, worst probe median {Median.Of(r.Swaps.Select(s => s.WorstLatencyMs)):F1} ms; probe median outside {r.ProbeMedianMs:F3} ms{(r.Failure is null ? string.Empty : "  FAILED: " + r.Failure)}");
-
-    private static string? LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static void Log(TextWriter log, string line)
-    {
-        log.WriteLine(line);
-        log.Flush();
-    }
 }

@@ -136,8 +136,12 @@ internal sealed class Session
         return true;
     }
 
-    /// <summary>The connection's thread, before it drains: later pushes wake it again.</summary>
-    public void TakeWakeRequest() => Volatile.Write(ref _wakeRequested, 0);
+    /// <summary>
+    /// The connection's thread, before it drains: later pushes wake it again. A full fence, not a volatile write:
+    /// the drain's first read of an empty queue must not pass this store, or a push enqueued in between sees the flag
+    /// still set, does not wake, and waits for the next push (a listener's last message may never come).
+    /// </summary>
+    public void TakeWakeRequest() => Interlocked.Exchange(ref _wakeRequested, 0);
 
     /// <summary>The connection's thread, after every event: its unsent bytes, for the push limit.</summary>
     public void PublishBacklog(int bytes) => Volatile.Write(ref _outputBacklog, bytes);

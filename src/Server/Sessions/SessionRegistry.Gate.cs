@@ -116,11 +116,19 @@ internal sealed partial class SessionRegistry
         }
     }
 
-    private void Suspend() => _suspended = true;
+    // Both sides are a store then a load of the other's field (Dekker): without a full fence the swap could read no
+    // active pass before a TryEnter sees it suspended, and Resume could find no parked connection before a Park sees
+    // it resumed, leaving that connection parked until something else wakes it.
+    private void Suspend()
+    {
+        _suspended = true;
+        Interlocked.MemoryBarrier();
+    }
 
     private void Resume()
     {
         _suspended = false;
+        Interlocked.MemoryBarrier();
         WakeParked();
         RunDeferredCloses();
     }
