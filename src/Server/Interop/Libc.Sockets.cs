@@ -55,27 +55,7 @@ internal static unsafe partial class Libc
     public static partial nint send(int sockfd, void* buf, nuint len, int flags);
 
     [LibraryImport(LibraryName, SetLastError = true)]
-    public static partial nint sendmsg(int sockfd, MessageHeader* msg, int flags);
-
-    [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int shutdown(int sockfd, int how);
 
-    /// <summary>struct iovec: one piece of a gathered send.</summary>
-    public struct IoVector
-    {
-        public void* Base;
-        public nuint Length;
-    }
-
-    /// <summary>struct msghdr (LP64): no address, no control data, only the pieces to send.</summary>
-    public struct MessageHeader
-    {
-        public void* Name;
-        public uint NameLength;
-        public IoVector* Vectors;
-        public nuint VectorCount;
-        public void* Control;
-        public nuint ControlLength;
-        public int Flags;
-    }
+    // sendmsg, struct iovec and struct msghdr: Libc.Messages.cs (the gathered send of a shared push payload uses them too).
 }
