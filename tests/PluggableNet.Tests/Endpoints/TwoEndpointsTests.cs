@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using PluggableNet.Server.Hosting;
@@ -65,6 +66,10 @@ public sealed class TwoEndpointsTests
 
                 var status = servers.Status();
                 Assert.True(status.Ready);
+                // An embedder's own health checks see each endpoint too.
+                var health = (await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(c => c.Tags.Contains("ready"))).Entries["pluggablenet"];
+                Assert.Equal(HealthStatus.Healthy, health.Status);
+                Assert.Equal(["ready", "ready"], new[] { health.Data["Binary"], health.Data["Text"] });
                 Assert.Equal(["Binary", "Text"], status.Endpoints!.Select(e => e.Endpoint));
                 Assert.Equal([1L, 1L], status.Endpoints!.Select(e => e.Connections));
                 var measured = MeasuredEndpoints();
