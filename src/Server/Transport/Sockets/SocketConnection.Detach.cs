@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Connections.Handover;
 
@@ -30,41 +29,20 @@ internal sealed partial class SocketConnection
     }
 
     /// <summary>
-    /// The receive of a connection nothing else wakes (v1 without a session): as before, an idle one first waits with a
-    /// zero-byte receive holding no buffer. Both receives end when a detach is asked: null then.
+    /// On the loop, after a detach cancelled the receive of a connection nothing else wakes (v1 without a session): the
+    /// token stays cancelled, so a connection that does not leave now (the batch closed) needs a fresh one.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int?> ReceiveUnlessDetachingAsync()
+    private void RenewReceiveCancellation()
     {
-        var cancel = Volatile.Read(ref _idleReceive);
-        try
+        _idleInReceive = false;
+        Volatile.Write(ref _idleReceive, new CancellationTokenSource());
+        if (AbortReason != CloseReason.None)
         {
-            if (Machine.IsIdle)
-            {
-                // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
-                _idleInReceive = true;
-                await ReceiveAsync(Memory<byte>.Empty, cancel.Token).ConfigureAwait(false);
-                _idleInReceive = false;
-            }
-
-            // Abort cancels only an idle receive (_idleInReceive), so this one ends for a detach alone.
-            return await ReceiveAsync(Machine.GetReceiveMemory(), cancel.Token).ConfigureAwait(false);
+            // An abort that read the old source meanwhile would be lost otherwise.
+            Volatile.Read(ref _idleReceive).Cancel();
         }
-        catch (OperationCanceledException) when (_detachRequested && AbortReason == CloseReason.None)
-        {
-            _idleInReceive = false;
 
-            // The token stays cancelled: a connection that does not leave now (the batch closed) needs a fresh one.
-            Volatile.Write(ref _idleReceive, new CancellationTokenSource());
-            if (AbortReason != CloseReason.None)
-            {
-                // An abort that read the old source meanwhile would be lost otherwise.
-                Volatile.Read(ref _idleReceive).Cancel();
-            }
-
-            // Not disposed: Abort or RequestDetach may still cancel the old source from another thread (a no-op then).
-            return null;
-        }
+        // The old source is not disposed: Abort or RequestDetach may still cancel it from another thread (a no-op then).
     }
 
     /// <summary>On the loop, when the step is <see cref="ConnectionStep.Detach"/>: false when the connection stays after all.</summary>

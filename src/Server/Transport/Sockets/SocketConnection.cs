@@ -184,13 +184,27 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                     }
                     else
                     {
-                        // Null: a detach cancelled the receive; the top of the loop acts on it.
-                        if (await ReceiveUnlessDetachingAsync().ConfigureAwait(false) is not { } count)
+                        // Awaited here, not in an async method of its own: that one's box cost ~75 B per request.
+                        var cancel = Volatile.Read(ref _idleReceive);
+                        try
                         {
+                            if (Machine.IsIdle)
+                            {
+                                // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                                _idleInReceive = true;
+                                await ReceiveAsync(Memory<byte>.Empty, cancel.Token).ConfigureAwait(false);
+                                _idleInReceive = false;
+                            }
+
+                            // Abort cancels only an idle receive (_idleInReceive), so this one ends for a detach alone.
+                            received = await ReceiveAsync(Machine.GetReceiveMemory(), cancel.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (_detachRequested && AbortReason == CloseReason.None)
+                        {
+                            // A detach cancelled the receive; the top of the loop acts on it.
+                            RenewReceiveCancellation();
                             continue;
                         }
-
-                        received = count;
                     }
 
                     if (received == 0 && AbortReason != CloseReason.None)
