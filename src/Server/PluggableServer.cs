@@ -117,7 +117,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
     /// <c>/readyz</c>: listening, a plugin loaded, not stopping. False from the first moment of a stop, through
     /// <c>Health:DrainDelay</c> while the listener still accepts, so a balancer stops sending first.
     /// </summary>
-    public bool IsReady => _listening && !_stopped;
+    /// <remarks>Also false while a plugin in <c>Isolation Process</c> has given up after too many crashes, until it is reloaded.</remarks>
+    public bool IsReady => _listening && !_stopped && Plugins.Current.Plugin is not Plugins.Isolation.IsolatedPlugin { GaveUp: true };
 
     /// <summary><c>/healthz</c>: the transport's loops still run their periodic scan (at least every second).</summary>
     public bool IsLive => _listening && _lifecycle.SinceLastScan(Environment.TickCount64) < TimeSpan.FromSeconds(10);
@@ -162,7 +163,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory);
+        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory) { ProcessTimeoutMs = (long)settings.ProcessTimeout.TotalMilliseconds };
         PluginGeneration initial;
         if (fixedPlugin is not null)
         {
