@@ -27,6 +27,7 @@ internal static class DriverCommand
         root.Subcommands.Add(Tls.TlsCommand.Create(log));
         root.Subcommands.Add(Fanout.FanoutCommand.Create(log));
         root.Subcommands.Add(SessionSwap.SessionSwapCommand.Create(log));
+        root.Subcommands.Add(Endpoints.EndpointsCommand.Create(log));
 
         root.SetAction(async (parseResult, cancellationToken) =>
         {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using PluggableNet.Protocol;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Transport;
@@ -61,6 +63,7 @@ public sealed partial class PluggableServer
         PluginsPath = Factory.PluginsPath,
         Tls = Certificates is null ? null : TlsStatusOf(Certificates),
         Endpoint = Name,
+        Framing = string.Create(CultureInfo.InvariantCulture, $"{Settings.FramingKind}{(Settings.FramingKind == FramingKind.AsciiDecimal ? $" {Settings.HeaderDigits} digits" : string.Empty)}, v2 {(Settings.AllowV2 ? "allowed" : "refused")}{(Certificates is null ? string.Empty : ", TLS")}"),
     };
 
     private static TlsStatus TlsStatusOf(TlsCertificates certificates) => new()

@@ -47,6 +47,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
         Settings = settings;
         Factory = factory;
         Plugins = plugins;
+        plugins.Retired.RootPathReports = settings.UnloadReport;
         var offloadGate = new OffloadGate(settings.MaxConcurrentOffloads, settings.MaxAbandonedOffloads);
         Meter = new HostMeter(
             Metrics,
@@ -238,8 +239,8 @@ public sealed partial class PluggableServer : IAsyncDisposable
         if (inherited is not null)
         {
             server._logger.LogInformation(
-                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, {Source}); Server:Address, Server:Port and Server:Backlog are the socket's",
-                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port, inherited.Source);
+                "Serving on the inherited listening socket fd {Fd} ({Address}:{Port}, {Source}) for endpoint {Endpoint}; Server:Address, Server:Port and Server:Backlog are the socket's",
+                inherited.Fd, inherited.EndPoint.Address, inherited.EndPoint.Port, inherited.Source, settings.Name);
         }
 
         if (server._lifecycle.Headroom.Current(Environment.TickCount64) is { } descriptors && descriptors.Free - descriptors.Reserve < settings.MaxConnections)

@@ -76,6 +76,15 @@ public sealed partial record ServerSettings
     /// <summary><c>Logic:HotReload</c>, default true: swap in a plugin when its files change.</summary>
     public bool HotReload { get; init; } = true;
 
+    /// <summary>
+    /// <c>Logic:UnloadReport</c>, default false: a swapped-out plugin that does not unload is followed by a root-path
+    /// report, the chain from a GC root to its code, from a heap snapshot of the host, once per plugin version. Off by
+    /// default because the snapshot stops the whole process, reactors included, while it is written (seconds for a
+    /// host of a few hundred MB: docs/hot-swap.md gives measurements) and needs disk the size of the process's
+    /// memory until it is read; the leak warning says how to turn it on. The test kit's assertion always reports.
+    /// </summary>
+    public bool UnloadReport { get; init; }
+
     /// <summary><c>Logic:SwapDrainTimeout</c>, default 30 s: how long a swap waits for calls on the old version before disposing it anyway.</summary>
     public TimeSpan SwapDrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -238,6 +247,7 @@ public sealed partial record ServerSettings
             PluginsPath = Path.GetFullPath(reader.Text("Logic:PluginsPath", defaults.PluginsPath), AppContext.BaseDirectory),
             HotReload = reader.Bool("Logic:HotReload", defaults.HotReload),
             SwapDrainTimeout = reader.Duration("Logic:SwapDrainTimeout", defaults.SwapDrainTimeout),
+            UnloadReport = reader.Bool("Logic:UnloadReport", defaults.UnloadReport),
             MaxConnections = reader.Int("Limits:MaxConnections", defaults.MaxConnections, 1, 10_000_000),
             MaxPendingWriteBytes = reader.Int("Limits:MaxPendingWriteBytes", defaults.MaxPendingWriteBytes, 1024, int.MaxValue),
             ReadTimeout = reader.Duration("Limits:ReadTimeout", defaults.ReadTimeout),
@@ -295,7 +305,7 @@ public sealed partial record ServerSettings
         if (settings.AllowV2 && settings.FramingKind == FramingKind.UInt32BigEndian && settings.MaxFrameBytes >= PluggableNet.Protocol.V2.Preface.AsBinaryLength)
         {
             // The v2 preface read as a 4-byte length would then be a valid v1 header: the host could not tell them apart.
-            reader.Errors.Add($"{reader.Key("Framing:MaxFrameBytes")}: {settings.MaxFrameBytes} with Framing:AllowV2 true and Framing:Kind UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set Framing:AllowV2 to false.");
+            reader.Errors.Add($"{reader.Key("Framing:MaxFrameBytes")}: {settings.MaxFrameBytes} with {reader.Key("Framing:AllowV2")} true and {reader.Key("Framing:Kind")} UInt32BigEndian must stay below {PluggableNet.Protocol.V2.Preface.AsBinaryLength} (the v2 preface read as a length); lower it or set {reader.Key("Framing:AllowV2")} to false.");
         }
 
         return settings;

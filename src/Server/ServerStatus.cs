@@ -137,6 +137,13 @@ public sealed record ServerStatus(
     public string Endpoint { get; init; } = ServerSettings.DefaultEndpointName;
 
     /// <summary>
+    /// The endpoint's framing: its kind (<c>AsciiDecimal</c> with its header width, or <c>UInt32BigEndian</c>) and
+    /// whether a client may negotiate protocol v2 (<c>Framing:AllowV2</c>), e.g. <c>AsciiDecimal 5 digits, v2 allowed</c>.
+    /// </summary>
+    [JsonPropertyName("framing")]
+    public string? Framing { get; init; }
+
+    /// <summary>
     /// On the host's status: every endpoint's own status, in name order (as configuration lists sections). The host's figures above are the
     /// first endpoint's, except <see cref="Ready"/>, true only when every endpoint is ready. Null on an endpoint's status.
     /// </summary>

@@ -158,7 +158,8 @@ public sealed partial class PluginUnderTest : IAsyncDisposable
     /// <summary>
     /// Disposes the plugin as the host does after a swap and asserts that its load context is collected within a
     /// bounded number of full garbage collections. Throws <see cref="PluginUnloadException"/>, naming what usually
-    /// keeps a context alive, when it is not.
+    /// keeps a context alive and, from a heap snapshot of the test process, the chain from a GC root to the plugin
+    /// (<see cref="PluginUnloadException.RootPath"/>), when it is not.
     /// </summary>
     /// <param name="maxCollections">How many full collections to allow (10 by default; unloading takes two or three).</param>
     public async Task AssertUnloadsAsync(int maxCollections = 10)
@@ -177,7 +178,9 @@ public sealed partial class PluginUnderTest : IAsyncDisposable
 
         if (context.IsAlive)
         {
-            throw new PluginUnloadException(UnloadFailureMessage(maxCollections));
+            // The host's own report (a snapshot of this process, read with ClrMD): the cause, not the likely ones.
+            var rootPath = await RootPathReport.CreateAsync(context).ConfigureAwait(false);
+            throw new PluginUnloadException(UnloadFailureMessage(maxCollections) + Environment.NewLine + rootPath, rootPath);
         }
     }
 

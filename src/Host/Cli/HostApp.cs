@@ -128,14 +128,14 @@ internal static class HostApp
         }
 
         // Read (and removed from the environment) before anything could start a child process.
-        InheritedListener? inherited;
+        InheritedListeners? inherited;
         try
         {
-            inherited = SocketActivation.Take();
+            inherited = SocketActivation.Take([.. settings.Endpoints.Select(e => e.Name)]);
         }
         catch (ConfigurationException exception)
         {
-            await ReportStartupFailureAsync(logger, target, CannotStart(exception.Errors[0]), handOver).ConfigureAwait(false);
+            await ReportStartupFailureAsync(logger, target, CannotStart(string.Join(Environment.NewLine, exception.Errors)), handOver).ConfigureAwait(false);
             return ExitInvalidConfiguration;
         }
 

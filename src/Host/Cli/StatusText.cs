@@ -29,8 +29,25 @@ internal static class StatusText
                 ? string.Create(CultureInfo.InvariantCulture, $"{Environment.NewLine}  upgraded:     {upgradedAt:yyyy-MM-dd HH:mm:ss} UTC from {status.UpgradedFrom}")
                 : string.Empty)
             + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty)
+            + Endpoints(status)
             + Tls(status.Tls)
             + Figures(status);
+    }
+
+    /// <summary>
+    /// Each endpoint a line (name, address, transport, framing, plugin, connections, ready) when the host has
+    /// <c>Endpoints</c> sections; the lines above are then the first endpoint's, except <c>ready</c>, the whole host's.
+    /// </summary>
+    private static string Endpoints(ServerStatus status)
+    {
+        if (status.Endpoints is not { } endpoints || (endpoints.Count == 1 && endpoints[0].Endpoint == ServerSettings.DefaultEndpointName))
+        {
+            return string.Empty;
+        }
+
+        var width = endpoints.Max(e => e.Endpoint.Length);
+        return string.Concat(endpoints.Select(e => string.Create(CultureInfo.InvariantCulture,
+            $"{Environment.NewLine}  endpoint:     {e.Endpoint.PadRight(width)}  {ServiceCommand.FormatEndPoint(e)} ({e.Transport}), {e.Framing}, plugin {e.Plugin} {e.PluginVersion} (generation {e.Generation}), {e.Connections} connection(s), {(e.Ready ? "ready" : "not ready")}")));
     }
 
     /// <summary>A TLS endpoint: each certificate served now, then handshakes and certificate swaps.</summary>

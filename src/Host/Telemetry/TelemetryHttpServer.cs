@@ -13,7 +13,8 @@ using PluggableNet.Server.Transport;
 namespace PluggableNet.Host.Telemetry;
 
 /// <summary>
-/// The HTTP side for operators and balancers: <c>GET /healthz</c> and <c>GET /readyz</c> under <c>Health:Endpoint</c>,
+/// The HTTP side for operators and balancers: <c>GET /healthz</c> and <c>GET /readyz</c> under <c>Health:Endpoint</c>
+/// (the whole host; <c>/readyz/&lt;endpoint&gt;</c> and <c>/healthz/&lt;endpoint&gt;</c> one endpoint; <c>?verbose</c> each endpoint a line),
 /// and the Prometheus scrape at <c>Telemetry:Prometheus:Endpoint</c>. Served by Kestrel on its own (thread-pool)
 /// threads, never the reactors'; endpoints with the same address and port share one listener.
 /// </summary>
@@ -96,9 +97,7 @@ internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedS
     private Task ServeHealthAsync(HttpContext context, HttpEndPoint health)
     {
         var path = context.Request.Path.Value ?? string.Empty;
-        var live = path == health.PathBase + "/healthz";
-        var ready = path == health.PathBase + "/readyz";
-        if (!live && !ready)
+        if (HealthPath.Parse(path, health.PathBase) is not { } asked)
         {
             return NotFoundAsync(context);
         }
@@ -110,12 +109,31 @@ internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedS
             return Task.CompletedTask;
         }
 
-        // The whole host: live and ready when every endpoint is.
-        var running = server.Server;
-        var (ok, text) = live
-            ? running is null ? (true, "starting") : server.IsLive ? (true, "live") : (false, "reactors stalled")
-            : running is null ? (false, "starting") : server.IsReady ? (true, "ready") : (false, "draining");
-        context.Response.StatusCode = ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        // /readyz/<endpoint> is that endpoint's alone; /readyz the whole host, ready when every endpoint is.
+        var servers = server.Servers;
+        var endpoint = asked.Endpoint is null ? null : servers.FirstOrDefault(s => string.Equals(s.Name, asked.Endpoint, StringComparison.OrdinalIgnoreCase));
+        if (asked.Endpoint is not null && endpoint is null && servers.Count > 0)
+        {
+            return WriteAsync(context, StatusCodes.Status404NotFound, $"no endpoint named {asked.Endpoint} (endpoints: {string.Join(", ", servers.Select(s => s.Name))})");
+        }
+
+        var (ok, text) = asked.Answer(servers.Count == 0, endpoint?.IsLive ?? server.IsLive, endpoint?.IsReady ?? server.IsReady);
+        if (context.Request.Query.ContainsKey("verbose"))
+        {
+            // As kube-apiserver's ?verbose: one line per check, [+] passing, [-] failing.
+            text = string.Concat((endpoint is null ? servers : [endpoint]).Select(s =>
+            {
+                var (each, why) = asked.Answer(false, s.IsLive, s.IsReady);
+                return $"[{(each ? '+' : '-')}]{s.Name} {why}\n";
+            })) + text;
+        }
+
+        return WriteAsync(context, ok ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable, text);
+    }
+
+    private static Task WriteAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
         context.Response.ContentType = "text/plain; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
         return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(text + "\n");

@@ -77,6 +77,10 @@ internal sealed class AddressAdmission
         }
     }
 
+    /// <summary>A connection moved here from another server: counted under its client's address, never refused.</summary>
+    public int Adopt(EndPoint? peer, long now) =>
+        _table is not null && AddressKey.TryFrom(peer, out var key) && _table.TryAdmit(key, now, out var slot, adopted: true) == AddressVerdict.Admitted ? slot : -1;
+
     /// <summary>A connection counted in at <paramref name="slot"/> closed.</summary>
     public void Release(int slot) => _table?.Release(slot);
 }

@@ -68,9 +68,10 @@ internal sealed class AddressTable
 
     /// <summary>
     /// Counts a new connection from <paramref name="key"/> in, or refuses it. <paramref name="slot"/> is what
-    /// <see cref="Release"/> takes when the connection closes: -1 when nothing was counted.
+    /// <see cref="Release"/> takes when the connection closes: -1 when nothing was counted. An <c>adopted</c> connection
+    /// (moved here from another server, docs/upgrade-connections.md) is counted in and never refused: it was admitted once.
     /// </summary>
-    public AddressVerdict TryAdmit(in AddressKey key, long nowMs, out int slot)
+    public AddressVerdict TryAdmit(in AddressKey key, long nowMs, out int slot, bool adopted = false)
     {
         slot = -1;
         var set = SetOf(key);
@@ -107,6 +108,13 @@ internal sealed class AddressTable
             }
 
             ref var admitted = ref _entries[found];
+            if (adopted)
+            {
+                admitted.Connections++;
+                slot = found;
+                return AddressVerdict.Admitted;
+            }
+
             if (_maxConnections > 0 && admitted.Connections >= _maxConnections)
             {
                 return AddressVerdict.TooManyConnections;

@@ -12,6 +12,7 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
     private long _nextConnectionId;
     private volatile bool _draining;
     private AddressAdmission? _addresses;
+    private Handover.DetachRequest? _detaching;
 
     public FrameCodec Codec { get; } = codec;
 
@@ -42,6 +43,16 @@ internal sealed class ConnectionContext(FrameCodec codec, ConnectionLimits limit
     public bool Draining => _draining;
 
     public void StartDraining() => _draining = true;
+
+    /// <summary>
+    /// The open detach batch (issue 23), or null: connections between requests leave while it is open
+    /// (<see cref="ConnectionStep.Detach"/>). Set and cleared by <see cref="PluggableServer"/>.
+    /// </summary>
+    public Handover.DetachRequest? Detaching
+    {
+        get => Volatile.Read(ref _detaching);
+        set => Volatile.Write(ref _detaching, value);
+    }
 
     /// <summary>
     /// A connection ran out of a limit: counted under its kind and logged (throttled) with how long the limit ran. Does

@@ -41,6 +41,20 @@ internal struct ConnectionDeadlines(long now)
     public void OffloadStarted(long now) => _offloadStartedAt = now;
 
     /// <summary>
+    /// For a connection leaving this process (docs/upgrade-connections.md): how long ago its frame started (-1 when none
+    /// has) and how long ago its last request was; the write limit is not carried, since nothing is unsent then.
+    /// </summary>
+    public readonly (long FrameStartedAgo, long LastRequestAgo) Ages(long now) =>
+        (_frameStartedAt == 0 ? -1 : Math.Max(0, now - _frameStartedAt), Math.Max(0, now - _lastRequestAt));
+
+    /// <summary>The deadlines of an adopted connection, from the ages <see cref="Ages"/> gave on the old server.</summary>
+    public static ConnectionDeadlines FromAges(long now, long frameStartedAgo, long lastRequestAgo) => new(now)
+    {
+        _frameStartedAt = frameStartedAgo < 0 ? 0 : Math.Max(1, now - frameStartedAgo),
+        _lastRequestAt = now - lastRequestAgo,
+    };
+
+    /// <summary>
     /// The limit that has run out for a connection waiting for <paramref name="wait"/>, or None.
     /// <paramref name="frameBytes"/> is how much of the frame being received has arrived.
     /// </summary>

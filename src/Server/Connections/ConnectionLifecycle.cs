@@ -10,7 +10,7 @@ namespace PluggableNet.Server.Connections;
 /// <c>Limits:MaxConnections</c> and the per-address limits, the periodic timeout decision, close bookkeeping, and
 /// knowing when a drain has nothing left to wait for.
 /// </summary>
-internal sealed class ConnectionLifecycle
+internal sealed partial class ConnectionLifecycle
 {
     private readonly int _maxConnections;
     private readonly long _scanIntervalMs;

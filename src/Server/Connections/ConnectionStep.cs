@@ -34,4 +34,10 @@ internal enum ConnectionStep
     /// called when one completes, and the transport then calls <see cref="FrameConnection.OnWake"/>.
     /// </summary>
     AwaitWake = 32,
+
+    /// <summary>
+    /// Stop serving the connection without closing its socket, and hand it over (<see cref="FrameConnection.Detach"/>):
+    /// a detach batch is open and the connection is between requests. Always comes alone.
+    /// </summary>
+    Detach = 64,
 }

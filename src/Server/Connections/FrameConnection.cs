@@ -105,6 +105,12 @@ internal sealed partial class FrameConnection
                 return CloseAfterFlush && pending > 0 ? ConnectionStep.Write : ConnectionStep.Close;
             }
 
+            if (_context.Detaching is { IsOpen: true } && CanDetach)
+            {
+                // Between requests while a detach batch is open: the connection leaves (FrameConnection.Snapshot.cs).
+                return ConnectionStep.Detach;
+            }
+
             var step = pending > 0 ? ConnectionStep.Write : ConnectionStep.None;
             if (_offload is not null)
             {

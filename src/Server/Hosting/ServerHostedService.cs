@@ -16,7 +16,7 @@ namespace PluggableNet.Server.Hosting;
 /// <c>StopAsync</c>: SIGTERM stops accepting at once, even while the reload coordinator's <c>StopAsync</c> would
 /// wait for a swap in progress, and the whole stop keeps to <c>Server:DrainTimeout</c>.
 /// </remarks>
-internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListener? inherited = null, IUpgradeHandOver? upgrade = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
+internal sealed class ServerHostedService(ServerRegistration registration, IServiceProvider services, ILoggerFactory loggerFactory, IMeterFactory? meterFactory = null, InheritedListeners? inherited = null, IUpgradeHandOver? upgrade = null) : IHostedLifecycleService, IPluggableNetServer, IAsyncDisposable
 {
     private readonly List<CertificateWatcher> _certificates = [];
 
@@ -59,8 +59,8 @@ internal sealed class ServerHostedService(ServerRegistration registration, IServ
             {
                 foreach (var endpoint in endpoints)
                 {
-                    // A socket handed over by systemd is the first endpoint's (docs/configuration.md).
-                    started.Add(PluggableServer.Start(endpoint, registration.Configuration, loggerFactory, meterFactory, started.Count == 0 ? inherited : null, plugin));
+                    // A socket handed over by systemd is the endpoint's its name names (docs/service.md).
+                    started.Add(PluggableServer.Start(endpoint, registration.Configuration, loggerFactory, meterFactory, inherited?.For(endpoint.Name), plugin));
                 }
             }
         }

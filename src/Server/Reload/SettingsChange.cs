@@ -35,6 +35,7 @@ internal static class SettingsChange
         ("Framing:AllowV2", s => s.AllowV2),
         ("Logic:PluginsPath", s => s.PluginsPath),
         ("Logic:SwapDrainTimeout", s => s.SwapDrainTimeout),
+        ("Logic:UnloadReport", s => s.UnloadReport),
         ("Limits:MaxConnections", s => s.MaxConnections),
         ("Limits:MaxPendingWriteBytes", s => s.MaxPendingWriteBytes),
         ("Limits:ReadTimeout", s => s.ReadTimeout),

@@ -171,6 +171,15 @@ internal sealed class Session
         }
     }
 
+    /// <summary>The names of the groups joined, for a connection moving to another server (docs/upgrade-connections.md).</summary>
+    public string[] GroupNames()
+    {
+        lock (_groupsLock)
+        {
+            return _groups is { Count: > 0 } list ? [.. list.Select(g => g.Name)] : [];
+        }
+    }
+
     /// <summary>Once, when the connection closes: no more pushes, every group left, queued pushes returned.</summary>
     public bool End()
     {

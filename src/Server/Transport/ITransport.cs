@@ -31,6 +31,15 @@ internal interface ITransport : IAsyncDisposable
     /// </summary>
     void ScanNow();
 
+    /// <summary>
+    /// A detach batch opened (<see cref="Connections.ConnectionContext.Detaching"/>): gives every connection a turn, so
+    /// those between requests leave now (docs/upgrade-connections.md); the others leave when they get there.
+    /// </summary>
+    void RequestDetach();
+
+    /// <summary>Serves <paramref name="machine"/>, adopted from another server, on the connected socket <paramref name="fd"/>, which it now owns.</summary>
+    void Adopt(int fd, Connections.FrameConnection machine);
+
     /// <summary>Cuts every connection still open and ends the transport's loops. Returns how many were cut.</summary>
     Task<int> AbortAllAsync();
 }

@@ -183,6 +183,7 @@ public sealed class DocumentedDefaultsTests
             "Logic:PluginsPath" => Path.GetRelativePath(AppContext.BaseDirectory, s.PluginsPath),
             "Logic:HotReload" => s.HotReload ? "true" : "false",
             "Logic:SwapDrainTimeout" => Seconds(s.SwapDrainTimeout),
+            "Logic:UnloadReport" => s.UnloadReport ? "true" : "false",
             "Limits:MaxConnections" => Number(s.MaxConnections),
             "Limits:MaxPendingWriteBytes" => Number(s.MaxPendingWriteBytes),
             "Limits:ReadTimeout" => Seconds(s.ReadTimeout),

@@ -60,6 +60,73 @@ public sealed class EndpointSettingsTests
         Assert.Contains(exception.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
     }
 
+    /// <summary>Every key an endpoint section reads, with a value it refuses (Logic:PluginsPath takes any path).</summary>
+    public static TheoryData<string, string> EveryEndpointKey => new()
+    {
+        { "Server:Address", "nowhere!" },
+        { "Server:Port", "70000" },
+        { "Server:Backlog", "0" },
+        { "Server:ReactorThreads", "257" },
+        { "Server:ReactorMigrationDrillMs", "-1" },
+        { "Server:Transport", "Carrier" },
+        { "Server:DrainTimeout", "soon" },
+        { "Server:ProxyProtocol", "perhaps" },
+        { "Server:TrustedProxies", "10.0.0.0/99" },
+        { "Framing:Kind", "Morse" },
+        { "Framing:HeaderDigits", "0" },
+        { "Framing:MaxFrameBytes", "0" },
+        { "Framing:AllowV2", "perhaps" },
+        { "Logic:Plugin", "../x" },
+        { "Logic:HotReload", "perhaps" },
+        { "Logic:SwapDrainTimeout", "soon" },
+        { "Limits:MaxConnections", "0" },
+        { "Limits:MaxPendingWriteBytes", "1" },
+        { "Limits:ReadTimeout", "soon" },
+        { "Limits:MinReceiveRate", "-1" },
+        { "Limits:MinReceiveRateGrace", "soon" },
+        { "Limits:WriteTimeout", "soon" },
+        { "Limits:IdleTimeout", "soon" },
+        { "Limits:ProcessTimeout", "soon" },
+        { "Limits:MaxConcurrentOffloads", "0" },
+        { "Limits:MaxAbandonedOffloads", "-1" },
+        { "Limits:MaxConcurrentRequests", "0" },
+        { "Limits:PingInterval", "soon" },
+        { "Limits:PingTimeout", "soon" },
+        { "Limits:PluginFault", "Explode" },
+        { "Limits:MaxConnectionsPerAddress", "-1" },
+        { "Limits:AcceptRatePerAddress", "-1" },
+        { "Limits:AcceptBurstPerAddress", "0" },
+        { "Limits:TcpKeepAliveTime", "soon" },
+        { "Limits:TcpKeepAliveInterval", "soon" },
+        { "Limits:TcpKeepAliveCount", "-1" },
+        { "Tls:Enabled", "perhaps" },
+        { "Tls:Protocols", "Ssl3" },
+        { "Tls:ClientCertificateMode", "Sometimes" },
+        { "Tls:HandshakeTimeout", "soon" },
+        { "Tls:Certificates:Api:HostNames", "not a name!" },
+    };
+
+    [Theory]
+    [MemberData(nameof(EveryEndpointKey))]
+    public void EveryKeyOfASectionIsNamedByItsFullPathWhenRefused(string key, string value)
+    {
+        var exception = Assert.Throws<ConfigurationException>(() => Read(
+            [("Endpoints:Public:Server:Port", key == "Server:Port" ? value : "9001"), .. key == "Server:Port" ? [] : new[] { ($"Endpoints:Public:{key}", value) }]));
+
+        Assert.Contains(exception.Errors, e => e.StartsWith($"Endpoints:Public:{key}: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(exception.Errors, e => e.StartsWith(key, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheV2PrefaceClashNamesTheSectionsKeys()
+    {
+        var exception = Assert.Throws<ConfigurationException>(() => Read(
+            ("Endpoints:Bin:Server:Port", "9001"), ("Endpoints:Bin:Framing:Kind", "UInt32BigEndian"), ("Endpoints:Bin:Framing:MaxFrameBytes", "2000000000")));
+
+        var error = Assert.Single(exception.Errors);
+        Assert.StartsWith("Endpoints:Bin:Framing:MaxFrameBytes: 2000000000 with Endpoints:Bin:Framing:AllowV2 true and Endpoints:Bin:Framing:Kind UInt32BigEndian", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AnEndpointWithoutAPortOrOnAnotherOnesPortIsRefused()
     {

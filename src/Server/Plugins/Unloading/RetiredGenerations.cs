@@ -14,6 +14,8 @@ namespace PluggableNet.Server.Plugins;
 /// finalized, then its allocator is freed), so a well-behaved plugin is gone after the first rounds and the
 /// check ends. A generation still running abandoned calls is not counted against: its code is in use, and it is
 /// checked again once they end. Each induced collection is one blocking full GC, paid only after a swap.
+/// With <see cref="RootPathReports"/> on, a generation found leaking is followed by a root-path report
+/// (<see cref="RootPathReport"/>: a heap snapshot and the chain from a GC root to its code), once per plugin version.
 /// </remarks>
 internal sealed class RetiredGenerations
 {
@@ -37,7 +39,15 @@ internal sealed class RetiredGenerations
     private readonly List<Entry> _entries = [];
     private Task _check = Task.CompletedTask;
     private bool _checking;
+    private readonly HashSet<string> _reportedVersions = new(StringComparer.Ordinal);
+    private Task _reporting = Task.CompletedTask;
     private int _leaked;
+
+    /// <summary>
+    /// <c>Logic:UnloadReport</c>: whether a leaking generation is followed by a root-path report (a heap snapshot of
+    /// the host, analysed off the reactors, then deleted), once per plugin name and version.
+    /// </summary>
+    internal bool RootPathReports { get; set; }
 
     /// <summary>Retired generations whose load context has not been collected yet.</summary>
     public int StillLoaded
@@ -63,6 +73,18 @@ internal sealed class RetiredGenerations
             lock (_lock)
             {
                 return _check;
+            }
+        }
+    }
+
+    /// <summary>The root-path reports under way, or a completed task: for tests and an orderly stop.</summary>
+    internal Task Reporting
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _reporting;
             }
         }
     }
@@ -163,10 +185,36 @@ internal sealed class RetiredGenerations
             {
                 Interlocked.Increment(ref _leaked);
                 logger.LogWarning(
-                    "Plugin {Generation} did not unload: still loaded {AfterSeconds:F1} s and {Collections} forced full GCs after its swap, so something outside it still references its code, and every further swap may leak another copy. {Causes} See README \"Unloading: what pins a plugin\"",
-                    entry.Generation.Describe(), after.TotalSeconds, CheckDelays.Length, UnloadCauses.Describe(entry.Generation.CachingLibraries));
+                    "Plugin {Generation} did not unload: still loaded {AfterSeconds:F1} s and {Collections} forced full GCs after its swap, so something outside it still references its code, and every further swap may leak another copy. {Causes} See README \"Unloading: what pins a plugin\". {RootPath}",
+                    entry.Generation.Describe(), after.TotalSeconds, CheckDelays.Length, UnloadCauses.Describe(entry.Generation.CachingLibraries),
+                    RootPathReports
+                        ? "A root-path report follows (Logic:UnloadReport)."
+                        : "For the chain from a GC root to it, set Logic:UnloadReport=true and swap again (a heap snapshot: pauses the host while it is written).");
+                Report(entry, logger);
             }
         }
+    }
+
+    /// <summary>Starts the root-path report of a leaking generation, unless off or done for its plugin version.</summary>
+    private void Report(Entry entry, ILogger logger)
+    {
+        lock (_lock)
+        {
+            if (!RootPathReports || !_reportedVersions.Add($"{entry.Generation.Name} {entry.Generation.Version}"))
+            {
+                return;
+            }
+
+            var report = ReportAsync(entry.Generation.Describe(), entry.Context, logger);
+            _reporting = _reporting.IsCompleted ? report : Task.WhenAll(_reporting, report);
+        }
+    }
+
+    private static async Task ReportAsync(string generation, WeakReference context, ILogger logger)
+    {
+        await Task.Yield();
+        var report = await RootPathReport.CreateAsync(context).ConfigureAwait(false);
+        logger.LogWarning("Plugin {Generation} stays loaded; what holds it (Logic:UnloadReport):{NewLine}{Report:l}", generation, Environment.NewLine, report);
     }
 
     private static void Collect()

@@ -168,6 +168,16 @@ internal sealed unsafe partial class EpollReactor
             return;
         }
 
+        if (step == ConnectionStep.Detach)
+        {
+            if (TryDetach(connection))
+            {
+                return;
+            }
+
+            step = machine.Step;
+        }
+
         if ((step & ConnectionStep.AwaitOffload) != 0 && machine.OffloadTask is { } task && !ReferenceEquals(connection.HookedOffload, task))
         {
             HookOffloadCompletion(connection, task);

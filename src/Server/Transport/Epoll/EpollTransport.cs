@@ -98,6 +98,37 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
         }
     }
 
+    public void RequestDetach()
+    {
+        foreach (var reactor in Reactors)
+        {
+            reactor.RequestDetach();
+        }
+    }
+
+    public void Adopt(int fd, FrameConnection machine)
+    {
+        // Blocking sockets would stall a reactor: one that came from the sockets transport is non-blocking already, but
+        // a descriptor from elsewhere may not be.
+        var flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        if (flags >= 0 && (flags & Libc.O_NONBLOCK) == 0)
+        {
+            Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
+        }
+
+        var target = Reactors[0];
+        var active = _set.Active;
+        for (var i = 1; i < active && i < Reactors.Count; i++)
+        {
+            if (Reactors[i].ConnectionCount < target.ConnectionCount)
+            {
+                target = Reactors[i];
+            }
+        }
+
+        target.Adopt(fd, machine);
+    }
+
     public async Task<int> AbortAllAsync()
     {
         // No active-set change may start moving connections while they are being cut.

@@ -22,8 +22,11 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
 
     private readonly TaskCompletionSource _aborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Ends the receive an idle connection is parked in, leaving the socket open for a lingering close.</summary>
-    private readonly CancellationTokenSource _idleReceive = new();
+    /// <summary>
+    /// Ends the receive an idle connection is parked in, leaving the socket open for a lingering close; cancelled by a
+    /// detach too, then replaced (SocketConnection.Detach.cs).
+    /// </summary>
+    private CancellationTokenSource _idleReceive = new();
     private readonly PluginSwitch _plugins = lifecycle.Context.Plugins;
     private volatile bool _idleInReceive;
     private volatile bool _lingering;
@@ -91,7 +94,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         {
             if (LingeringClose.Applies(reason) && _idleInReceive)
             {
-                _idleReceive.Cancel();
+                Volatile.Read(ref _idleReceive).Cancel();
             }
             else if (reason != CloseReason.Shutdown || !TryShutdown())
             {
@@ -142,7 +145,14 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
 
             while (Machine.Step is var step && step != ConnectionStep.Close)
             {
-                if (TakeWake())
+                if (step == ConnectionStep.Detach)
+                {
+                    if (TryDetach())
+                    {
+                        return;
+                    }
+                }
+                else if (TakeWake())
                 {
                     using var lease = _plugins.Acquire();
                     Machine.OnWake(lease.Generation, Environment.TickCount64);
@@ -174,15 +184,13 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                     }
                     else
                     {
-                        if (Machine.IsIdle)
+                        // Null: a detach cancelled the receive; the top of the loop acts on it.
+                        if (await ReceiveUnlessDetachingAsync().ConfigureAwait(false) is not { } count)
                         {
-                            // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
-                            _idleInReceive = true;
-                            await ReceiveAsync(Memory<byte>.Empty, _idleReceive.Token).ConfigureAwait(false);
-                            _idleInReceive = false;
+                            continue;
                         }
 
-                        received = await ReceiveAsync(Machine.GetReceiveMemory(), CancellationToken.None).ConfigureAwait(false);
+                        received = count;
                     }
 
                     if (received == 0 && AbortReason != CloseReason.None)
@@ -258,7 +266,10 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         }
         finally
         {
-            await CloseAsync().ConfigureAwait(false);
+            if (!_detached)
+            {
+                await CloseAsync().ConfigureAwait(false);
+            }
         }
     }
 

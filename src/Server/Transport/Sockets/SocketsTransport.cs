@@ -12,7 +12,7 @@ namespace PluggableNet.Server.Transport.Sockets;
 /// <see cref="FrameConnection"/> state machine as the epoll reactor. One timer runs the lifecycle's scan over all
 /// connections. With <paramref name="tls"/> the endpoint speaks TLS: each connection's loop starts with the handshake.
 /// </summary>
-internal sealed class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransport
+internal sealed partial class SocketsTransport(TransportOptions options, ConnectionLifecycle lifecycle, TlsHandshake? tls = null) : ITransport
 {
     private const int AbortWaitMs = 2000;
     private const int MinAcceptPauseMs = 100;
@@ -48,7 +48,7 @@ internal sealed class SocketsTransport(TransportOptions options, ConnectionLifec
     }
 
     /// <summary>
-    /// As an inherited one: without close-on-exec, .NET's close only drops our reference (see <see cref="Adopt"/>).
+    /// As an inherited one: without close-on-exec, .NET's close only drops our reference (see <see cref="Adopt(InheritedListener)"/>).
     /// A child process started later inherits a copy it does not know of; it closes with that process.
     /// </summary>
     public int ShareListener()

@@ -1,0 +1,86 @@
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using PluggableNet.Server.Connections;
+using PluggableNet.Server.Connections.Handover;
+
+namespace PluggableNet.Server.Transport.Sockets;
+
+/// <summary>
+/// Leaving for another server (issue 23): the loop, woken out of its receive, ends without closing the socket once the
+/// machine says <see cref="ConnectionStep.Detach"/>; the snapshot owns the socket from then on, and disposing it
+/// closes only this copy of the descriptor.
+/// </summary>
+internal sealed partial class SocketConnection
+{
+    private volatile bool _detachRequested;
+    private bool _detached;
+
+    /// <summary>Any thread: a detach batch opened; the loop leaves whatever receive it waits in and looks at the machine's step.</summary>
+    public void RequestDetach()
+    {
+        if (tls is not null)
+        {
+            // SslStream's state cannot be exported: a TLS connection finishes on this host.
+            return;
+        }
+
+        _detachRequested = true;
+        Volatile.Read(ref _idleReceive).Cancel();
+        Wake();
+    }
+
+    /// <summary>
+    /// The receive of a connection nothing else wakes (v1 without a session): as before, an idle one first waits with a
+    /// zero-byte receive holding no buffer. Both receives end when a detach is asked: null then.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int?> ReceiveUnlessDetachingAsync()
+    {
+        var cancel = Volatile.Read(ref _idleReceive);
+        try
+        {
+            if (Machine.IsIdle)
+            {
+                // Wait for data before renting a buffer, as Kestrel does: an idle connection holds none.
+                _idleInReceive = true;
+                await ReceiveAsync(Memory<byte>.Empty, cancel.Token).ConfigureAwait(false);
+                _idleInReceive = false;
+            }
+
+            // Abort cancels only an idle receive (_idleInReceive), so this one ends for a detach alone.
+            return await ReceiveAsync(Machine.GetReceiveMemory(), cancel.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_detachRequested && AbortReason == CloseReason.None)
+        {
+            _idleInReceive = false;
+
+            // The token stays cancelled: a connection that does not leave now (the batch closed) needs a fresh one.
+            Volatile.Write(ref _idleReceive, new CancellationTokenSource());
+            if (AbortReason != CloseReason.None)
+            {
+                // An abort that read the old source meanwhile would be lost otherwise.
+                Volatile.Read(ref _idleReceive).Cancel();
+            }
+
+            // Not disposed: Abort or RequestDetach may still cancel the old source from another thread (a no-op then).
+            return null;
+        }
+    }
+
+    /// <summary>On the loop, when the step is <see cref="ConnectionStep.Detach"/>: false when the connection stays after all.</summary>
+    private bool TryDetach()
+    {
+        if (Machine.Detach(Environment.TickCount64, out var request) is not { } snapshot)
+        {
+            return false;
+        }
+
+        // Nothing is pending on the socket (the loop is here, not in a receive). It stays open, owned by the snapshot,
+        // until its holder has duplicated the descriptor (SocketOwnerHandle says why); then disposing it closes only
+        // this copy: no FIN, no RST.
+        _detached = true;
+        snapshot.Socket = new SocketOwnerHandle(socket);
+        lifecycle.Detached(Machine, snapshot, request);
+        return true;
+    }
+}

@@ -1,0 +1,35 @@
+namespace PluggableNet.Tests.ConnectionMove;
+
+/// <summary>From which transport to which, on which protocol: every pair, since the new host may run another transport.</summary>
+public static class MoveTheory
+{
+    public static TheoryData<string, string, string> TransportPairsAndProtocols
+    {
+        get
+        {
+            var data = new TheoryData<string, string, string>();
+            foreach (var (from, to) in new[] { ("Epoll", "Epoll"), ("Sockets", "Sockets"), ("Epoll", "Sockets"), ("Sockets", "Epoll") })
+            {
+                data.Add(from, to, "v1");
+                data.Add(from, to, "v2");
+            }
+
+            return data;
+        }
+    }
+
+    public static TheoryData<string, string> TransportsAndProtocols
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var transport in new[] { "Epoll", "Sockets" })
+            {
+                data.Add(transport, "v1");
+                data.Add(transport, "v2");
+            }
+
+            return data;
+        }
+    }
+}
