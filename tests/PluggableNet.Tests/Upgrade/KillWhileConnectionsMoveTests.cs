@@ -40,8 +40,9 @@ public sealed partial class KillWhileConnectionsMoveTests(ITestOutputHelper outp
 
         // The connection the new host held died with it; the old host closes its own copy of it and of the one it was
         // about to send: each client sees its connection end (FIN or reset) in bounded time, none hangs.
-        Assert.Equal("closed", await OutcomeAsync(v1.Socket));
-        Assert.Equal("closed", await OutcomeAsync(v2.Socket));
+        var outcomes = new[] { await OutcomeAsync(v1.Socket), await OutcomeAsync(v2.Socket) };
+        output.WriteLine(host.First.Process.Output);
+        Assert.Equal(["closed", "closed"], outcomes);
         var result = await upgrade;
         output.WriteLine(result.Output.Trim() + result.Error.Trim());
         Assert.Contains("the channel broke", result.Output, StringComparison.Ordinal);
