@@ -10,7 +10,7 @@ namespace PluggableNet.Host.Upgrade;
 internal static class HandOverProtocol
 {
     /// <summary>The version this build speaks.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The first bytes of a Hello, so a stray client is told apart from a host of another version.</summary>
     public const string Magic = "PluggableNet hand-over";
