@@ -52,6 +52,12 @@ public sealed partial record ServerSettings
     /// <summary><c>Server:DrainTimeout</c>, default 10 s: how long a graceful stop waits for connections to finish.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// <c>Server:UpgradeTimeout</c>, default 10 s: in a host upgrade, how long a busy connection may take to reach a point
+    /// between requests and move to the new host; one still busy then finishes on the old host and closes with its drain.
+    /// </summary>
+    public TimeSpan UpgradeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary><c>Framing:Kind</c>, default <c>AsciiDecimal</c>.</summary>
     public FramingKind FramingKind { get; init; } = FramingKind.AsciiDecimal;
 
@@ -238,6 +244,7 @@ public sealed partial record ServerSettings
             ReactorMigrationDrillMs = reader.Int("Server:ReactorMigrationDrillMs", defaults.ReactorMigrationDrillMs, 0, 60_000),
             Transport = reader.Enum("Server:Transport", defaults.Transport),
             DrainTimeout = reader.Duration("Server:DrainTimeout", defaults.DrainTimeout),
+            UpgradeTimeout = reader.Duration("Server:UpgradeTimeout", defaults.UpgradeTimeout),
             ProxyProtocol = reader.Bool("Server:ProxyProtocol", defaults.ProxyProtocol),
             TrustedProxies = reader.HasValue("Server:TrustedProxies") ? reader.Networks("Server:TrustedProxies") : defaults.TrustedProxies,
             FramingKind = reader.Enum("Framing:Kind", defaults.FramingKind),

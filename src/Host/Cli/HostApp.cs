@@ -107,7 +107,7 @@ internal static class HostApp
 
         // First, so an old host speaking another protocol version refuses us before any work, and so every reason
         // this start may fail for from here on reaches the operator's `upgrade`.
-        IConnectionHandOver connections = new NoConnectionHandOver();
+        IConnectionHandOver connections = new SnapshotConnectionHandOver(new SerilogLoggerFactory(logger));
         HandOverClient? handOver;
         try
         {

@@ -155,32 +155,8 @@ internal sealed class HandOverClient : IUpgradeHandOver, IDisposable
     {
         try
         {
-            while (true)
-            {
-                var message = _channel.Receive(s_answer);
-                if (message.Kind == HandOverKind.Done)
-                {
-                    _logger.LogInformation("Upgrade: the hand-over from pid {Pid} is complete", OldPid);
-                    return;
-                }
-
-                if (message.Kind != HandOverKind.Connection)
-                {
-                    message.CloseDescriptors();
-                    continue;
-                }
-
-                var snapshot = ConnectionSnapshotCodec.Read(message);
-                string? problem = "no endpoint " + snapshot.Endpoint;
-                var adopted = servers.FirstOrDefault(s => s.Name == snapshot.Endpoint) is { } server && _connections.Adopt(server, snapshot, out problem);
-                if (!adopted)
-                {
-                    Libc.close(snapshot.Fd);
-                    _logger.LogWarning("Upgrade: a connection of endpoint {Endpoint} could not be adopted: {Problem}", snapshot.Endpoint, problem);
-                }
-
-                _channel.Send(HandOverKind.ConnectionAdopted, HandOverMessage.Build(w => w.Write(adopted)));
-            }
+            _connections.Receive(_channel, servers);
+            _logger.LogInformation("Upgrade: the hand-over from pid {Pid} is complete", OldPid);
         }
         catch (Exception exception) when (exception is IOException or InvalidDataException or TimeoutException)
         {

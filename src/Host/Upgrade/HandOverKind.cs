@@ -27,7 +27,7 @@ internal enum HandOverKind : byte
     /// <summary>Old → new: stopped accepting, pidfile and control socket let go; the new host takes them.</summary>
     Released = 7,
 
-    /// <summary>Old → new: one connection between requests (descriptor + snapshot blob), for <see cref="IConnectionHandOver"/>.</summary>
+    /// <summary>Old → new: one connection between requests (endpoint name + snapshot; the descriptor rides along), for <see cref="IConnectionHandOver"/>.</summary>
     Connection = 8,
 
     /// <summary>New → old: the connection of the last <see cref="Connection"/> message serves on here (or not, with a reason).</summary>
@@ -35,4 +35,7 @@ internal enum HandOverKind : byte
 
     /// <summary>Old → new: no more connections follow; the old host drains what it kept and exits.</summary>
     Done = 10,
+
+    /// <summary>Old → new, per endpoint before its first <see cref="Connection"/>: the session plugin's shared state (endpoint name + state).</summary>
+    SessionState = 11,
 }

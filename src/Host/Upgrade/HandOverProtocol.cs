@@ -10,7 +10,7 @@ namespace PluggableNet.Host.Upgrade;
 internal static class HandOverProtocol
 {
     /// <summary>The version this build speaks.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>The first bytes of a Hello, so a stray client is told apart from a host of another version.</summary>
     public const string Magic = "PluggableNet hand-over";
@@ -23,9 +23,13 @@ internal static class HandOverProtocol
 
     /// <summary>
     /// Test seam: <c>listeners:MS</c> makes a new host wait that long between receiving the sockets and accepting on
-    /// them, so tests can kill either side at that step. Unset in production.
+    /// them, <c>adopted:MS</c> after adopting each connection before it answers, so tests can kill either side at that step. Unset in production.
     /// </summary>
     public const string TestDelayVariable = "PLUGGABLENET_UPGRADE_TEST_DELAY";
+
+    /// <summary>Whether <see cref="TestDelayVariable"/> names <paramref name="step"/>.</summary>
+    public static bool TestDelays(string step) =>
+        Environment.GetEnvironmentVariable(TestDelayVariable)?.StartsWith(step + ":", StringComparison.Ordinal) == true;
 
     /// <summary>Sleeps when <see cref="TestDelayVariable"/> names <paramref name="step"/>.</summary>
     public static void TestDelay(string step)

@@ -3,28 +3,26 @@ using PluggableNet.Server;
 namespace PluggableNet.Host.Upgrade;
 
 /// <summary>
-/// The seam for moving established connections in an upgrade (issue 23, part 3). The old host detaches each
-/// connection that is between requests as a snapshot (its descriptor and its serialized state: bytes already
-/// received, protocol and v2 settings, session state); each travels as one <see cref="HandOverKind.Connection"/>
-/// message and the new host adopts it into the endpoint of the same name. Until an implementation is wired in,
-/// <see cref="NoConnectionHandOver"/> moves none: every connection finishes on the old host, which drains as on a stop
-/// (GOAWAY on v2, the lingering close on v1).
+/// How established connections cross the hand-over channel once the new host serves and the old one let go
+/// (docs/upgrade.md, step 7): per endpoint the session plugin's shared state first, then each connection between
+/// requests, its descriptor over <c>SCM_RIGHTS</c> and its snapshot beside it, each answered before the next.
 /// </summary>
 internal interface IConnectionHandOver
 {
     /// <summary>
-    /// Old host, after it stopped accepting: detaches the connections of <paramref name="server"/> that are between
-    /// requests, as they reach that point, until <paramref name="cancellationToken"/> (the upgrade's deadline). Each
-    /// snapshot's descriptor is the caller's to send and then close.
+    /// Old host, after <see cref="HandOverKind.Released"/>: sends every connection that is or becomes between requests
+    /// within <c>Server:UpgradeTimeout</c>, then <see cref="HandOverKind.Done"/>. Never throws: a broken channel ends the
+    /// moves, and what has not left stays to drain with this host.
     /// </summary>
-    IAsyncEnumerable<ConnectionSnapshot> DetachIdleAsync(PluggableServer server, CancellationToken cancellationToken);
+    Task<ConnectionMoves> SendAsync(HandOverChannel channel, IReadOnlyList<PluggableServer> servers);
 
-    /// <summary>
-    /// New host: serves the connection of <paramref name="snapshot"/> (its descriptor now this process's) on
-    /// <paramref name="server"/>. False and a reason when it cannot; the caller then closes the descriptor.
-    /// </summary>
-    bool Adopt(PluggableServer server, ConnectionSnapshot snapshot, out string? problem);
+    /// <summary>New host: adopts what <see cref="SendAsync"/> sends until <see cref="HandOverKind.Done"/> or the channel closes.</summary>
+    void Receive(HandOverChannel channel, IReadOnlyList<PluggableServer> servers);
 }
 
-/// <summary>One detached connection: the endpoint it belongs to, its socket, and its state as the connection code serialized it.</summary>
-internal sealed record ConnectionSnapshot(string Endpoint, int Fd, byte[] State);
+/// <summary>What the old host's side moved: connections adopted there, refused there (closed), and left here to drain.</summary>
+internal readonly record struct ConnectionMoves(int Moved, int Refused, long LeftBehind, bool ChannelBroke)
+{
+    public override string ToString() =>
+        $"{Moved} connection(s) moved, {LeftBehind} stay to drain{(Refused > 0 ? $", {Refused} refused by the new host (closed)" : string.Empty)}{(ChannelBroke ? ", the channel broke (the rest stay here)" : string.Empty)}";
+}

@@ -205,32 +205,8 @@ internal sealed class UpgradeCoordinator(
         _logger.LogInformation("Upgrade: pid {Pid} serves on every endpoint; this host stopped accepting, let go of its pidfile and control socket, and drains", child.Id);
 
         step("move connections");
-        await MoveConnectionsAsync(channel, servers, deadline.Token).ConfigureAwait(false);
-        channel.Send(HandOverKind.Done, []);
-        return new UpgradeResult(true, child.Id, $"upgraded: pid {child.Id} ({build}) serves now; pid {Environment.ProcessId} drains its connections and exits");
-    }
-
-    private async Task MoveConnectionsAsync(HandOverChannel channel, IReadOnlyList<PluggableServer> servers, CancellationToken cancellationToken)
-    {
-        foreach (var endpoint in servers)
-        {
-            await foreach (var snapshot in connections.DetachIdleAsync(endpoint, cancellationToken).ConfigureAwait(false))
-            {
-                try
-                {
-                    channel.Send(HandOverKind.Connection, ConnectionSnapshotCodec.Write(snapshot), [snapshot.Fd]);
-                    var adopted = await Task.Run(() => channel.Receive(TimeSpan.FromSeconds(5), cancellationToken), cancellationToken).ConfigureAwait(false);
-                    if (adopted.Kind != HandOverKind.ConnectionAdopted || !adopted.Reader().ReadBoolean())
-                    {
-                        _logger.LogWarning("Upgrade: a connection of endpoint {Endpoint} was not adopted; it is closed", snapshot.Endpoint);
-                    }
-                }
-                finally
-                {
-                    Server.Interop.Libc.close(snapshot.Fd);
-                }
-            }
-        }
+        var moves = await connections.SendAsync(channel, servers).ConfigureAwait(false);
+        return new UpgradeResult(true, child.Id, $"upgraded: pid {child.Id} ({build}) serves now; {moves}; pid {Environment.ProcessId} drains what stayed and exits");
     }
 
     private static (int Version, string Build) ReadHello(HandOverMessage hello)

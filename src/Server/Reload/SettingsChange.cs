@@ -27,6 +27,7 @@ internal static class SettingsChange
         ("Server:ReactorMigrationDrillMs", s => s.ReactorMigrationDrillMs),
         ("Server:Transport", s => s.Transport),
         ("Server:DrainTimeout", s => s.DrainTimeout),
+        ("Server:UpgradeTimeout", s => s.UpgradeTimeout),
         ("Server:ProxyProtocol", s => s.ProxyProtocol),
         ("Server:TrustedProxies", s => string.Join(",", s.TrustedProxies)),
         ("Framing:Kind", s => s.FramingKind),

@@ -89,7 +89,7 @@ public sealed class HostUpgradeTests(ITestOutputHelper output)
 
         var result = await host.UpgradeAsync();
         Assert.True(result.ExitCode == 1, result.ToString());
-        Assert.Contains("speaks hand-over protocol version 99, this host version 1", result.Error, StringComparison.Ordinal);
+        Assert.Contains($"speaks hand-over protocol version 99, this host version {PluggableNet.Host.Upgrade.HandOverProtocol.Version}", result.Error, StringComparison.Ordinal);
         Assert.Equal(before.Pid, (await host.ServingAsync(_ => true)).Pid);
         await host.First.Process.WaitForOutputAsync("Upgrade refused by the old host");
     }

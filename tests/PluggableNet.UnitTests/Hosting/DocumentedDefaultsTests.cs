@@ -187,6 +187,7 @@ public sealed class DocumentedDefaultsTests
             // Epoll is the documented default on Linux, the only system this runs on in earnest; elsewhere Sockets.
             "Server:Transport" => s.Transport.ToString(),
             "Server:DrainTimeout" => Seconds(s.DrainTimeout),
+            "Server:UpgradeTimeout" => Seconds(s.UpgradeTimeout),
             "Server:ProxyProtocol" => s.ProxyProtocol ? "true" : "false",
             "Server:TrustedProxies" => s.TrustedProxies.Count == 0 ? null : string.Join(",", s.TrustedProxies),
             "Framing:Kind" => s.FramingKind.ToString(),

@@ -51,11 +51,14 @@ internal sealed class ConnectionDetach : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _request.Close();
-        await _finished.Task.ConfigureAwait(false);
-        while (_request.Snapshots.TryRead(out var unread))
+
+        // Before waiting for the end: the reader's completion (and with it the batch's) waits until none is unread.
+        await foreach (var unread in _request.Snapshots.ReadAllAsync().ConfigureAwait(false))
         {
             unread.Dispose();
         }
+
+        await _finished.Task.ConfigureAwait(false);
     }
 
     private async Task FinishWhenCompleteAsync(Func<long> finish)
