@@ -26,16 +26,9 @@ public sealed partial class KillWhileConnectionsMoveTests(ITestOutputHelper outp
     public async Task KillingTheNewHostRightAfterItAdoptedClosesTheMovedConnectionsAndTheOldHostExits(string transport)
     {
         await using var host = await UpgradedHost.StartAsync(transport, environment: s_pauseAfterAdopting);
-        var reverse = host.Build("build-reverse", "PLUGGABLENET_Logic__Plugin=Reverse");
         using var v1 = FrameClient.Connect(host.EndPoint);
         using var v2 = await V2Connection.OpenAsync(host.EndPoint);
-        Assert.Equal("ONE", await v1.AskAsync("one"));
-        Assert.Equal("ONE", await v2.AskAsync(1, "one"));
-
-        var upgrade = host.UpgradeAsync(reverse);
-        var newPid = await NewHostPidAsync(host);
-        host.Track(newPid);
-        await host.First.Process.WaitForOutputAsync("Upgrade: test delay after adopting a connection");
+        var (upgrade, newPid) = await UpgradeUntilTheNewHostAdoptedOneAsync(host, v1, v2);
         Assert.Equal(0, Libc.kill(newPid, Libc.SIGKILL));
 
         // The connection the new host held died with it; the old host closes its own copy of it and of the one it was
@@ -57,16 +50,9 @@ public sealed partial class KillWhileConnectionsMoveTests(ITestOutputHelper outp
     public async Task KillingTheOldHostMidHandOverLeavesTheAdoptedConnectionServedAndTheRestClosed(string transport)
     {
         await using var host = await UpgradedHost.StartAsync(transport, environment: s_pauseAfterAdopting);
-        var reverse = host.Build("build-reverse", "PLUGGABLENET_Logic__Plugin=Reverse");
         using var v1 = FrameClient.Connect(host.EndPoint);
         using var v2 = await V2Connection.OpenAsync(host.EndPoint);
-        Assert.Equal("ONE", await v1.AskAsync("one"));
-        Assert.Equal("ONE", await v2.AskAsync(1, "one"));
-
-        var upgrade = host.UpgradeAsync(reverse);
-        var newPid = await NewHostPidAsync(host);
-        host.Track(newPid);
-        await host.First.Process.WaitForOutputAsync("Upgrade: test delay after adopting a connection");
+        var (upgrade, newPid) = await UpgradeUntilTheNewHostAdoptedOneAsync(host, v1, v2);
         Assert.Equal(0, Libc.kill(host.First.Process.Id, Libc.SIGKILL));
 
         // The first connection is the new host's (it holds the descriptor); the other was still the old host's and
@@ -78,6 +64,23 @@ public sealed partial class KillWhileConnectionsMoveTests(ITestOutputHelper outp
         using var fresh = FrameClient.Connect(host.EndPoint);
         Assert.Equal("cba", await fresh.AskAsync("abc"));
         await upgrade;
+    }
+
+    /// <summary>
+    /// Both clients answered by the first build, then an upgrade to the Reverse build, up to the new host's pause after it
+    /// adopted a connection: the step at which the tests kill one host. The upgrade's result, and the new host's pid.
+    /// </summary>
+    private static async Task<(Task<HostResult> Upgrade, int NewPid)> UpgradeUntilTheNewHostAdoptedOneAsync(UpgradedHost host, FrameClient v1, V2Connection v2)
+    {
+        var reverse = host.Build("build-reverse", "PLUGGABLENET_Logic__Plugin=Reverse");
+        Assert.Equal("ONE", await v1.AskAsync("one"));
+        Assert.Equal("ONE", await v2.AskAsync(1, "one"));
+
+        var upgrade = host.UpgradeAsync(reverse);
+        var newPid = await NewHostPidAsync(host);
+        host.Track(newPid);
+        await host.First.Process.WaitForOutputAsync("Upgrade: test delay after adopting a connection");
+        return (upgrade, newPid);
     }
 
     /// <summary>The answer, or "closed" when the connection ended first; a hang fails the test (a read timeout).</summary>
