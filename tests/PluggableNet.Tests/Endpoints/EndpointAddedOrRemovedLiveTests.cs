@@ -28,23 +28,8 @@ public sealed class EndpointAddedOrRemovedLiveTests
         {
             var configFile = Path.Combine(directory, "endpoints.json");
             Write(configFile, "Public", "Internal");
-            var configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Server:Transport"] = transport,
-                    ["Server:Address"] = "127.0.0.1",
-                    ["Server:DrainTimeout"] = "5",
-                    ["Logic:PluginsPath"] = TestPaths.BundledPlugins,
-                    ["Logic:HotReload"] = "false",
-                })
-                .AddJsonFile(new PhysicalFileProvider(directory), Path.GetFileName(configFile), optional: false, reloadOnChange: true)
-                .Build();
             var log = new LogCapture();
-            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Logging.AddProvider(new SerilogLoggerProvider(new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Information).WriteTo.Sink(log).CreateLogger(), dispose: true));
-            builder.Services.AddPluggableNet(configuration);
-            using var host = builder.Build();
-            await host.StartAsync();
+            using var host = await StartAsync(transport, configFile, log);
             try
             {
                 var servers = host.Services.GetRequiredService<ServerHostedService>();
@@ -70,6 +55,40 @@ public sealed class EndpointAddedOrRemovedLiveTests
         finally
         {
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// A host composed as the executable and embedders compose it (<c>AddPluggableNet</c>), on
+    /// <paramref name="transport"/>, whose endpoints come from <paramref name="configFile"/> (watched), logging into
+    /// <paramref name="log"/>; started.
+    /// </summary>
+    internal static async Task<IHost> StartAsync(string transport, string configFile, LogCapture log)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Server:Transport"] = transport,
+                ["Server:Address"] = "127.0.0.1",
+                ["Server:DrainTimeout"] = "5",
+                ["Logic:PluginsPath"] = TestPaths.BundledPlugins,
+                ["Logic:HotReload"] = "false",
+            })
+            .AddJsonFile(new PhysicalFileProvider(Path.GetDirectoryName(configFile)!), Path.GetFileName(configFile), optional: false, reloadOnChange: true)
+            .Build();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.AddProvider(new SerilogLoggerProvider(new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Information).WriteTo.Sink(log).CreateLogger(), dispose: true));
+        builder.Services.AddPluggableNet(configuration);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+            return host;
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
         }
     }
 

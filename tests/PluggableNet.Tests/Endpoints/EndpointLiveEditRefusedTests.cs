@@ -1,14 +1,8 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Tests.Infrastructure;
-using Serilog;
 using Serilog.Events;
-using Serilog.Extensions.Logging;
 
 namespace PluggableNet.Tests.Endpoints;
 
@@ -27,23 +21,8 @@ public sealed class EndpointLiveEditRefusedTests
         {
             var configFile = Path.Combine(directory, "endpoints.json");
             EndpointAddedOrRemovedLiveTests.Write(configFile, "Public", "Internal");
-            var configuration = new ConfigurationBuilder()
-                .AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["Server:Transport"] = transport,
-                    ["Server:Address"] = "127.0.0.1",
-                    ["Server:DrainTimeout"] = "5",
-                    ["Logic:PluginsPath"] = TestPaths.BundledPlugins,
-                    ["Logic:HotReload"] = "false",
-                })
-                .AddJsonFile(new PhysicalFileProvider(directory), Path.GetFileName(configFile), optional: false, reloadOnChange: true)
-                .Build();
             var log = new LogCapture();
-            var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-            builder.Logging.AddProvider(new SerilogLoggerProvider(new LoggerConfiguration().MinimumLevel.Is(LogEventLevel.Information).WriteTo.Sink(log).CreateLogger(), dispose: true));
-            builder.Services.AddPluggableNet(configuration);
-            using var host = builder.Build();
-            await host.StartAsync();
+            using var host = await EndpointAddedOrRemovedLiveTests.StartAsync(transport, configFile, log);
             try
             {
                 var servers = host.Services.GetRequiredService<ServerHostedService>();
