@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using PluggableNet.Host.Control;
 using PluggableNet.Server.Interop;
 using PluggableNet.Tests.Infrastructure;
@@ -19,18 +17,9 @@ public sealed class UpgradeFollowsTheProcessTests
     public async Task UnderSystemdTheNewHostSendsMainPidThenReadyAndTheOldOneNoStopping()
     {
         await using var sandbox = new ServiceSandbox();
-        var notifyPath = Path.Combine(sandbox.Directory, "notify.sock");
-        using var notify = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
-        notify.Bind(new UnixDomainSocketEndPoint(notifyPath));
-        var fakeSystemd = Path.Combine(sandbox.Directory, "systemd");
-        File.Copy("/bin/sh", fakeSystemd);
-
-        // As SystemdIntegrationTests: the host is the child of a process named systemd.
-        await using var host = HostProcess.Start(
-            ["-c", "dotnet \"$0\" \"$@\"; exit $?", TestPaths.HostDll, "run", "--Server:Address=127.0.0.1", "--Server:Port=0", $"--Control:Socket={sandbox.ControlSocket}"],
-            new Dictionary<string, string> { ["NOTIFY_SOCKET"] = notifyPath },
-            fileName: fakeSystemd);
-        Assert.Contains("READY=1", await ReceiveAsync(notify));
+        await using var systemd = SystemdStandIn.Start(sandbox);
+        var host = systemd.Host;
+        Assert.Contains("READY=1", await systemd.ReceiveAsync());
         var before = await StatusAsync(sandbox, _ => true);
 
         var upgrade = await HostProcess.RunAsync(["upgrade", $"--Control:Socket={sandbox.ControlSocket}"], TimeSpan.FromSeconds(60));
@@ -38,17 +27,17 @@ public sealed class UpgradeFollowsTheProcessTests
         var after = await StatusAsync(sandbox, s => s.Pid != before.Pid);
         try
         {
-            Assert.Equal($"MAINPID={after.Pid}", (await ReceiveAsync(notify))?.Trim());
-            Assert.Contains("READY=1", await ReceiveAsync(notify));
+            Assert.Equal($"MAINPID={after.Pid}", (await systemd.ReceiveAsync())?.Trim());
+            Assert.Contains("READY=1", await systemd.ReceiveAsync());
 
             // The old host drains and exits (so does the stand-in systemd shell) without a STOPPING=1.
             var exit = await host.WaitAsync(TimeSpan.FromSeconds(30));
             Assert.Equal(0, exit.ExitCode);
-            Assert.Null(await ReceiveAsync(notify, TimeSpan.FromMilliseconds(500)));
+            Assert.Null(await systemd.ReceiveAsync(TimeSpan.FromMilliseconds(500)));
 
             // The new host is the service now: its own stop is the one systemd hears.
             Assert.Equal(0, Libc.kill(after.Pid, Libc.SIGTERM));
-            Assert.Contains("STOPPING=1", await ReceiveAsync(notify));
+            Assert.Contains("STOPPING=1", await systemd.ReceiveAsync());
             await Wait.UntilAsync(() => !ServiceSandbox.IsAlive(after.Pid), TimeSpan.FromSeconds(20), "the new host to exit");
         }
         finally
@@ -98,20 +87,5 @@ public sealed class UpgradeFollowsTheProcessTests
         Server.ServerStatus? status = null;
         await Wait.UntilAsync(async () => (status = await sandbox.StatusAsync()) is not null && condition(status), TimeSpan.FromSeconds(20), "the host's status");
         return status!;
-    }
-
-    private static async Task<string?> ReceiveAsync(Socket socket, TimeSpan? timeout = null)
-    {
-        using var cancellation = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(15));
-        var buffer = new byte[512];
-        try
-        {
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellation.Token);
-            return Encoding.UTF8.GetString(buffer, 0, read);
-        }
-        catch (OperationCanceledException) when (timeout is not null)
-        {
-            return null;
-        }
     }
 }
