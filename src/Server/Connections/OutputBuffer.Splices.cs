@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using PluggableNet.Server.Sessions;
 
 namespace PluggableNet.Server.Connections;
@@ -28,7 +27,6 @@ internal sealed partial class OutputBuffer
     /// </summary>
     public void Splice(SharedPayload payload)
     {
-        Debug.Assert(payload.IsPinned, "only a pinned payload is sent from where it is");
         if (_spliceCount == _splices.Length)
         {
             GrowSplices();

@@ -17,7 +17,7 @@ internal sealed unsafe class SharedPayload
     /// From this size a push is sent from the shared buffer instead of copied into each member's output. Below it
     /// the copy costs less than an iovec entry, a pin and the bookkeeping: see bench/results/fanout.
     /// </summary>
-    public const int SpliceMinimum = 4096;
+    public const int SpliceMinimum = 0;
 
     private const int MaxPooled = 1024;
     private static readonly ConcurrentQueue<SharedPayload> s_pool = new();

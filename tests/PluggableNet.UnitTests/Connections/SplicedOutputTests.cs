@@ -12,71 +12,53 @@ namespace PluggableNet.UnitTests.Connections;
 /// </summary>
 public sealed unsafe class SplicedOutputTests
 {
-    // Payloads as large as are spliced (smaller ones are copied, not pinned).
-    private static readonly string s_one = "payload-one|".PadRight(SharedPayload.SpliceMinimum, '1');
-    private static readonly string s_two = "payload-two|".PadRight(SharedPayload.SpliceMinimum + 7, '2');
-
-    public static TheoryData<int> SendSizes
+    [Fact]
+    public void EverySendSizeDeliversTheBytesInOrderAndReleasesEachPayloadOnceSent()
     {
-        get
+        const string Expected = "h1:payload-one|h2:payload-two|answer";
+        for (var chunk = 1; chunk <= Expected.Length; chunk++)
         {
-            var data = new TheoryData<int>();
-            var total = "h1:".Length + s_one.Length + "h2:".Length + s_two.Length + "answer".Length;
-            foreach (var size in Enumerable.Range(1, 8).Concat([SharedPayload.SpliceMinimum - 1, SharedPayload.SpliceMinimum, SharedPayload.SpliceMinimum + 2, SharedPayload.SpliceMinimum + 4, 2 * SharedPayload.SpliceMinimum + 5, total]))
+            var buffer = new OutputBuffer();
+            var one = SharedPayload.Copy("payload-one|"u8, references: 1);
+            var two = SharedPayload.Copy("payload-two|"u8, references: 1);
+            Write(buffer, "h1:");
+            buffer.Splice(one);
+            Write(buffer, "h2:");
+            buffer.Splice(two);
+            Write(buffer, "answer");
+            Assert.Equal(Expected.Length, buffer.Length);
+
+            var sent = new StringBuilder();
+            while (buffer.Length > 0)
             {
-                data.Add(size);
+                var bytes = Next(buffer, chunk);
+                sent.Append(Encoding.ASCII.GetString(bytes));
+                buffer.Consume(bytes.Length);
+                if (sent.Length >= "h1:payload-one|".Length)
+                {
+                    Assert.False(one.IsPinned, $"chunk {chunk}: the first payload is sent, so released");
+                }
             }
 
-            return data;
+            Assert.Equal(Expected, sent.ToString());
+            Assert.False(two.IsPinned);
+            Assert.False(buffer.HasSplices);
+            Assert.Equal(0, buffer.Capacity);
         }
-    }
-
-    [Theory]
-    [MemberData(nameof(SendSizes))]
-    public void EverySendSizeDeliversTheBytesInOrderAndReleasesEachPayloadOnceSent(int chunk)
-    {
-        var expected = "h1:" + s_one + "h2:" + s_two + "answer";
-        var buffer = new OutputBuffer();
-        var one = SharedPayload.Copy(Encoding.ASCII.GetBytes(s_one), references: 1);
-        var two = SharedPayload.Copy(Encoding.ASCII.GetBytes(s_two), references: 1);
-        Write(buffer, "h1:");
-        buffer.Splice(one);
-        Write(buffer, "h2:");
-        buffer.Splice(two);
-        Write(buffer, "answer");
-        Assert.Equal(expected.Length, buffer.Length);
-
-        var sent = new StringBuilder();
-        while (buffer.Length > 0)
-        {
-            var bytes = Next(buffer, chunk);
-            sent.Append(Encoding.ASCII.GetString(bytes));
-            buffer.Consume(bytes.Length);
-            if (sent.Length >= "h1:".Length + s_one.Length)
-            {
-                Assert.False(one.IsPinned, $"chunk {chunk}: the first payload is sent, so released");
-            }
-        }
-
-        Assert.Equal(expected, sent.ToString());
-        Assert.False(two.IsPinned);
-        Assert.False(buffer.HasSplices);
-        Assert.Equal(0, buffer.Capacity);
     }
 
     [Fact]
     public void WritingAfterAPartlySentSpliceKeepsTheOrderAcrossACompaction()
     {
         var buffer = new OutputBuffer();
-        var text = "PAYLOAD".PadRight(SharedPayload.SpliceMinimum, 'p');
-        var payload = SharedPayload.Copy(Encoding.ASCII.GetBytes(text), references: 1);
+        var payload = SharedPayload.Copy("PAYLOAD"u8, references: 1);
         Write(buffer, new string('a', 3000));
         buffer.Splice(payload);
         buffer.Consume(2999);
 
         // 1 + 4000 bytes fit once the sent prefix is dropped: the buffer compacts under the splice.
         Write(buffer, new string('b', 4000));
-        Assert.Equal("a" + text + new string('b', 4000), Encoding.ASCII.GetString(Next(buffer, int.MaxValue)));
+        Assert.Equal("aPAYLOAD" + new string('b', 4000), Encoding.ASCII.GetString(Next(buffer, int.MaxValue)));
         buffer.Consume(buffer.Length);
         Assert.False(payload.IsPinned);
     }
@@ -85,7 +67,7 @@ public sealed unsafe class SplicedOutputTests
     public void DroppingTheOutputReleasesUnsentPayloads()
     {
         var buffer = new OutputBuffer();
-        var payload = SharedPayload.Copy(Encoding.ASCII.GetBytes("unsent".PadRight(SharedPayload.SpliceMinimum, 'u')), references: 1);
+        var payload = SharedPayload.Copy("unsent"u8, references: 1);
         Write(buffer, "header");
         buffer.Splice(payload);
         buffer.Consume(3);
