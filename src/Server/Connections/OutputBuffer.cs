@@ -14,7 +14,7 @@ namespace PluggableNet.Server.Connections;
 /// Positions handed out by <see cref="Position"/> are relative to the unsent data, so they stay valid while the
 /// buffer compacts or grows underneath a plugin's writes.
 /// </remarks>
-internal sealed partial class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWriter<byte>
+internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWriter<byte>
 {
     private const int MinimumSize = 4096;
 
@@ -26,16 +26,15 @@ internal sealed partial class OutputBuffer(int pendingLimit = int.MaxValue) : IB
     // A send left bytes unsent (the kernel's buffer for this peer is full) and they are not all sent yet.
     private bool _peerBehind;
 
-    /// <summary>Bytes written and not yet sent, spliced payloads included.</summary>
-    public int Length => _end - _start + _splicedBytes;
+    /// <summary>Bytes written and not yet sent.</summary>
+    public int Length => _end - _start;
 
     /// <summary>Bytes of the array held, 0 when none is.</summary>
     public int Capacity => _buffer?.Length ?? 0;
 
-    /// <summary>A position to come back to (a reserved header, a point to truncate to); never before a splice.</summary>
+    /// <summary>A position to come back to (a reserved header, a point to truncate to).</summary>
     public int Position => _end - _start;
 
-    /// <summary>Everything unsent, as one span: only while nothing is spliced (a transport that does not gather).</summary>
     public ReadOnlySpan<byte> Pending => _buffer is null ? default : _buffer.AsSpan(_start, _end - _start);
 
     public ReadOnlyMemory<byte> PendingMemory => _buffer is null ? default : _buffer.AsMemory(_start, _end - _start);
@@ -79,17 +78,8 @@ internal sealed partial class OutputBuffer(int pendingLimit = int.MaxValue) : IB
     /// <summary>Marks <paramref name="count"/> bytes as sent; returns the buffer to the pool once all is sent.</summary>
     public void Consume(int count)
     {
-        if (_spliceCount > 0)
-        {
-            ConsumeSpliced(count);
-        }
-        else
-        {
-            _start += count;
-            _inlineConsumed += count;
-        }
-
-        _peerBehind = Length != 0;
+        _start += count;
+        _peerBehind = _start != _end;
         if (!_peerBehind)
         {
             Release();
@@ -98,7 +88,6 @@ internal sealed partial class OutputBuffer(int pendingLimit = int.MaxValue) : IB
 
     public void Release()
     {
-        ReleaseSplices();
         var buffer = _buffer;
         _buffer = null;
         _start = 0;
