@@ -14,7 +14,7 @@ internal static class ConnectionBuffers
 {
     public const int LargeThreshold = 128 * 1024;
 
-    /// <summary>How long large arrays go unasked for before their memory is returned.</summary>
+    /// <summary>How long large arrays go unasked for (neither rented, returned nor dropped) before their memory is returned.</summary>
     public const long IdleMs = 2000;
 
     private const int LargeArraysPerSize = 8;
@@ -47,6 +47,19 @@ internal static class ConnectionBuffers
         else
         {
             Volatile.Read(ref s_large).Return(array);
+            MarkLargeUse();
+        }
+    }
+
+    /// <summary>
+    /// Tells that an array from <see cref="AllocateUnpooled"/> is no longer used: its memory is garbage now, returned
+    /// by the next collection this class brings about.
+    /// </summary>
+    public static void Drop(byte[] array)
+    {
+        if (array.Length > LargeThreshold)
+        {
+            MarkLargeUse();
         }
     }
 
@@ -82,6 +95,8 @@ internal static class ConnectionBuffers
             null);
     }
 
+    // A return or a drop counts as a use: memory released after the last collection (connections closing once their
+    // burst is over) must bring another one about, or it stays resident until something else allocates.
     private static void MarkLargeUse()
     {
         Volatile.Write(ref s_lastLargeUse, Environment.TickCount64);

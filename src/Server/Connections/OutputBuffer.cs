@@ -93,9 +93,18 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
         _start = 0;
         _end = 0;
         _peerBehind = false;
-        if (buffer is not null && _pooled)
+        if (buffer is null)
+        {
+            return;
+        }
+
+        if (_pooled)
         {
             ConnectionBuffers.Return(buffer);
+        }
+        else
+        {
+            ConnectionBuffers.Drop(buffer);
         }
     }
 
@@ -150,6 +159,10 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
             if (pooled)
             {
                 ConnectionBuffers.Return(previous);
+            }
+            else
+            {
+                ConnectionBuffers.Drop(previous);
             }
         }
 

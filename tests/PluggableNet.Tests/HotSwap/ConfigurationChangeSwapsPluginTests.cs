@@ -32,7 +32,9 @@ public sealed class ConfigurationChangeSwapsPluginTests
             Assert.True(
                 (status.Plugin, status.Swaps, status.LastSwapTrigger) == ("Upper", 1, "config"),
                 $"{status.Plugin}, {status.Swaps} swap(s), last by {status.LastSwapTrigger}; the log:{Environment.NewLine}{string.Join(Environment.NewLine, server.Log.Messages())}");
-            Assert.Equal("Upper", reloader.Reloader.WatchedPlugin);
+
+            // The watcher is retargeted just after the swap completes, so a moment after the first answer from Upper.
+            await Wait.UntilAsync(() => reloader.Reloader.WatchedPlugin == "Upper", because: "the folder watcher to follow the switch to Upper");
             await server.Log.WaitForAsync("trigger config");
 
             // The folder watcher followed the switch: a new build in Upper's folder is swapped in.
