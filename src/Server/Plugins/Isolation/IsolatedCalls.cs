@@ -51,7 +51,7 @@ internal sealed class IsolatedCalls(Action wake)
         if (_unflushed is { } worker)
         {
             _unflushed = null;
-            worker.Flush();
+            IsolatedSends.Flush(worker);
         }
     }
 
