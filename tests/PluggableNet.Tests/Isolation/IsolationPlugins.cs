@@ -56,6 +56,13 @@ internal static class IsolationPlugins
                     case "NeverReturns":
                         Thread.Sleep(Timeout.Infinite);
                         break;
+                    case "Spam":
+                        for (var i = 0; i < 1000; i++)
+                        {
+                            Console.Error.WriteLine("spam line " + i);
+                        }
+
+                        break;
                     case "pid":
                         text = Environment.ProcessId.ToString();
                         break;
