@@ -82,7 +82,7 @@ internal sealed partial class FrameConnection
     }
 
     private ConnectionWait Waiting =>
-        _offload is not null ? ConnectionWait.Plugin
+        _offload is not null || IsolatedCount > 0 ? ConnectionWait.Plugin
         : _waitingForOffloadSlot ? ConnectionWait.OffloadSlot
         : _output.Length > 0 ? ConnectionWait.PeerToRead
         : _expectedFrame > 0 ? ConnectionWait.RestOfPayload

@@ -116,7 +116,13 @@ internal sealed partial class FrameConnection
 
         if (generation.Execution == PluginExecution.Offloaded)
         {
-            return TryStartOffload(generation, payload, now);
+            return StartOffloadedV1(generation, payload, now);
+        }
+
+        if (IsolatedCount > 0)
+        {
+            // Swapped to an inline plugin while batched calls run: this answer waits for theirs, in order.
+            return false;
         }
 
         if (_waitingForOffloadSlot)
@@ -156,7 +162,7 @@ internal sealed partial class FrameConnection
     {
         // The read limit runs from a frame's first byte, never from line endings skipped before it.
         SettlePass(generation, inline, frameStarted: !_input.IsEmpty, now);
-        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot)
+        if ((_inputEnded || _context.Draining) && CloseReason == CloseReason.None && _offload is null && !_waitingForOffloadSlot && IsolatedCount == 0)
         {
             CloseIfDone();
         }
@@ -188,6 +194,9 @@ internal sealed partial class FrameConnection
         }
 
         ServeSession();
+
+        // The pass's requests to isolated plugins go to their worker now, in one write (FrameConnection.Isolated.cs).
+        _isolated?.Flush();
         _input.ReleaseIfEmpty();
         if (_output.Length > _limits.MaxPendingWriteBytes && !_readPaused)
         {

@@ -42,7 +42,7 @@ internal sealed partial class FrameConnection
 
     public WireProtocol Protocol => _protocol;
 
-    private int InFlightCount => _inFlight?.Count ?? 0;
+    private int InFlightCount => (_inFlight?.Count ?? 0) + IsolatedCount;
 
     /// <summary>Takes every complete frame buffered, as far as limits allow, then settles the connection (<see cref="EndPassV2"/>).</summary>
     private void PumpV2(PluginGeneration generation, long now)
@@ -158,7 +158,7 @@ internal sealed partial class FrameConnection
         }
         else if (generation.Execution == PluginExecution.Offloaded)
         {
-            if (!TryStartOffloadV2(generation, id, payload))
+            if (!TryStartIsolated(generation, id, payload, V2Output.MaxAnswerBytes, now) && !TryStartOffloadV2(generation, id, payload))
             {
                 // Waiting for a slot: the frame stays buffered and is parsed again when one frees.
                 return false;

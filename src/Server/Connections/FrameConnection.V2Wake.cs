@@ -33,6 +33,22 @@ internal sealed partial class FrameConnection
         _parked = false;
         if (_protocol != WireProtocol.V2)
         {
+            if (_isolated is { Count: > 0 })
+            {
+                // Answers of batched calls came back: out in order, then the frames that waited for them.
+                CompleteIsolatedV1(now);
+                if (CloseReason == CloseReason.None && _offload is null)
+                {
+                    Pump(generation, now);
+                }
+                else
+                {
+                    OnStateChanged();
+                }
+
+                return;
+            }
+
             // v1 runs one call at a time, and is woken once it ended; a session is woken for pushes or by the swap's gate.
             if (_offload is { Task.IsCompleted: true })
             {
@@ -61,6 +77,7 @@ internal sealed partial class FrameConnection
         ServeSession();
 
         CompleteInFlight(now);
+        CompleteIsolatedV2(now);
         ActOnTimers(now);
         if (CloseReason == CloseReason.None)
         {
@@ -177,6 +194,11 @@ internal sealed partial class FrameConnection
     /// <summary>CANCEL: the call's token is signalled and its answer, if it still comes, dropped. False for an id not in flight.</summary>
     private bool Cancel(uint id)
     {
+        if (_isolated is { } isolated && isolated.Cancel(id))
+        {
+            return true;
+        }
+
         if (_inFlight is not { } inFlight || inFlight.IndexOf(id) is var index && index < 0)
         {
             return false;
@@ -234,6 +256,7 @@ internal sealed partial class FrameConnection
         _input.Clear();
         _inputEnded = true;
         _inFlight?.AbandonAll();
+        _isolated?.AbandonAll();
         V2Output.GoAway(_output, _lastAcceptedId, ErrorCode.PingTimeout, "no PONG within Limits:PingTimeout");
         RequestGracefulClose(CloseReason.PingTimeout);
     }
@@ -268,7 +291,7 @@ internal sealed partial class FrameConnection
             }
         }
 
-        if (InFlightCount > 0 && _limits.ProcessTimeoutMs > 0 && _inFlight!.OldestStart() is var oldest && oldest + _limits.ProcessTimeoutMs < timer)
+        if (InFlightCount > 0 && _limits.ProcessTimeoutMs > 0 && OldestInFlightStart() is var oldest && oldest + _limits.ProcessTimeoutMs < timer)
         {
             (timer, timerSince) = (oldest + _limits.ProcessTimeoutMs, oldest);
         }

@@ -117,6 +117,12 @@ internal sealed partial class FrameConnection
                 return step | ConnectionStep.AwaitOffload;
             }
 
+            if (_protocol != WireProtocol.V2 && IsolatedCount > 0)
+            {
+                // v1 with batched calls to a worker: nothing more is read until their answers wake the connection.
+                return step == ConnectionStep.None ? ConnectionStep.AwaitWake : step;
+            }
+
             if (_waitingForOffloadSlot)
             {
                 return step | ConnectionStep.AwaitSlot;
@@ -249,6 +255,7 @@ internal sealed partial class FrameConnection
         }
 
         _inFlight?.AbandonAll();
+        _isolated?.AbandonAll();
 
         if (_readPaused)
         {

@@ -56,6 +56,13 @@ internal static class IsolationPlugins
                     case "NeverReturns":
                         Thread.Sleep(Timeout.Infinite);
                         break;
+                    case "Spam":
+                        for (var i = 0; i < 1000; i++)
+                        {
+                            Console.Error.WriteLine("spam line " + i);
+                        }
+
+                        break;
                     case "pid":
                         text = Environment.ProcessId.ToString();
                         break;
@@ -94,6 +101,41 @@ internal static class IsolationPlugins
             }
         }
         """;
+
+    /// <summary>
+    /// An offloaded plugin that echoes "n:{request}" after a delay that shrinks as the number in the request grows, so
+    /// a pipelined burst finishes last-first: in its worker it runs on the thread pool and answers out of order.
+    /// </summary>
+    public const string DelayedSource = """
+        using System;
+        using System.Buffers;
+        using System.Text;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using PluggableNet;
+
+        public sealed class DelayedPlugin : ILogicPlugin
+        {
+            public PluginExecution Execution => PluginExecution.Offloaded;
+
+            public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> answer) => throw new InvalidOperationException("offloaded only");
+
+            public async ValueTask ProcessAsync(ReadOnlyMemory<byte> request, IBufferWriter<byte> answer, CancellationToken cancellationToken)
+            {
+                var text = Encoding.UTF8.GetString(request.Span);
+                var number = int.TryParse(text.AsSpan(text.IndexOf('-') + 1), out var n) ? n : 0;
+                await Task.Delay(Math.Max(1, 200 - 3 * number), cancellationToken);
+                var bytes = Encoding.UTF8.GetBytes("n:" + text);
+                bytes.CopyTo(answer.GetSpan(bytes.Length));
+                answer.Advance(bytes.Length);
+            }
+        }
+        """;
+
+    private static readonly Lazy<string> s_delayedFolder = new(() => PluginCompiler.BuildForTheRun("pnet-isolation-delayed", ("Delayed", DelayedSource)));
+
+    /// <summary>A plugins folder holding <c>Delayed</c>, built once per test run.</summary>
+    public static string DelayedFolder => s_delayedFolder.Value;
 
     private static readonly Lazy<string> s_crashFolder = new(() => PluginCompiler.BuildForTheRun("pnet-isolation", ("Crash", CrashSource)));
 

@@ -47,6 +47,12 @@ internal sealed partial class IsolatedPlugin : ILogicPlugin, IAsyncDisposable
     /// <summary>The running worker's process id, or 0 between a crash and its restart.</summary>
     public int WorkerPid => Volatile.Read(ref _worker) is { IsDead: false } worker ? worker.Pid : 0;
 
+    /// <summary>The running worker, or null between a crash and its restart (and once given up): the batch path's target.</summary>
+    public WorkerProcess? LiveWorker => Volatile.Read(ref _worker) is { IsDead: false } worker ? worker : null;
+
+    /// <summary>How requests and answers were batched, over every worker of this generation.</summary>
+    public IsolationCounters Counters => _launch.Counters;
+
     public void Process(ReadOnlySpan<byte> request, IBufferWriter<byte> answer) =>
         throw new InvalidOperationException("An isolated plugin is always called through ProcessAsync.");
 

@@ -8,7 +8,7 @@ namespace PluggableNet.Server.Plugins.Isolation;
 /// One request waiting for its worker's answer: a pooled, resettable completion, so a request in steady state
 /// allocates nothing here. Returned to the pool when its awaiter has read the result.
 /// </summary>
-internal sealed class WorkerCall : IValueTaskSource
+internal sealed class WorkerCall : IValueTaskSource, IWorkerCall
 {
     private static readonly ConcurrentBag<WorkerCall> s_pool = [];
     private ManualResetValueTaskSourceCore<bool> _core;
@@ -43,7 +43,26 @@ internal sealed class WorkerCall : IValueTaskSource
 
     public void Succeed() => _core.SetResult(true);
 
-    public void Fail(Exception exception) => _core.SetException(exception);
+    public IsolatedCalls? Fail(Exception exception)
+    {
+        _core.SetException(exception);
+        return null;
+    }
+
+    public IsolatedCalls? Complete(byte kind, ReadOnlySpan<byte> payload)
+    {
+        if (kind == WorkerFrames.Answer)
+        {
+            Answer!.Write(payload);
+            Succeed();
+        }
+        else
+        {
+            Fail(new WorkerPluginException(System.Text.Encoding.UTF8.GetString(payload)));
+        }
+
+        return null;
+    }
 
     public void GetResult(short token)
     {

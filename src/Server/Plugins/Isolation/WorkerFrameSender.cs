@@ -7,7 +7,7 @@ namespace PluggableNet.Server.Plugins.Isolation;
 /// becomes the sender and sends everything queued until the queue is empty, so frames that arrive meanwhile (other
 /// connections' requests, other answers) go out together in its next write.
 /// </summary>
-internal sealed class WorkerFrameSender(Socket socket)
+internal sealed class WorkerFrameSender(Socket socket, IsolationCounters? counters = null)
 {
     private readonly Lock _lock = new();
     private byte[] _queued = new byte[64 * 1024];
@@ -76,6 +76,7 @@ internal sealed class WorkerFrameSender(Socket socket)
 
             try
             {
+                counters?.RequestsWritten();
                 var sent = 0;
                 while (sent < length)
                 {

@@ -9,4 +9,8 @@ internal sealed record WorkerLaunch(
     IReadOnlyList<KeyValuePair<string, string?>> Settings,
     IsolationSettings Isolation,
     ILogger Logger,
-    TimeSpan ReadyTimeout);
+    TimeSpan ReadyTimeout)
+{
+    /// <summary>How requests and answers were batched over this generation's workers (restarts included).</summary>
+    public IsolationCounters Counters { get; } = new();
+}

@@ -58,7 +58,7 @@ internal sealed partial class WorkerProcess
 
         stderr.Pid = process.Id;
         process.BeginErrorReadLine();
-        var worker = new WorkerProcess(process, socket, stderr, logger);
+        var worker = new WorkerProcess(process, socket, stderr, logger, launch.Counters);
         try
         {
             worker.Handshake(launch);

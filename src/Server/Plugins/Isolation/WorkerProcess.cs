@@ -20,7 +20,8 @@ internal sealed partial class WorkerProcess : IDisposable
     private readonly WorkerFrameSender _sender;
     private readonly WorkerFrameReader _reader;
     private readonly WorkerStderr _stderr;
-    private readonly Dictionary<uint, WorkerCall> _calls = [];
+    private readonly Dictionary<uint, IWorkerCall> _calls = [];
+    private readonly List<IsolatedCalls> _toWake = [];
     private readonly Lock _callsLock = new();
     private readonly ILogger _logger;
     private uint _nextId;
@@ -28,11 +29,12 @@ internal sealed partial class WorkerProcess : IDisposable
     private Thread? _readerThread;
     private string? _killReason;
 
-    private WorkerProcess(Process process, Socket socket, WorkerStderr stderr, ILogger logger)
+    private WorkerProcess(Process process, Socket socket, WorkerStderr stderr, ILogger logger, IsolationCounters counters)
     {
+        Counters = counters;
         _process = process;
         _socket = socket;
-        _sender = new WorkerFrameSender(socket);
+        _sender = new WorkerFrameSender(socket, counters);
         _reader = new WorkerFrameReader(socket);
         _stderr = stderr;
         _logger = logger;
@@ -48,6 +50,35 @@ internal sealed partial class WorkerProcess : IDisposable
     public Action<WorkerProcess, string>? Died { get; set; }
 
     public bool IsDead => Volatile.Read(ref _dead);
+
+    /// <summary>The generation's batching counters, shared by its successive workers.</summary>
+    public IsolationCounters Counters { get; }
+
+    /// <summary>
+    /// Queues <paramref name="request"/> for <paramref name="call"/> without sending it: the caller sends every request
+    /// of its pass with one <see cref="Flush"/>. False if the worker is gone.
+    /// </summary>
+    public bool TryQueue(IWorkerCall call, ReadOnlySpan<byte> request)
+    {
+        lock (_callsLock)
+        {
+            if (_dead)
+            {
+                return false;
+            }
+
+            var id = ++_nextId;
+            _calls.Add(id, call);
+            // Queued inside the lock so ids reach the worker in order (an inline plugin answers in that order).
+            _sender.Append(WorkerFrames.Request, id, request);
+        }
+
+        Counters.RequestQueued();
+        return true;
+    }
+
+    /// <summary>Sends what is queued (one write, unless another thread is sending it already).</summary>
+    public void Flush() => _sender.Flush();
 
     /// <summary>Sends <paramref name="request"/>; the returned task completes when its answer is in <paramref name="answer"/>.</summary>
     public ValueTask Send(ReadOnlyMemory<byte> request, IBufferWriter<byte> answer)
@@ -144,10 +175,20 @@ internal sealed partial class WorkerProcess : IDisposable
         {
             while (_reader.Fill())
             {
+                var answers = 0;
                 while (_reader.TryRead(out var kind, out var id, out var payload))
                 {
                     Complete(kind, id, payload);
+                    answers++;
                 }
+
+                if (answers > 0)
+                {
+                    Counters.AnswersRead(answers);
+                }
+
+                // Every connection that got answers in this read gets one turn for all of them.
+                WakeTouched();
             }
         }
         catch (InvalidDataException exception)
@@ -160,31 +201,31 @@ internal sealed partial class WorkerProcess : IDisposable
 
     private void Complete(byte kind, uint id, ReadOnlySpan<byte> payload)
     {
-        WorkerCall? call;
+        IWorkerCall? call;
         lock (_callsLock)
         {
             _calls.Remove(id, out call);
         }
 
-        if (call is null)
+        if (call?.Complete(kind, payload) is { } owner && owner.MarkWake())
         {
-            return;
+            _toWake.Add(owner);
+        }
+    }
+
+    private void WakeTouched()
+    {
+        foreach (var owner in _toWake)
+        {
+            owner.Wake();
         }
 
-        if (kind == WorkerFrames.Answer)
-        {
-            call.Answer!.Write(payload);
-            call.Succeed();
-        }
-        else
-        {
-            call.Fail(new WorkerPluginException(Encoding.UTF8.GetString(payload)));
-        }
+        _toWake.Clear();
     }
 
     private void OnDeath()
     {
-        List<WorkerCall> orphans;
+        List<IWorkerCall> orphans;
         lock (_callsLock)
         {
             _dead = true;
@@ -204,8 +245,13 @@ internal sealed partial class WorkerProcess : IDisposable
         var unavailable = new PluginUnavailableException($"the plugin's worker process ended before answering: it {HowItEnded()}");
         foreach (var call in orphans)
         {
-            call.Fail(unavailable);
+            if (call.Fail(unavailable) is { } owner && owner.MarkWake())
+            {
+                _toWake.Add(owner);
+            }
         }
+
+        WakeTouched();
 
         Died?.Invoke(this, description);
     }

@@ -148,6 +148,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
             // One pin per wake-up: every request in this pass runs entirely on one plugin version.
             using var lease = _context.Plugins.Acquire();
             var generation = lease.Generation;
+
+            // Requests to isolated plugins from every connection of this wake-up go to their worker in one write.
+            Plugins.Isolation.IsolatedSends.BeginWakeUp();
             for (var i = 0; i < count; i++)
             {
                 Dispatch(_events.Data(i), _events.Events(i), generation, now);
@@ -162,6 +165,8 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
             {
                 RetrySlotWaiters(generation, now);
             }
+
+            Plugins.Isolation.IsolatedSends.EndWakeUp();
 
             if (_activeSetChanged)
             {
