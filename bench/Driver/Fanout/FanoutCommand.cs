@@ -18,11 +18,12 @@ internal static class FanoutCommand
         var timeout = new Option<double>("--phase-timeout") { Description = "Seconds registration and each phase may take.", DefaultValueFactory = _ => 60 };
         var output = new Option<string>("--out") { Description = "Output folder (default bench/results/fanout)." };
         var hostDll = new Option<string>("--host-dll") { Description = "Path of PluggableNet.Host.dll (default src/Host/bin/Release/net10.0)." };
+        var baseHostDll = new Option<string>("--base-host-dll") { Description = "Path of another build's PluggableNet.Host.dll, served as 'base-epoll': before/after ratios in one run." };
         var smoke = new Option<bool>("--smoke") { Description = "Tiny settings: a check that everything works, not a benchmark." };
         var renderOnly = new Option<bool>("--render-only") { Description = "Run nothing: write README.md again from the output folder's results.json." };
         var command = new Command("fanout", "One message broadcast to many connections: deliveries/s and time to the last delivery against a C epoll broadcast server, and bytes allocated per delivery.")
         {
-            connections, messages, payload, warmup, rounds, servers, phases, threads, timeout, output, hostDll, smoke, renderOnly,
+            connections, messages, payload, warmup, rounds, servers, phases, threads, timeout, output, hostDll, baseHostDll, smoke, renderOnly,
         };
 
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -42,6 +43,7 @@ internal static class FanoutCommand
                 PhaseTimeout = TimeSpan.FromSeconds(parseResult.GetValue(timeout)),
                 OutputDirectory = Path.GetFullPath(parseResult.GetValue(output) ?? Path.Combine(RepoPaths.DefaultOutput, "fanout")),
                 HostDll = Path.GetFullPath(parseResult.GetValue(hostDll) ?? RepoPaths.DefaultHostDll),
+                BaseHostDll = parseResult.GetValue(baseHostDll) is { } baseDll ? Path.GetFullPath(baseDll) : null,
                 Smoke = isSmoke,
                 CommandLine = "PluggableNet.Bench.Driver fanout " + string.Join(' ', parseResult.Tokens.Skip(1).Select(t => t.Value)),
             };

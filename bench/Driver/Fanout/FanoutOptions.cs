@@ -36,10 +36,13 @@ internal sealed record FanoutOptions
 
     public required string HostDll { get; init; }
 
+    /// <summary>Another build's host, served as <c>base-epoll</c>: before/after ratios in one run; null if not given.</summary>
+    public string? BaseHostDll { get; init; }
+
     public string CommandLine { get; init; } = string.Empty;
 
     public bool Smoke { get; init; }
 
     /// <summary>Names <see cref="FanoutServers.Resolve"/> knows.</summary>
-    public const string KnownServers = "c (bench/Baselines/C/broadcast.c), epoll, sockets, epoll-rN (N fixed reactors)";
+    public const string KnownServers = "c (bench/Baselines/C/broadcast.c), epoll, sockets, epoll-rN (N fixed reactors), base-epoll (--base-host-dll on epoll)";
 }

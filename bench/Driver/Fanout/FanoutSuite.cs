@@ -27,7 +27,7 @@ internal static class FanoutSuite
             {
                 foreach (var name in BenchmarkSession.InRoundOrder(options.Servers, round))
                 {
-                    var server = FanoutServers.Resolve(name, options.HostDll, cServer, benchPlugins);
+                    var server = FanoutServers.Resolve(name, options.HostDll, options.BaseHostDll, cServer, benchPlugins);
                     var measured = await RunOneAsync(server, round, options, client, benchPlugins, cancellationToken).ConfigureAwait(false);
                     runs.AddRange(measured);
                     foreach (var run in measured)
@@ -51,7 +51,7 @@ internal static class FanoutSuite
             options.CommandLine,
             (loadBefore, context.LoadAfter),
             context.Machine,
-            options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll) },
+            options with { OutputDirectory = string.Empty, HostDll = Path.GetFileName(options.HostDll), BaseHostDll = options.BaseHostDll is null ? null : Path.GetFileName(options.BaseHostDll) },
             FanoutReport.Summarize(runs),
             runs,
             runs.All(r => r.Succeeded));

@@ -29,6 +29,7 @@ internal sealed partial class FrameConnection
             _deadlines.WriteProgressed(now);
         }
 
+        WritePushesQueuedEarlier();
         var inline = 0;
         var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _offload is null && _output.Length <= _limits.MaxPendingWriteBytes

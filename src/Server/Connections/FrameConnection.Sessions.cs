@@ -36,7 +36,19 @@ internal sealed partial class FrameConnection : IPushTarget
     /// </summary>
     public bool SlowConsumerCut => _session?.CloseRequest == SessionCloseReason.SlowConsumer;
 
+    /// <summary>
+    /// Set by a transport that sends with <see cref="OutputBuffer.Gather"/> (epoll's sendmsg): pushes are then spliced
+    /// into the output from their shared buffer, not copied into it.
+    /// </summary>
+    public bool GathersOutput { get; set; }
+
+    /// <summary>Whether <see cref="PendingOutput"/> is not the whole output: the transport must gather (<see cref="GatherOutput"/>).</summary>
+    public bool HasSplicedOutput => _output.HasSplices;
+
     void IPushTarget.WakeForPushes() => _waker?.Wake();
+
+    /// <summary>The pending output in send order, for a gathered send: see <see cref="OutputBuffer.Gather"/>.</summary>
+    public int GatherOutput(Span<OutputSegment> segments, out byte[]? inline) => _output.Gather(segments, out inline);
 
     /// <summary>
     /// Before a request goes to a session plugin: a permit of the gate, and the session (opened now if it is not yet).
@@ -144,12 +156,32 @@ internal sealed partial class FrameConnection : IPushTarget
         }
     }
 
+    /// <summary>
+    /// Before a pass takes requests: pushes queued before they arrived go out before their answers. Without this a
+    /// reactor that had not yet had its wake-up for them (busy, or descheduled) framed them after the answer.
+    /// </summary>
+    private void WritePushesQueuedEarlier()
+    {
+        if (_session is { HasPushes: true } session && CloseReason == CloseReason.None)
+        {
+            WritePushes(session);
+        }
+    }
+
     private void WritePushes(Session session)
     {
         var pushed = false;
         while (session.TryTakePush(out var payload))
         {
             pushed = true;
+            if (GathersOutput && payload.IsPinned)
+            {
+                // The header here, the payload sent from the broadcast's one shared copy (which keeps the reference).
+                WritePushHeader(payload.Length);
+                _output.Splice(payload);
+                continue;
+            }
+
             if (_protocol == WireProtocol.V2)
             {
                 V2Output.Frame(_output, FrameType.Push, 0, payload.Span);
@@ -168,6 +200,20 @@ internal sealed partial class FrameConnection : IPushTarget
         {
             // A subscriber that only listens is not idle while it is being pushed to (Limits:IdleTimeout).
             _deadlines.RequestAnswered(Environment.TickCount64);
+        }
+    }
+
+    private void WritePushHeader(int length)
+    {
+        if (_protocol == WireProtocol.V2)
+        {
+            var headerAt = V2Output.BeginFrame(_output);
+            new FrameHeader((uint)length, FrameType.Push, 0, 0).Write(_output.Slice(headerAt, FrameHeader.Size));
+        }
+        else
+        {
+            var headerAt = _output.Reserve(_codec.HeaderLength);
+            _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), length);
         }
     }
 

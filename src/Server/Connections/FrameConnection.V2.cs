@@ -57,6 +57,7 @@ internal sealed partial class FrameConnection
             BeginGoAway(ErrorCode.NoError, "the server is shutting down", CloseReason.Shutdown);
         }
 
+        WritePushesQueuedEarlier();
         var inline = 0;
         var timing = _context.Meter.RequestDuration.Enabled;
         while (CloseReason == CloseReason.None && _output.Length <= _limits.MaxPendingWriteBytes

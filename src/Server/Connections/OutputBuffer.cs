@@ -14,7 +14,7 @@ namespace PluggableNet.Server.Connections;
 /// Positions handed out by <see cref="Position"/> are relative to the unsent data, so they stay valid while the
 /// buffer compacts or grows underneath a plugin's writes.
 /// </remarks>
-internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWriter<byte>
+internal sealed partial class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWriter<byte>
 {
     private const int MinimumSize = 4096;
 
@@ -26,15 +26,16 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     // A send left bytes unsent (the kernel's buffer for this peer is full) and they are not all sent yet.
     private bool _peerBehind;
 
-    /// <summary>Bytes written and not yet sent.</summary>
-    public int Length => _end - _start;
+    /// <summary>Bytes written and not yet sent, spliced payloads included.</summary>
+    public int Length => _end - _start + _splicedBytes;
 
     /// <summary>Bytes of the array held, 0 when none is.</summary>
     public int Capacity => _buffer?.Length ?? 0;
 
-    /// <summary>A position to come back to (a reserved header, a point to truncate to).</summary>
+    /// <summary>A position to come back to (a reserved header, a point to truncate to); never before a splice.</summary>
     public int Position => _end - _start;
 
+    /// <summary>Everything unsent, as one span: only while nothing is spliced (a transport that does not gather).</summary>
     public ReadOnlySpan<byte> Pending => _buffer is null ? default : _buffer.AsSpan(_start, _end - _start);
 
     public ReadOnlyMemory<byte> PendingMemory => _buffer is null ? default : _buffer.AsMemory(_start, _end - _start);
@@ -78,8 +79,17 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
     /// <summary>Marks <paramref name="count"/> bytes as sent; returns the buffer to the pool once all is sent.</summary>
     public void Consume(int count)
     {
-        _start += count;
-        _peerBehind = _start != _end;
+        if (_spliceCount > 0)
+        {
+            ConsumeSpliced(count);
+        }
+        else
+        {
+            _start += count;
+            _inlineConsumed += count;
+        }
+
+        _peerBehind = Length != 0;
         if (!_peerBehind)
         {
             Release();
@@ -88,6 +98,7 @@ internal sealed class OutputBuffer(int pendingLimit = int.MaxValue) : IBufferWri
 
     public void Release()
     {
+        ReleaseSplices();
         var buffer = _buffer;
         _buffer = null;
         _start = 0;

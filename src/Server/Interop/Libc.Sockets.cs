@@ -57,5 +57,5 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, SetLastError = true)]
     public static partial int shutdown(int sockfd, int how);
 
-    // sendmsg, struct iovec and struct msghdr: Libc.Messages.cs.
+    // sendmsg, struct iovec and struct msghdr: Libc.Messages.cs (the gathered send of a shared push payload uses them too).
 }

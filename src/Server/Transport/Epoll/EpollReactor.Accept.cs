@@ -142,6 +142,7 @@ internal sealed unsafe partial class EpollReactor
         var token = (ulong)(uint)fd | ((ulong)++_sequence << 32);
         var connection = new EpollConnection(fd, token, machine, this) { Interest = Libc.EPOLLIN };
         machine.Waker = connection;
+        machine.GathersOutput = true;
         if (EpollEvents.Control(_epfd, Libc.EPOLL_CTL_ADD, fd, Libc.EPOLLIN, token) != 0)
         {
             machine.FailInternally($"reactor {_index}: epoll_ctl(ADD): {Libc.Describe(Libc.LastError)}");

@@ -11,6 +11,8 @@ internal sealed unsafe partial class EpollReactor
 {
     private const int ReadsPerWake = 4;
 
+    // Pieces per gathered send: a connection far behind sends the rest on the next turn.
+    private const int GatherSegments = 64;
 
     private void Dispatch(ulong token, uint events, PluginGeneration generation, long now)
     {
@@ -112,11 +114,18 @@ internal sealed unsafe partial class EpollReactor
         var machine = connection.Machine;
         while ((machine.Step & ConnectionStep.Write) != 0)
         {
-            var pending = machine.PendingOutput;
             nint sent;
-            fixed (byte* pointer = pending)
+            if (machine.HasSplicedOutput)
             {
-                sent = Libc.send(connection.Fd, pointer, (nuint)pending.Length, Libc.MSG_NOSIGNAL);
+                sent = SendGathered(connection.Fd, machine);
+            }
+            else
+            {
+                var pending = machine.PendingOutput;
+                fixed (byte* pointer = pending)
+                {
+                    sent = Libc.send(connection.Fd, pointer, (nuint)pending.Length, Libc.MSG_NOSIGNAL);
+                }
             }
 
             if (sent > 0)
@@ -137,6 +146,29 @@ internal sealed unsafe partial class EpollReactor
             }
 
             return;
+        }
+    }
+
+    /// <summary>
+    /// The output's own bytes and the shared payloads spliced between them (pushes, see <see cref="OutputBuffer"/>),
+    /// in one sendmsg; a partial send resumes where it stopped, mid-header or mid-payload, on the next call.
+    /// </summary>
+    private static nint SendGathered(int fd, FrameConnection machine)
+    {
+        Span<OutputSegment> segments = stackalloc OutputSegment[GatherSegments];
+        var count = machine.GatherOutput(segments, out var inline);
+        var vectors = stackalloc Libc.IoVector[count];
+        fixed (byte* inlineBase = inline)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var segment = segments[i];
+                vectors[i].Base = (segment.Pointer == null ? inlineBase : segment.Pointer) + segment.Offset;
+                vectors[i].Length = (nuint)segment.Length;
+            }
+
+            var message = new Libc.MessageHeader { Vectors = vectors, VectorCount = (nuint)count };
+            return Libc.sendmsg(fd, &message, Libc.MSG_NOSIGNAL);
         }
     }
 
