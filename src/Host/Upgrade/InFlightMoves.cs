@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections.Handover;
 
@@ -12,7 +12,7 @@ namespace PluggableNet.Host.Upgrade;
 /// <see cref="Window"/> are unanswered at once (each holds a descriptor in flight). Once the channel breaks, every
 /// unanswered connection and every one still to send is closed here, as a single unanswered one was before.
 /// </summary>
-internal sealed class InFlightMoves
+internal sealed class InFlightMoves : IDisposable
 {
     /// <summary>Unanswered connections at most: descriptors in flight count against the sender's open-files limit.</summary>
     public const int Window = 64;
@@ -23,7 +23,7 @@ internal sealed class InFlightMoves
     private readonly HandOverChannel _channel;
     private readonly string _endpoint;
     private readonly ILogger _logger;
-    private readonly Channel<ConnectionSnapshot> _sent = Channel.CreateUnbounded<ConnectionSnapshot>(new() { SingleReader = true, SingleWriter = true });
+    private readonly BlockingCollection<ConnectionSnapshot> _sent = [];
     private readonly SemaphoreSlim _window = new(Window, Window);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Task _answers;
@@ -38,7 +38,8 @@ internal sealed class InFlightMoves
         _channel = channel;
         _endpoint = endpoint;
         _logger = logger;
-        _answers = Task.Run(ReadAnswersAsync);
+        // A thread of its own: it blocks on the channel, and the pool's threads serve the connections still here.
+        _answers = Task.Factory.StartNew(ReadAnswers, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Sends <paramref name="snapshot"/> (ours until answered); false once the channel broke (it is then closed).</summary>
@@ -52,7 +53,7 @@ internal sealed class InFlightMoves
                 var fd = (int)snapshot.Socket!.DangerousGetHandle();
                 _channel.Send(HandOverKind.Connection, EndpointPayload.Write(_endpoint, snapshot.Write), [fd]);
                 Interlocked.CompareExchange(ref _firstSentMs, _clock.ElapsedMilliseconds, -1);
-                _sent.Writer.TryWrite(snapshot);
+                _sent.Add(snapshot);
                 return true;
             }
             catch (IOException exception)
@@ -69,7 +70,7 @@ internal sealed class InFlightMoves
     /// <summary>Waits for every answer (or the channel's break): moved, refused, and whether the channel broke.</summary>
     public async Task<(int Moved, int Refused, bool ChannelBroke)> CompleteAsync()
     {
-        _sent.Writer.TryComplete();
+        _sent.CompleteAdding();
         await _answers.ConfigureAwait(false);
         if (_moved + _refused > 0)
         {
@@ -81,9 +82,15 @@ internal sealed class InFlightMoves
         return (_moved, _refused, _broke);
     }
 
-    private async Task ReadAnswersAsync()
+    public void Dispose()
     {
-        await foreach (var snapshot in _sent.Reader.ReadAllAsync().ConfigureAwait(false))
+        _sent.Dispose();
+        _window.Dispose();
+    }
+
+    private void ReadAnswers()
+    {
+        foreach (var snapshot in _sent.GetConsumingEnumerable())
         {
             using (snapshot)
             {

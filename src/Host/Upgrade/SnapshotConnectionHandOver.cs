@@ -61,7 +61,7 @@ internal sealed class SnapshotConnectionHandOver(ILoggerFactory loggerFactory) :
             return moves with { LeftBehind = moves.LeftBehind + server.Metrics.OpenConnections };
         }
 
-        var flight = new InFlightMoves(channel, server.Name, _logger);
+        using var flight = new InFlightMoves(channel, server.Name, _logger);
         await using (batch.ConfigureAwait(false))
         {
             try
