@@ -26,6 +26,7 @@ internal sealed class InFlightMoves : IDisposable
     private readonly BlockingCollection<ConnectionSnapshot> _sent = [];
     private readonly SemaphoreSlim _window = new(Window, Window);
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly long _openedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private readonly Task _answers;
     private volatile bool _broke;
     private int _moved;
@@ -75,8 +76,8 @@ internal sealed class InFlightMoves : IDisposable
         if (_moved + _refused > 0)
         {
             _logger.LogInformation(
-                "Upgrade: endpoint {Endpoint}: {Moved} connection(s) moved; first sent at {First} ms, last answered at {Last} ms after the batch opened",
-                _endpoint, _moved, _firstSentMs, _lastAnsweredMs);
+                "Upgrade: endpoint {Endpoint}: {Moved} connection(s) moved; first sent at {First} ms, last answered at {Last} ms after the batch opened (at unix ms {Opened})",
+                _endpoint, _moved, _firstSentMs, _lastAnsweredMs, _openedUnixMs);
         }
 
         return (_moved, _refused, _broke);

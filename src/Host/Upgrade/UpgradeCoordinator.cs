@@ -200,6 +200,11 @@ internal sealed class UpgradeCoordinator(
 
         // The point of no return: the new host accepts on the same sockets, so stopping here refuses nobody.
         await Task.WhenAll(servers.Select(s => s.StopAcceptingForHandOverAsync())).ConfigureAwait(false);
+        if (resources.FixedPortListener is { } closeTelemetry)
+        {
+            await closeTelemetry().ConfigureAwait(false);
+        }
+
         resources.Release();
         channel.Send(HandOverKind.Released, []);
         _logger.LogInformation("Upgrade: pid {Pid} serves on every endpoint; this host stopped accepting, let go of its pidfile and control socket, and drains", child.Id);

@@ -47,9 +47,10 @@ public sealed class UpgradesInARowTests(ITestOutputHelper output)
             }
 
             await load.AnswersGrowAsync(500);
+            var pauseEnded = load.LongestGapEndedUnixMs;
             var pause = load.TakeLongestGapMs();
             pauses.Add(pause);
-            var line = string.Create(CultureInfo.InvariantCulture, $"{transport} round {round + 1}: {Path.GetFileName(build)} pid {pid}, upgrade {upgradeMs} ms, longest client pause {pause} ms, descriptors {status.DescriptorsInUse}, rss {RssKb(pid)} kB, requests {status.Requests}");
+            var line = string.Create(CultureInfo.InvariantCulture, $"{transport} round {round + 1}: {Path.GetFileName(build)} pid {pid}, upgrade {upgradeMs} ms, longest client pause {pause} ms (ended at unix ms {pauseEnded}), descriptors {status.DescriptorsInUse}, rss {RssKb(pid)} kB, requests {status.Requests}");
             output.WriteLine(line);
             lines.AppendLine(line);
         }
