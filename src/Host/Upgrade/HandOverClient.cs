@@ -84,7 +84,6 @@ internal sealed class HandOverClient : IUpgradeHandOver, IDisposable
 
     public IReadOnlyDictionary<string, InheritedListener> TakeListeners(IReadOnlyList<PluggableServer> prepared)
     {
-        RequestPathWarmUp.Run(_logger);
         _channel.Send(HandOverKind.ListenersWanted, []);
         var message = _channel.Receive(s_answer);
         if (message.Kind != HandOverKind.Listeners)
