@@ -22,6 +22,11 @@ For each <server> of HAProxy backend <name>, in the order given:
               update count, then waits up to --ready-timeout seconds until HAProxy's own check has brought it back
               up (rise successes in a row); with --ready-url, also until that URL answers 2xx.
   5. return:  "set server <backend>/<server> state ready".
+With --in-place the update is an upgrade in place (`PluggableNet.Host upgrade`, docs/upgrade.md): the new host takes
+the listening socket AND every established connection over from the old one, so HAProxy sees no refused connect and
+no closed server connection, and the server never leaves rotation. Steps 1, 2, 4 and 5 are skipped: the script runs
+<command> (which must exit 0 once `upgrade` reported success) and then checks that HAProxy still sees the server up
+(and, with --ready-url, that the URL answers 2xx); it needs no other server in rotation.
 If the update command fails or the server does not become ready, the server is put in maintenance (out of rotation,
 "state maint"), the script says how to bring it back and exits 1 without touching the servers after it.
 Before draining a server it checks that another server of the backend is up and in rotation (unless --force), so a
@@ -36,6 +41,7 @@ Options:
   --ready-url URL      also wait for this URL ({server}/{addr} substituted) to answer 2xx, e.g. the host's
                        readiness endpoint http://{addr}:8080/readyz (Health:Endpoint)
   --force              drain a server even if no other server of the backend is in rotation
+  --in-place           the update is an upgrade in place: no drain, no health reset, never out of rotation
   -h, --help           this text
 
 Exit codes: 0 every server updated and back in rotation; 1 an update or readiness failed (that server is left in
@@ -44,6 +50,9 @@ maintenance); 2 bad arguments, socat missing, or an unknown backend/server.
 Example (plugin v2 on three hosts, each reading its plugins from /srv/pnet/<server>/plugins):
   rolling-update.sh --socket /run/haproxy/pluggablenet.sock --backend pluggablenet \
     --update 'rsync -a build/MyPlugin/ {server}:/opt/pluggablenet/plugins/MyPlugin/' host1 host2 host3
+Example (a new host build, upgraded in place: clients keep their connections through HAProxy):
+  rolling-update.sh --socket /run/haproxy/pluggablenet.sock --backend pluggablenet --in-place \
+    --update 'ssh {server} sudo systemctl reload pluggablenet' host1 host2 host3
 Example (restart into a new host build):
   rolling-update.sh --socket /run/haproxy/pluggablenet.sock --backend pluggablenet \
     --update 'ssh {server} "sudo systemctl restart pluggablenet"' host1 host2 host3
@@ -53,7 +62,7 @@ USAGE
 die() { echo "rolling-update: $*" >&2; exit 2; }
 say() { echo "rolling-update: $(date -u +%H:%M:%S.%3N) $*"; }
 
-socket= backend= update= drain_wait=10 ready_timeout=60 ready_url= force=0
+socket= backend= update= drain_wait=10 ready_timeout=60 ready_url= force=0 in_place=0
 servers=()
 while (($#)); do
     case "$1" in
@@ -65,6 +74,7 @@ while (($#)); do
         --ready-timeout) ready_timeout="${2:?--ready-timeout needs seconds}"; shift 2 ;;
         --ready-url) ready_url="${2:?--ready-url needs a URL}"; shift 2 ;;
         --force) force=1; shift ;;
+        --in-place) in_place=1; shift ;;
         --) shift; servers+=("$@"); break ;;
         -*) die "unknown option $1 (see --help)" ;;
         *) servers+=("$1"); shift ;;
@@ -125,14 +135,42 @@ done
 now() { date +%s%N; }
 ms_since() { echo $((($(now) - $1) / 1000000)); }
 
+wait_ready() { # <server> <deadline>: until HAProxy's check sees it up and --ready-url answers 2xx
+    until [[ $(state_field "$1" srv_op_state) == 2 ]]; do
+        ((SECONDS < $2)) || leave_out "$1" "HAProxy's check did not bring it up within ${ready_timeout}s (last check: $(stat_field "$1" check_status))"
+        sleep 0.2
+    done
+    if [[ -n $ready_url ]]; then
+        url="${ready_url//\{server\}/$1}"
+        url="${url//\{addr\}/$addr}"
+        until curl -fsS -o /dev/null --max-time 2 "$url"; do
+            ((SECONDS < $2)) || leave_out "$1" "$url did not answer 2xx within ${ready_timeout}s"
+            sleep 0.2
+        done
+    fi
+}
+
 for server in "${servers[@]}"; do
     addr="$(state_field "$server" srv_addr)"
+    command="${update//\{server\}/$server}"
+    command="${command//\{addr\}/$addr}"
+    started="$(now)"
+    if ((in_place)); then
+        # Nothing to drain: the connections move to the new host; HAProxy keeps sending new ones to the same socket.
+        say "$server: upgrading in place ($(stat_field "$server" scur) session(s) open): $command"
+        rc=0
+        bash -c "$command" || rc=$?
+        ((rc == 0)) || leave_out "$server" "upgrade command failed (exit $rc)"
+        wait_ready "$server" $((SECONDS + ready_timeout))
+        say "$server: upgraded in place after $(ms_since "$started") ms ($(stat_field "$server" scur) session(s) open, never out of rotation)"
+        continue
+    fi
+
     if ((!force)) && (($(others_in_rotation "$server") == 0)); then
         echo "rolling-update: $server: no other server of $backend is up and in rotation; not draining it (--force to do it anyway)" >&2
         exit 1
     fi
 
-    started="$(now)"
     set_state "$server" "state drain" || exit 1
     sessions="$(stat_field "$server" scur)"
     say "$server: draining ($sessions session(s) open)"
@@ -145,8 +183,6 @@ for server in "${servers[@]}"; do
         say "$server: $sessions persistent session(s) still open after ${drain_wait}s; the update closes them gracefully (host stop) or keeps them (plugin hot swap)"
     fi
 
-    command="${update//\{server\}/$server}"
-    command="${command//\{addr\}/$addr}"
     say "$server: updating: $command"
     rc=0
     bash -c "$command" || rc=$?
@@ -154,20 +190,7 @@ for server in "${servers[@]}"; do
 
     # Only checks made after the update count: force the health down, then let the rise checks bring it up.
     set_state "$server" "health down" || leave_out "$server" "cannot reset its health"
-    deadline=$((SECONDS + ready_timeout))
-    until [[ $(state_field "$server" srv_op_state) == 2 ]]; do
-        ((SECONDS < deadline)) || leave_out "$server" "HAProxy's check did not bring it up within ${ready_timeout}s (last check: $(stat_field "$server" check_status))"
-        sleep 0.2
-    done
-    if [[ -n $ready_url ]]; then
-        url="${ready_url//\{server\}/$server}"
-        url="${url//\{addr\}/$addr}"
-        until curl -fsS -o /dev/null --max-time 2 "$url"; do
-            ((SECONDS < deadline)) || leave_out "$server" "$url did not answer 2xx within ${ready_timeout}s"
-            sleep 0.2
-        done
-    fi
-
+    wait_ready "$server" $((SECONDS + ready_timeout))
     set_state "$server" "state ready" || leave_out "$server" "cannot put it back in rotation"
     say "$server: back in rotation after $(ms_since "$started") ms"
 done

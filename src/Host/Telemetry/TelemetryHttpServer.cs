@@ -9,6 +9,7 @@ using OpenTelemetry.Metrics;
 using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Transport;
+using PluggableNet.Host.Upgrade;
 
 namespace PluggableNet.Host.Telemetry;
 
@@ -22,11 +23,18 @@ namespace PluggableNet.Host.Telemetry;
 /// Registered before the server's hosted service, so it starts first (readiness is 503 while the plugin loads) and
 /// stops last (readiness stays visible, as 503, through <c>Health:DrainDelay</c> and the drain).
 /// </remarks>
-internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedService server, ILoggerFactory loggerFactory, MeterProvider? meterProvider = null) : IHostedService, IAsyncDisposable
+internal sealed partial class TelemetryHttpServer(
+    ServerSettings settings,
+    ServerHostedService server,
+    ILoggerFactory loggerFactory,
+    MeterProvider? meterProvider = null,
+    HandOverResources? resources = null,
+    HandOverClient? handOver = null) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("PluggableNet.Telemetry");
     // An IHost, not a WebApplication: with both endpoints off, ASP.NET Core's assemblies are never loaded.
     private IHost? _app;
+    private Task _deferred = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -36,7 +44,20 @@ internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedS
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private async Task StartKestrelAsync(ObservabilitySettings observability, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
+    private Task StartKestrelAsync(ObservabilitySettings observability, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
+    {
+        var app = Build(observability, endPoints);
+        if (handOver is not null && endPoints.Any(e => e.Port != 0))
+        {
+            // The old host holds a fixed port until the hand-over: bind it once the old host has let go.
+            _deferred = ListenAfterReleaseAsync(app, () => Build(observability, endPoints), endPoints);
+            return Task.CompletedTask;
+        }
+
+        return ListenAsync(app, endPoints, cancellationToken);
+    }
+
+    private IHost Build(ObservabilitySettings observability, HttpEndPoint[] endPoints)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "PluggableNet.Telemetry" });
         builder.Services.AddSingleton(loggerFactory);
@@ -64,27 +85,43 @@ internal sealed class TelemetryHttpServer(ServerSettings settings, ServerHostedS
 
         var health = observability.HealthEndpoint;
         app.Run(context => health is not null && context.Connection.LocalPort == health.Port ? ServeHealthAsync(context, health) : NotFoundAsync(context));
+        return app;
+    }
 
+    private async Task ListenAsync(IHost app, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
+    {
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (IOException exception)
         {
-            await app.DisposeAsync().ConfigureAwait(false);
+            await ((IAsyncDisposable)app).DisposeAsync().ConfigureAwait(false);
             // Kestrel names the address it could not bind; the operator needs the key that asked for it.
             var keys = endPoints.Where(e => exception.Message.Contains($":{e.Port}", StringComparison.Ordinal)).Select(e => e.Key).DefaultIfEmpty(string.Join(" / ", endPoints.Select(e => e.Key)));
             throw new ConfigurationException([$"{string.Join(", ", keys)}: cannot listen: {exception.GetBaseException().Message}"]);
         }
 
         _app = app;
+        if (resources is not null && endPoints.Any(e => e.Port != 0))
+        {
+            resources.FixedPortListener = ReleaseForHandOverAsync;
+        }
+
         foreach (var endPoint in endPoints)
         {
             _logger.LogInformation("{Key} serving on {Url}", endPoint.Key, endPoint);
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _app?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _deferred.ConfigureAwait(false);
+        if (_app is { } app)
+        {
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -155,6 +155,13 @@ internal sealed unsafe class HandOverChannel : IDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Receive"/> on a thread of its own: a wait of seconds (a new host starting) must not hold one of the
+    /// thread pool's few threads, on which the sockets transport serves every connection.
+    /// </summary>
+    public Task<HandOverMessage> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Task.Factory.StartNew(() => Receive(timeout, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     private void ReadExactly(byte[] buffer, List<int> descriptors, DateTime deadline, CancellationToken cancellationToken)
     {
         var controlLength = Libc.ControlSpace(Libc.MaxDescriptorsPerMessage * sizeof(int));

@@ -130,7 +130,8 @@ internal sealed class HandOverClient : IUpgradeHandOver, IDisposable
         }
 
         _released.TrySetResult();
-        _ = Task.Run(() => AdoptConnections(servers));
+        // A thread of its own: it blocks on the channel until Done, and the pool's threads serve connections.
+        _ = Task.Factory.StartNew(() => AdoptConnections(servers), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Tells the old host why this one cannot start (before it serves), so <c>upgrade</c> prints it.</summary>

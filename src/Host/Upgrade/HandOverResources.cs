@@ -15,6 +15,13 @@ internal sealed class HandOverResources(PidFile? pidFile = null)
     /// <summary>The control socket, once open (set by the control service).</summary>
     public ControlChannel? ControlChannel { get; set; }
 
+    /// <summary>
+    /// Closes the metrics/health listener when it listens on a port the operator fixed (set by the telemetry service):
+    /// the old host closes it at the hand-over, just before <see cref="HandOverKind.Released"/>, so the new host, which
+    /// waited for that, can bind the same port.
+    /// </summary>
+    public Func<Task>? FixedPortListener { get; set; }
+
     /// <summary>Set once this host has handed over: it sends systemd nothing more (the new host is the main process).</summary>
     public bool HandedOver { get; private set; }
 

@@ -9,13 +9,11 @@ namespace PluggableNet.Host.Upgrade;
 /// Moves connections with the servers' detach/adopt (docs/upgrade-connections.md). Who owns a connection: the old
 /// host until the new one answers <see cref="HandOverKind.ConnectionAdopted"/>; from the moment the descriptor is sent
 /// both hold it, and the old host closes its copy once answered (adopted or not) or once the channel breaks, so a
-/// connection is never served by both, and one the new host died holding closes with its last descriptor.
+/// connection is never served by both, and one the new host died holding closes with its last descriptor. Sends do
+/// not wait for answers (<see cref="InFlightMoves"/>): the connections of a batch cross back to back.
 /// </summary>
 internal sealed class SnapshotConnectionHandOver(ILoggerFactory loggerFactory) : IConnectionHandOver
 {
-    /// <summary>How long the old host waits for the new one to answer one connection before it gives the moves up.</summary>
-    private static readonly TimeSpan s_answer = TimeSpan.FromSeconds(10);
-
     private readonly ILogger _logger = loggerFactory.CreateLogger("PluggableNet.Upgrade");
 
     public async Task<ConnectionMoves> SendAsync(HandOverChannel channel, IReadOnlyList<PluggableServer> servers)
@@ -63,6 +61,7 @@ internal sealed class SnapshotConnectionHandOver(ILoggerFactory loggerFactory) :
             return moves with { LeftBehind = moves.LeftBehind + server.Metrics.OpenConnections };
         }
 
+        using var flight = new InFlightMoves(channel, server.Name, _logger);
         await using (batch.ConfigureAwait(false))
         {
             try
@@ -74,44 +73,24 @@ internal sealed class SnapshotConnectionHandOver(ILoggerFactory loggerFactory) :
 
                 await foreach (var snapshot in batch.ReadAllAsync().ConfigureAwait(false))
                 {
-                    using (snapshot)
+                    if (!await flight.SendAsync(snapshot).ConfigureAwait(false))
                     {
-                        var adopted = await SendOneAsync(channel, server.Name, snapshot).ConfigureAwait(false);
-                        moves = adopted ? moves with { Moved = moves.Moved + 1 } : moves with { Refused = moves.Refused + 1 };
+                        break;
                     }
                 }
             }
-            catch (Exception exception) when (exception is IOException or TimeoutException or InvalidDataException)
+            catch (IOException exception)
             {
-                // The new host died or stopped answering: the connection in hand closes with our copy (the new host's
-                // died with it, or it serves it); the batch ends, so nothing more leaves and the rest drain here.
-                _logger.LogWarning("Upgrade: the hand-over channel broke while moving connections ({Reason}); the rest stay to drain here", exception.Message);
+                _logger.LogWarning("Upgrade: the hand-over channel broke before endpoint {Endpoint}'s connections moved ({Reason}); they stay to drain here", server.Name, exception.Message);
                 moves = moves with { ChannelBroke = true };
             }
+
+            // Before the batch ends: a connection is the old host's until answered.
+            var (moved, refused, broke) = await flight.CompleteAsync().ConfigureAwait(false);
+            moves = moves with { Moved = moves.Moved + moved, Refused = moves.Refused + refused, ChannelBroke = moves.ChannelBroke || broke };
         }
 
         return moves with { LeftBehind = moves.LeftBehind + batch.LeftBehind };
-    }
-
-    private async Task<bool> SendOneAsync(HandOverChannel channel, string endpoint, ConnectionSnapshot snapshot)
-    {
-        var fd = (int)snapshot.Socket!.DangerousGetHandle();
-        channel.Send(HandOverKind.Connection, EndpointPayload.Write(endpoint, snapshot.Write), [fd]);
-        var answer = await Task.Run(() => channel.Receive(s_answer)).ConfigureAwait(false);
-        answer.CloseDescriptors();
-        if (answer.Kind != HandOverKind.ConnectionAdopted)
-        {
-            throw new InvalidDataException($"expected ConnectionAdopted, got {answer.Kind}");
-        }
-
-        using var reader = answer.Reader();
-        if (reader.ReadBoolean())
-        {
-            return true;
-        }
-
-        _logger.LogWarning("Upgrade: the new host did not adopt connection {Id} of endpoint {Endpoint} ({Problem}); it is closed", snapshot.PreviousId, endpoint, reader.ReadString());
-        return false;
     }
 
     public void Receive(HandOverChannel channel, IReadOnlyList<PluggableServer> servers)

@@ -147,7 +147,7 @@ internal sealed class UpgradeCoordinator(
         TimeSpan Left() => until - DateTime.UtcNow is var left && left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1);
 
         step("say hello");
-        var hello = await Task.Run(() => channel.Receive(Left(), deadline.Token)).ConfigureAwait(false);
+        var hello = await channel.ReceiveAsync(Left(), deadline.Token).ConfigureAwait(false);
         if (hello.Kind != HandOverKind.Hello)
         {
             hello.CloseDescriptors();
@@ -168,7 +168,7 @@ internal sealed class UpgradeCoordinator(
         _logger.LogInformation("Upgrade: new host pid {Pid} ({Build}) speaks protocol {Version}; waiting until it is ready", child.Id, build, version);
 
         step("become ready (configuration, plugins, telemetry)");
-        var wanted = await Task.Run(() => channel.Receive(Left(), deadline.Token)).ConfigureAwait(false);
+        var wanted = await channel.ReceiveAsync(Left(), deadline.Token).ConfigureAwait(false);
         if (wanted.Kind == HandOverKind.Refused)
         {
             var reason = HandOverProtocol.ReadReason(wanted);
@@ -185,7 +185,7 @@ internal sealed class UpgradeCoordinator(
         var servers = server.Servers;
         var descriptors = servers.Select(s => s.ShareListener()).ToArray();
         channel.Send(HandOverKind.Listeners, ListenerHandOver.Write(servers), descriptors);
-        var serving = await Task.Run(() => channel.Receive(Left(), deadline.Token)).ConfigureAwait(false);
+        var serving = await channel.ReceiveAsync(Left(), deadline.Token).ConfigureAwait(false);
         if (serving.Kind == HandOverKind.Refused)
         {
             var reason = HandOverProtocol.ReadReason(serving);
@@ -200,6 +200,11 @@ internal sealed class UpgradeCoordinator(
 
         // The point of no return: the new host accepts on the same sockets, so stopping here refuses nobody.
         await Task.WhenAll(servers.Select(s => s.StopAcceptingForHandOverAsync())).ConfigureAwait(false);
+        if (resources.FixedPortListener is { } closeTelemetry)
+        {
+            await closeTelemetry().ConfigureAwait(false);
+        }
+
         resources.Release();
         channel.Send(HandOverKind.Released, []);
         _logger.LogInformation("Upgrade: pid {Pid} serves on every endpoint; this host stopped accepting, let go of its pidfile and control socket, and drains", child.Id);

@@ -10,7 +10,7 @@ public sealed class RollingUpdateScriptArgumentsTests
     {
         var (exitCode, text) = await RunAsync("--help");
         Assert.Equal(0, exitCode);
-        foreach (var expected in new[] { "--socket", "--backend", "--update", "{server}", "state drain", "state ready", "--drain-wait", "--ready-timeout", "--ready-url", "maintenance" })
+        foreach (var expected in new[] { "--socket", "--backend", "--update", "{server}", "state drain", "state ready", "--drain-wait", "--ready-timeout", "--ready-url", "maintenance", "--in-place" })
         {
             Assert.Contains(expected, text, StringComparison.Ordinal);
         }

@@ -26,6 +26,7 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
     private long _gracefulCloses;
     private long _resent;
     private long _longestGapMs;
+    private long _longestGapEndedUnixMs;
 
     private ReconnectingLoad(IPEndPoint endPoint, int connections, int depth, Func<string, string, bool> accepts)
     {
@@ -55,6 +56,9 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
     public long LongestGapMs => Interlocked.Read(ref _longestGapMs);
 
     public string Errors { get; private set; } = string.Empty;
+
+    /// <summary>When (Unix ms, wall clock: comparable with the hosts' logs) the longest gap so far ended.</summary>
+    public long LongestGapEndedUnixMs => Interlocked.Read(ref _longestGapEndedUnixMs);
 
     /// <summary>Returns <see cref="LongestGapMs"/> and starts it again from zero (the longest pause of one window).</summary>
     public long TakeLongestGapMs() => Interlocked.Exchange(ref _longestGapMs, 0);
@@ -168,7 +172,11 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
 
                     var request = pending.Dequeue();
                     var now = Environment.TickCount64;
-                    InterlockedMax(ref _longestGapMs, now - lastAnswer);
+                    if (InterlockedMax(ref _longestGapMs, now - lastAnswer))
+                    {
+                        Interlocked.Exchange(ref _longestGapEndedUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                    }
+
                     lastAnswer = now;
                     if (!_accepts(request, answer))
                     {
@@ -203,12 +211,18 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
         return Encoding.ASCII.GetString(payload);
     }
 
-    private static void InterlockedMax(ref long target, long value)
+    private static bool InterlockedMax(ref long target, long value)
     {
         long seen;
-        while (value > (seen = Interlocked.Read(ref target)) && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        while (value > (seen = Interlocked.Read(ref target)))
         {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return true;
+            }
         }
+
+        return false;
     }
 
     private void Note(string error)

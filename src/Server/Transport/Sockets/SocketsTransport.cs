@@ -21,6 +21,7 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
     private readonly ConcurrentDictionary<long, SocketConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
+    private bool _shared;
     private Task _acceptLoop = Task.CompletedTask;
     private Timer? _scanTimer;
 
@@ -36,21 +37,19 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
     }
 
     /// <summary>
-    /// Serves on an inherited listening socket. It is left without close-on-exec on purpose: .NET's close
-    /// disconnects a close-on-exec TCP socket to unblock a pending accept, which on a listening socket shared with
-    /// the supervisor would stop the listener for every process, the next host included.
+    /// Serves on an inherited listening socket, close-on-exec like every socket .NET opens, so no process this host
+    /// starts later (the next upgrade's host, an isolation worker) inherits a copy it does not know of: each upgrade
+    /// used to leave one more listener in the surviving host. Another process holds the same socket, though, so
+    /// <see cref="StopAcceptingAsync"/> clears the flag again just before closing (see <see cref="ReleaseShared"/>).
     /// </summary>
-    private static Socket Adopt(InheritedListener inherited)
+    private Socket Adopt(InheritedListener inherited)
     {
-        // One received over a hand-over channel arrives close-on-exec; it is shared all the same.
-        Interop.Libc.fcntl(inherited.Fd, Interop.Libc.F_SETFD, 0);
+        Interop.Libc.fcntl(inherited.Fd, Interop.Libc.F_SETFD, Interop.Libc.FD_CLOEXEC);
+        _shared = true;
         return new(new SafeSocketHandle(inherited.Fd, ownsHandle: true)) { NoDelay = true };
     }
 
-    /// <summary>
-    /// As an inherited one: without close-on-exec, .NET's close only drops our reference (see <see cref="Adopt(InheritedListener)"/>).
-    /// A child process started later inherits a copy it does not know of; it closes with that process.
-    /// </summary>
+    /// <summary>Our descriptor as it is; from now on closing it must only drop our reference (<see cref="ReleaseShared"/>).</summary>
     public int ShareListener()
     {
         if (_listener is not { } listener)
@@ -58,10 +57,17 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
             return -1;
         }
 
-        var fd = (int)listener.SafeHandle.DangerousGetHandle();
-        Interop.Libc.fcntl(fd, Interop.Libc.F_SETFD, 0);
-        return fd;
+        _shared = true;
+        return (int)listener.SafeHandle.DangerousGetHandle();
     }
+
+    /// <summary>
+    /// .NET's close disconnects a close-on-exec TCP socket to unblock a pending accept, which on a listening socket
+    /// shared with another process (the supervisor, the next host) would stop it for every process. Without the flag
+    /// the close only drops our reference; it is cleared only now, so no child started meanwhile inherits the socket.
+    /// </summary>
+    private static void ReleaseShared(Socket listener) =>
+        Interop.Libc.fcntl((int)listener.SafeHandle.DangerousGetHandle(), Interop.Libc.F_SETFD, 0);
 
     private Socket Bind()
     {
@@ -94,6 +100,11 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
         }
 
         _stopping.Cancel();
+        if (_shared)
+        {
+            ReleaseShared(_listener);
+        }
+
         _listener.Dispose();
         _listener = null;
         await _acceptLoop.ConfigureAwait(false);
