@@ -97,7 +97,8 @@ internal sealed partial class SocketConnection
 
     /// <summary>
     /// The detach step: a pending readiness (cancelled by the detach) must end before the socket changes hands, so
-    /// nothing of this runtime's receive queue is left on it. False if the connection was aborted meanwhile.
+    /// nothing of this runtime's receive queue is left on it. Returns early, still armed, if the connection was aborted
+    /// meanwhile (the loop then closes it).
     /// </summary>
     private async ValueTask DisarmReadinessAsync()
     {

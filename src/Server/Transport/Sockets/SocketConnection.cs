@@ -126,6 +126,15 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
             Abort(CloseReason.SlowConsumer);
         }
 
+        if (!DeferWake())
+        {
+            SetWoken();
+        }
+    }
+
+    /// <summary>Any thread: the loop's next wait (or the one it is in) ends, and a TLS read parked for it too.</summary>
+    private void SetWoken()
+    {
         _signal.Set(LoopSignal.Woken);
         CancelParkedReceive();
     }
@@ -245,7 +254,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                     }
 
                     using var lease = _plugins.Acquire();
-                    Received(received, lease.Generation);
+                    ReceivedDeferringWakes(received, lease.Generation);
                 }
                 else if ((step & ConnectionStep.AwaitOffload) != 0)
                 {
