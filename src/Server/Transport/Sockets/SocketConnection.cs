@@ -32,15 +32,17 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
     private volatile bool _lingering;
     private int _abortReason;
 
-    // v2: completed by Wake (a call completed, a timer is due) and replaced when the loop acts on it. A v2 receive is
-    // cancellable by Wake while _receiveParked is 1, through _receiveWake (replaced once cancelled).
-    private TaskCompletionSource _wakeSignal = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // What the loop waits for (a wake, a readable socket, an abort, a slot): one reusable signal, see LoopSignal.
+    private readonly LoopSignal _signal = new();
+
+    // TLS only: a receive through the stream is cancellable by Wake while _receiveParked is 1, through _receiveWake
+    // (replaced once cancelled). A plain connection waits on the signal instead (SocketConnection.Wakeable.cs).
     private CancellationTokenSource _receiveWake = new();
     private int _receiveParked;
 
-    // While the loop waits for an offload slot: what the gate completes. Null otherwise, so a signal that comes after
-    // the loop stopped waiting (aborted) is refused and the slot goes to the next waiter.
-    private TaskCompletionSource? _slotFreed;
+    // 1 while the loop waits for an offload slot: a signal that comes after it stopped waiting (aborted) is refused
+    // and the slot goes to the next waiter.
+    private int _waitingForSlot;
 
     public FrameConnection Machine { get; } = machine;
 
@@ -101,12 +103,10 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 socket.Dispose();
             }
 
-            // Ending the socket ends a pending receive or send, but not a wait on the plugin: wake that too, and a v2 receive.
+            // Ending the socket ends a pending receive or send, but not a wait on the plugin or on the signal: end those too.
             _aborted.TrySetResult();
-            if (Machine.Wakeable)
-            {
-                Wake();
-            }
+            _signal.Set(LoopSignal.Aborted);
+            CancelParkedReceive();
         }
     }
 
@@ -126,12 +126,17 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
             Abort(CloseReason.SlowConsumer);
         }
 
-        Volatile.Read(ref _wakeSignal).TrySetResult();
-        var receiveWake = Volatile.Read(ref _receiveWake);
-        if (Interlocked.Exchange(ref _receiveParked, 0) == 1)
+        if (!DeferWake())
         {
-            receiveWake.Cancel();
+            SetWoken();
         }
+    }
+
+    /// <summary>Any thread: the loop's next wait (or the one it is in) ends, and a TLS read parked for it too.</summary>
+    private void SetWoken()
+    {
+        _signal.Set(LoopSignal.Woken);
+        CancelParkedReceive();
     }
 
     public async Task RunAsync()
@@ -142,17 +147,31 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
             {
                 await StartTlsAsync(tls, socket).ConfigureAwait(false);
             }
+            else
+            {
+                // Only the synchronous receive after a readiness sees this: it returns WouldBlock instead of waiting.
+                socket.Blocking = false;
+            }
 
             while (Machine.Step is var step && step != ConnectionStep.Close)
             {
                 if (step == ConnectionStep.Detach)
                 {
-                    if (TryDetach())
+                    if (_readArmed)
+                    {
+                        await DisarmReadinessAsync().ConfigureAwait(false);
+                        if (AbortReason != CloseReason.None)
+                        {
+                            Machine.Abort(AbortReason);
+                            break;
+                        }
+                    }
+                    else if (TryDetach())
                     {
                         return;
                     }
                 }
-                else if (TakeWake())
+                else if (_signal.Take(LoopSignal.Woken))
                 {
                     using var lease = _plugins.Acquire();
                     Machine.OnWake(lease.Generation, Environment.TickCount64);
@@ -166,7 +185,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 else if ((step & ConnectionStep.Read) != 0)
                 {
                     int received;
-                    if (Machine.Wakeable)
+                    if (Machine.Wakeable || _readArmed)
                     {
                         if (AbortReason != CloseReason.None)
                         {
@@ -174,13 +193,33 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                             break;
                         }
 
-                        // Woken (null): the top of the loop acts on it.
-                        if (await ReceiveOrWakeAsync().ConfigureAwait(false) is not { } count)
+                        if (UsesReadiness)
                         {
+                            await WaitReadableOrWake().ConfigureAwait(false);
+                            try
+                            {
+                                if (!TryReceiveReadable(out received))
+                                {
+                                    // Woken, aborted, or nothing to read after all: the top of the loop acts on it.
+                                    continue;
+                                }
+                            }
+                            catch (OperationCanceledException) when (_detachRequested && AbortReason == CloseReason.None)
+                            {
+                                // A detach cancelled the readiness; the top of the loop acts on it.
+                                RenewReceiveCancellation();
+                                continue;
+                            }
+                        }
+                        else if (await ReceiveOrWakeAsync().ConfigureAwait(false) is { } count)
+                        {
+                            received = count;
+                        }
+                        else
+                        {
+                            // Woken: the top of the loop acts on it.
                             continue;
                         }
-
-                        received = count;
                     }
                     else
                     {
@@ -215,7 +254,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                     }
 
                     using var lease = _plugins.Acquire();
-                    Received(received, lease.Generation);
+                    ReceivedDeferringWakes(received, lease.Generation);
                 }
                 else if ((step & ConnectionStep.AwaitOffload) != 0)
                 {
@@ -233,7 +272,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 }
                 else if ((step & ConnectionStep.AwaitWake) != 0)
                 {
-                    await Task.WhenAny(Volatile.Read(ref _wakeSignal).Task, _aborted.Task).ConfigureAwait(false);
+                    await _signal.WaitAsync(LoopSignal.Woken | LoopSignal.Aborted).ConfigureAwait(false);
                     if (AbortReason != CloseReason.None)
                     {
                         Machine.Abort(AbortReason);
@@ -287,32 +326,30 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         }
     }
 
-    /// <summary>Until the offload gate signals that a slot may be free, or another thread aborts the connection.</summary>
-    private async Task WaitForSlotAsync()
+    /// <summary>Until the offload gate signals that a slot may be free, a wake, or another thread aborts the connection.</summary>
+    private async ValueTask WaitForSlotAsync()
     {
-        var slotFreed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _slotFreed, slotFreed);
+        _signal.Take(LoopSignal.SlotFreed);
+        Volatile.Write(ref _waitingForSlot, 1);
         lifecycle.Context.OffloadGate.WaitForSlot(this);
-        await Task.WhenAny(slotFreed.Task, _aborted.Task, Volatile.Read(ref _wakeSignal).Task).ConfigureAwait(false);
-        Volatile.Write(ref _slotFreed, null);
+        await _signal.WaitAsync(LoopSignal.SlotFreed | LoopSignal.Woken | LoopSignal.Aborted).ConfigureAwait(false);
+        Volatile.Write(ref _waitingForSlot, 0);
     }
 
-    /// <summary>The wake signal was set since the loop last acted on it: replaces it (a later Wake sets the new one) and says so.</summary>
-    private bool TakeWake()
+    /// <summary>TLS: a receive parked in <see cref="ReceiveOrWakeAsync"/> ends, so the loop sees the wake or the abort.</summary>
+    private void CancelParkedReceive()
     {
-        if (!Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+        if (Volatile.Read(ref _receiveParked) == 1 && Interlocked.Exchange(ref _receiveParked, 0) == 1)
         {
-            return false;
+            Volatile.Read(ref _receiveWake).Cancel();
         }
-
-        Volatile.Write(ref _wakeSignal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-        return true;
     }
 
     /// <summary>
-    /// v2: receives as v1 does (an idle connection first waits with a zero-byte receive, holding no buffer), except that
+    /// TLS: receives as v1 does (an idle connection first waits with a zero-byte read, holding no buffer), except that
     /// <see cref="Wake"/> cancels the wait: null when woken, otherwise the bytes received (0 at the peer's end). A
-    /// zero-byte receive may complete without data, so the receive after it must be cancellable too.
+    /// zero-byte read may complete without data, so the read after it must be cancellable too. Each wake costs a
+    /// cancelled read here (an exception, a new token source); a plain connection's wake costs nothing.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int?> ReceiveOrWakeAsync()
@@ -327,7 +364,7 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         try
         {
             // After parking: a Wake before it set the signal (seen here), a Wake after it cancels the receive.
-            if (Volatile.Read(ref _wakeSignal).Task.IsCompleted)
+            if (_signal.IsSet(LoopSignal.Woken | LoopSignal.Aborted))
             {
                 return null;
             }
@@ -375,7 +412,16 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
     }
 
     /// <summary>Called by the offload gate, on any thread, under its lock: completes the wait, if the loop still waits.</summary>
-    bool IOffloadSlotWaiter.OnSlotMayBeFree() => Volatile.Read(ref _slotFreed)?.TrySetResult() ?? false;
+    bool IOffloadSlotWaiter.OnSlotMayBeFree()
+    {
+        if (Interlocked.CompareExchange(ref _waitingForSlot, 0, 1) != 1)
+        {
+            return false;
+        }
+
+        _signal.Set(LoopSignal.SlotFreed);
+        return true;
+    }
 
     private void Received(int count, PluginGeneration generation)
     {
