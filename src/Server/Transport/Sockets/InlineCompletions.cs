@@ -23,6 +23,9 @@ internal static class InlineCompletions
     private static readonly bool s_applies = !OperatingSystem.IsWindows() && EventThreads(Environment.GetEnvironmentVariable) >= Environment.ProcessorCount;
     private static bool s_unavailable;
 
+    /// <summary>Whether TLS connections get inline completions in this process (decided once, from the runtime's event threads).</summary>
+    public static bool Applies => s_applies && !s_unavailable;
+
     /// <summary>
     /// At the very start of the host, before any socket exists: one socket event thread per processor, unless the
     /// environment chose a count (<see cref="ThreadCountVariable"/>=1 turns inline TLS completions off). The runtime's
