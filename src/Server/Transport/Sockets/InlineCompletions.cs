@@ -20,11 +20,12 @@ internal static class InlineCompletions
 
     private const string InlineVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
-    private static readonly bool s_applies = !OperatingSystem.IsWindows() && EventThreads(Environment.GetEnvironmentVariable) >= Environment.ProcessorCount;
+    // Decided at the first TLS connection, well after OneEventThreadPerProcessor (a static initializer could run before it).
+    private static readonly Lazy<bool> s_applies = new(static () => !OperatingSystem.IsWindows() && EventThreads(Environment.GetEnvironmentVariable) >= Environment.ProcessorCount);
     private static bool s_unavailable;
 
     /// <summary>Whether TLS connections get inline completions in this process (decided once, from the runtime's event threads).</summary>
-    public static bool Applies => s_applies && !s_unavailable;
+    public static bool Applies => s_applies.Value && !s_unavailable;
 
     /// <summary>
     /// At the very start of the host, before any socket exists: one socket event thread per processor, unless the
@@ -48,7 +49,7 @@ internal static class InlineCompletions
     /// <summary>Sets it on <paramref name="socket"/> where it applies; false where not, or where the runtime has no such property.</summary>
     public static bool TryEnable(Socket socket)
     {
-        if (!s_applies || s_unavailable)
+        if (!Applies)
         {
             return false;
         }
