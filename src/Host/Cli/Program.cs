@@ -16,6 +16,9 @@ using var hangupWhileStarting = OperatingSystem.IsWindows()
     ? null
     : PosixSignalRegistration.Create(PosixSignal.SIGHUP, static context => context.Cancel = true);
 
+// Before any socket exists: the runtime's socket event threads, one per processor, run TLS connections' completions.
+PluggableNet.Server.Transport.Sockets.InlineCompletions.OneEventThreadPerProcessor();
+
 // A daemon launched by `start` leaves the terminal before anything touches the console.
 DaemonSession.DetachIfDaemon(args);
 

@@ -145,7 +145,7 @@ internal sealed class TlsClient : IDisposable
         return new V2Frame(parsed.Type, parsed.Id, await ReadExactlyAsync((int)parsed.Length));
     }
 
-    private async Task<byte[]> ReadExactlyAsync(int count)
+    public async Task<byte[]> ReadExactlyAsync(int count)
     {
         using var timeout = new CancellationTokenSource(s_timeout);
         var buffer = new byte[count];

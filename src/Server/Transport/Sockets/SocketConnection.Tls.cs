@@ -48,7 +48,11 @@ internal sealed partial class SocketConnection
         }
 
         _tls = await handshake.RunAsync(socket, Machine, deadline, () => AbortReason != CloseReason.None).ConfigureAwait(false);
-        if (_tls is null && Machine.CloseReason == CloseReason.None)
+        if (_tls is not null)
+        {
+            InlineCompletions.TryEnable(socket);
+        }
+        else if (Machine.CloseReason == CloseReason.None)
         {
             // Cut by the transport (a stop) during the handshake.
             Machine.Abort(AbortReason == CloseReason.None ? CloseReason.RemoteReset : AbortReason);
