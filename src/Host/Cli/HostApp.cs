@@ -120,6 +120,7 @@ internal static class HostApp
         }
 
         using var handOverScope = handOver;
+        resources.TelemetryPort = new FixedTelemetryPort { OldHostReleased = handOver?.Released };
         var keepsPidFile = pidFile is not null || (handOver is not null && (daemon || service.PidFileConfigured));
         if (!ServiceCommand.TryRead(() => ServerSettings.Read(configuration), out var settings, out var error))
         {
@@ -195,6 +196,7 @@ internal static class HostApp
         builder.Services.AddSingleton<IConfiguration>(configuration);
         builder.Services.AddMetricsExport(settings.Observability);
         // Before the server: starts first (readiness 503 while the plugin loads), stops last (503 through the drain).
+        builder.Services.AddSingleton(resources.TelemetryPort);
         builder.Services.AddHostedService<TelemetryHttpServer>();
         // The same composition an embedding application gets, with the settings read (and amended) above.
         builder.Services.AddPluggableNet(new ServerRegistration(configuration, settings, Plugin: null));

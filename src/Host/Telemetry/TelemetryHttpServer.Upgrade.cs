@@ -15,9 +15,9 @@ internal sealed partial class TelemetryHttpServer
     /// <summary>How long the new host keeps trying to bind a fixed port after the old one let go of it.</summary>
     private static readonly TimeSpan s_bindRetries = TimeSpan.FromSeconds(10);
 
-    private async Task ListenAfterReleaseAsync(IHost prepared, Func<IHost> build, HttpEndPoint[] endPoints)
+    private async Task ListenAfterReleaseAsync(Task oldHostReleased, IHost prepared, Func<IHost> build, HttpEndPoint[] endPoints)
     {
-        await handOver!.Released.ConfigureAwait(false);
+        await oldHostReleased.ConfigureAwait(false);
         var until = DateTime.UtcNow + s_bindRetries;
         var app = prepared;
         while (true)

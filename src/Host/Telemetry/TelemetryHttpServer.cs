@@ -9,7 +9,6 @@ using OpenTelemetry.Metrics;
 using PluggableNet.Server;
 using PluggableNet.Server.Hosting;
 using PluggableNet.Server.Transport;
-using PluggableNet.Host.Upgrade;
 
 namespace PluggableNet.Host.Telemetry;
 
@@ -28,8 +27,7 @@ internal sealed partial class TelemetryHttpServer(
     ServerHostedService server,
     ILoggerFactory loggerFactory,
     MeterProvider? meterProvider = null,
-    HandOverResources? resources = null,
-    HandOverClient? handOver = null) : IHostedService, IAsyncDisposable
+    FixedTelemetryPort? fixedPort = null) : IHostedService, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger("PluggableNet.Telemetry");
     // An IHost, not a WebApplication: with both endpoints off, ASP.NET Core's assemblies are never loaded.
@@ -47,10 +45,10 @@ internal sealed partial class TelemetryHttpServer(
     private Task StartKestrelAsync(ObservabilitySettings observability, HttpEndPoint[] endPoints, CancellationToken cancellationToken)
     {
         var app = Build(observability, endPoints);
-        if (handOver is not null && endPoints.Any(e => e.Port != 0))
+        if (fixedPort?.OldHostReleased is { } released && endPoints.Any(e => e.Port != 0))
         {
             // The old host holds a fixed port until the hand-over: bind it once the old host has let go.
-            _deferred = ListenAfterReleaseAsync(app, () => Build(observability, endPoints), endPoints);
+            _deferred = ListenAfterReleaseAsync(released, app, () => Build(observability, endPoints), endPoints);
             return Task.CompletedTask;
         }
 
@@ -103,9 +101,9 @@ internal sealed partial class TelemetryHttpServer(
         }
 
         _app = app;
-        if (resources is not null && endPoints.Any(e => e.Port != 0))
+        if (fixedPort is not null && endPoints.Any(e => e.Port != 0))
         {
-            resources.FixedPortListener = ReleaseForHandOverAsync;
+            fixedPort.Release = ReleaseForHandOverAsync;
         }
 
         foreach (var endPoint in endPoints)

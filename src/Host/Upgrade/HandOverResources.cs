@@ -1,5 +1,6 @@
 using PluggableNet.Host.Control;
 using PluggableNet.Host.Service;
+using PluggableNet.Host.Telemetry;
 
 namespace PluggableNet.Host.Upgrade;
 
@@ -16,11 +17,10 @@ internal sealed class HandOverResources(PidFile? pidFile = null)
     public ControlChannel? ControlChannel { get; set; }
 
     /// <summary>
-    /// Closes the metrics/health listener when it listens on a port the operator fixed (set by the telemetry service):
-    /// the old host closes it at the hand-over, just before <see cref="HandOverKind.Released"/>, so the new host, which
-    /// waited for that, can bind the same port.
+    /// The metrics/health listener's fixed port: the old host closes it at the hand-over, just before
+    /// <see cref="HandOverKind.Released"/>, so the new host, which waited for that, can bind the same port.
     /// </summary>
-    public Func<Task>? FixedPortListener { get; set; }
+    public FixedTelemetryPort TelemetryPort { get; set; } = new();
 
     /// <summary>Set once this host has handed over: it sends systemd nothing more (the new host is the main process).</summary>
     public bool HandedOver { get; private set; }

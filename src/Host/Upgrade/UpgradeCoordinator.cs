@@ -200,10 +200,7 @@ internal sealed class UpgradeCoordinator(
 
         // The point of no return: the new host accepts on the same sockets, so stopping here refuses nobody.
         await Task.WhenAll(servers.Select(s => s.StopAcceptingForHandOverAsync())).ConfigureAwait(false);
-        if (resources.FixedPortListener is { } closeTelemetry)
-        {
-            await closeTelemetry().ConfigureAwait(false);
-        }
+        await resources.TelemetryPort.ReleaseAsync().ConfigureAwait(false);
 
         resources.Release();
         channel.Send(HandOverKind.Released, []);
