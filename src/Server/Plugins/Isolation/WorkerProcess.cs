@@ -10,7 +10,8 @@ namespace PluggableNet.Server.Plugins.Isolation;
 
 /// <summary>
 /// One running worker: its process, its end of the socket pair, the requests sent and not yet answered, and the
-/// thread that reads its answers. Its death (exit, signal, or <see cref="Kill"/>) is seen once, by that thread,
+/// thread that reads its answers (on epoll, the answers to a reactor's requests come on that reactor's own channel
+/// and the reactor reads them: WorkerProcess.Channels.cs). Its death (exit, signal, or <see cref="Kill"/>) is seen once, by that thread,
 /// which fails every call still waiting and reports it through <see cref="Died"/>.
 /// </summary>
 internal sealed partial class WorkerProcess : IDisposable
@@ -24,7 +25,6 @@ internal sealed partial class WorkerProcess : IDisposable
     private readonly List<IsolatedCalls> _toWake = [];
     private readonly Lock _callsLock = new();
     private readonly ILogger _logger;
-    private WorkerChannel[] _channels = [];
     private uint _nextId;
     private bool _dead;
     private Thread? _readerThread;
@@ -162,31 +162,6 @@ internal sealed partial class WorkerProcess : IDisposable
         {
             channel.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Reader thread or a reactor reading its channel: <paramref name="id"/>'s call gets its answer; its connection is
-    /// added to <paramref name="toWake"/> the first time in this read.
-    /// </summary>
-    internal void Complete(byte kind, uint id, ReadOnlySpan<byte> payload, List<IsolatedCalls> toWake)
-    {
-        IWorkerCall? call;
-        lock (_callsLock)
-        {
-            _calls.Remove(id, out call);
-        }
-
-        if (call?.Complete(kind, payload) is { } owner && owner.MarkWake())
-        {
-            toWake.Add(owner);
-        }
-    }
-
-    private WorkerChannel? ChannelOfThisThread(out IWorkerChannelReactor? reactor)
-    {
-        reactor = IsolatedSends.Reactor;
-        var channels = _channels;
-        return reactor is not null && reactor.Index < channels.Length ? channels[reactor.Index] : null;
     }
 
     private void ReadAnswers()
