@@ -163,7 +163,10 @@ public sealed partial class PluggableServer : IAsyncDisposable
             }
         }
 
-        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory) { ProcessTimeoutMs = (long)settings.ProcessTimeout.TotalMilliseconds };
+        var factory = new PluginFactory(settings.PluginsPath, configuration, loggerFactory) {
+            ProcessTimeoutMs = (long)settings.ProcessTimeout.TotalMilliseconds,
+            ReactorChannels = settings.Transport == TransportKind.Epoll && certificates is null ? settings.ReactorThreads : 0,
+        };
         PluginGeneration initial;
         if (fixedPlugin is not null)
         {

@@ -16,7 +16,9 @@ for sc in ['pingpong','pipelined']:
             r_cpu.append(b['cpuSecondsPer100K']/a['cpuSecondsPer100K'])
             r_p50.append(b['load']['p50Us']-a['load']['p50Us'])
             alloc.append(b['allocatedBytesPerRequest'])
+        if not r_rps: continue
         print(f"{sc:9} {t:7} rps iso/inproc median {st.median(r_rps):.2f} per-round {[round(x,2) for x in r_rps]} | cpu ratio median {st.median(r_cpu):.2f} {[round(x,2) for x in r_cpu]} | p50 added {st.median(r_p50):.0f} us | alloc B/req {[round(x,2) for x in alloc]}")
     for s in ['epoll','epoll-isolated','sockets','sockets-isolated','c']:
         xs=[by[(s,sc,r)] for r in rounds if (s,sc,r) in by]
+        if not xs: continue
         print(f"   {s:17} rps {st.median([x['load']['requestsPerSecond'] for x in xs]):>10,.0f} cpu/100k {st.median([x['cpuSecondsPer100K'] for x in xs]):.3f}")

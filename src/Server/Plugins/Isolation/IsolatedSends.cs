@@ -13,6 +13,15 @@ internal static class IsolatedSends
     [ThreadStatic]
     private static bool t_deferring;
 
+    [ThreadStatic]
+    private static IWorkerChannelReactor? t_reactor;
+
+    /// <summary>The epoll reactor running on this thread, if any: its requests go through its own worker channel.</summary>
+    public static IWorkerChannelReactor? Reactor => t_reactor;
+
+    /// <summary>Reactor thread, once at its start.</summary>
+    public static void BindReactor(IWorkerChannelReactor reactor) => t_reactor = reactor;
+
     /// <summary>The reactor starts dispatching one wake-up's events: sends wait for <see cref="EndWakeUp"/>.</summary>
     public static void BeginWakeUp() => t_deferring = true;
 

@@ -11,6 +11,7 @@ internal sealed class IsolationCounters
     private long _requestWrites;
     private long _answers;
     private long _answerReads;
+    private long _blockedSends;
 
     public long Requests => Volatile.Read(ref _requests);
 
@@ -21,6 +22,11 @@ internal sealed class IsolationCounters
 
     /// <summary>Socket reads that brought answers back (each a batch of one or more).</summary>
     public long AnswerReads => Volatile.Read(ref _answerReads);
+
+    /// <summary>Epoll reactor channel sends that found the worker's buffer full and read answers while they waited.</summary>
+    public long BlockedSends => Volatile.Read(ref _blockedSends);
+
+    public void SendBlocked() => Interlocked.Increment(ref _blockedSends);
 
     public void RequestQueued() => Interlocked.Increment(ref _requests);
 

@@ -9,7 +9,7 @@ internal sealed class WorkerFrameReader(Socket socket)
     private int _start;
     private int _end;
 
-    /// <summary>Receives more bytes (blocking); false when the other end closed or the socket failed.</summary>
+    /// <summary>Receives more bytes (blocking, unless the socket is not); false when the other end closed or the socket failed.</summary>
     public bool Fill()
     {
         if (_start > 0)
@@ -26,7 +26,13 @@ internal sealed class WorkerFrameReader(Socket socket)
 
         try
         {
-            var received = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None);
+            var received = socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+            if (error != SocketError.Success)
+            {
+                // A non-blocking socket (an epoll reactor's channel) with nothing to read yet is not closed.
+                return error == SocketError.WouldBlock && !socket.Blocking;
+            }
+
             _end += received;
             return received > 0;
         }

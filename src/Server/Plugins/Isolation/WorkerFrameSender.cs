@@ -7,7 +7,11 @@ namespace PluggableNet.Server.Plugins.Isolation;
 /// becomes the sender and sends everything queued until the queue is empty, so frames that arrive meanwhile (other
 /// connections' requests, other answers) go out together in its next write.
 /// </summary>
-internal sealed class WorkerFrameSender(Socket socket, IsolationCounters? counters = null)
+/// <remarks>
+/// With <c>whileBlocked</c> (an epoll reactor's channel, a non-blocking socket the reactor also reads) a send that
+/// would block reads the other end's answers meanwhile: it may be blocked sending them, waiting for us to read.
+/// </remarks>
+internal sealed class WorkerFrameSender(Socket socket, IsolationCounters? counters = null, Func<bool>? whileBlocked = null)
 {
     private readonly Lock _lock = new();
     private byte[] _queued = new byte[64 * 1024];
@@ -80,7 +84,7 @@ internal sealed class WorkerFrameSender(Socket socket, IsolationCounters? counte
                 var sent = 0;
                 while (sent < length)
                 {
-                    sent += socket.Send(batch.AsSpan(sent, length - sent), SocketFlags.None);
+                    sent += SendSome(batch.AsSpan(sent, length - sent));
                 }
             }
             catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
@@ -95,5 +99,22 @@ internal sealed class WorkerFrameSender(Socket socket, IsolationCounters? counte
                 return false;
             }
         }
+    }
+
+    private int SendSome(ReadOnlySpan<byte> bytes)
+    {
+        var sent = socket.Send(bytes, SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock && whileBlocked is not null)
+        {
+            counters?.SendBlocked();
+            if (!socket.Poll(1000, SelectMode.SelectWrite) && !whileBlocked())
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+
+            return 0;
+        }
+
+        return error == SocketError.Success ? sent : throw new SocketException((int)error);
     }
 }

@@ -13,4 +13,7 @@ internal sealed record WorkerLaunch(
 {
     /// <summary>How requests and answers were batched over this generation's workers (restarts included).</summary>
     public IsolationCounters Counters { get; } = new();
+
+    /// <summary>Epoll reactors of the server: each gets its own channel to the worker (0 on the Sockets transport).</summary>
+    public int Channels { get; init; }
 }

@@ -5,7 +5,7 @@ using PluggableNet.Server.Interop;
 namespace PluggableNet.Server.Plugins.Isolation;
 
 /// <summary>
-/// The entry point of <c>PluggableNet.Worker</c>: <c>--fd N --parent PID</c>. Asks the kernel to kill it when its
+/// The entry point of <c>PluggableNet.Worker</c>: <c>--fd N --parent PID [--channels N,N…]</c> (one channel per epoll reactor of the host). Asks the kernel to kill it when its
 /// parent goes, checks the parent is still the host that started it, then serves the plugin over the inherited
 /// socket until the host closes it.
 /// </summary>
@@ -36,7 +36,11 @@ internal static class WorkerMain
         }
 
         var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
-        return new WorkerServer(socket).Run();
+        var at = Array.IndexOf(args, "--channels");
+        var channels = at >= 0 && at + 1 < args.Length
+            ? args[at + 1].Split(',').Select(c => new Socket(new SafeSocketHandle(int.Parse(c, CultureInfo.InvariantCulture), ownsHandle: true))).ToArray()
+            : [];
+        return new WorkerServer(socket, channels).Run();
     }
 
     private static int Argument(string[] args, string name)

@@ -23,6 +23,20 @@ internal sealed partial class WorkerProcess
         }
 
         var socket = new Socket(new SafeSocketHandle(fds[0], ownsHandle: true));
+        var childFds = new List<int> { fds[1] };
+        var channels = new List<Socket>();
+        for (var i = 0; i < launch.Channels; i++)
+        {
+            if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
+            {
+                // Not fatal: reactors without a channel use the main socket.
+                break;
+            }
+
+            channels.Add(new Socket(new SafeSocketHandle(fds[0], ownsHandle: true)));
+            childFds.Add(fds[1]);
+        }
+
         var (fileName, dll) = WorkerSpawner.Command();
         var info = new ProcessStartInfo(fileName)
         {
@@ -32,7 +46,13 @@ internal sealed partial class WorkerProcess
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--fd");
-        info.ArgumentList.Add(fds[1].ToString(CultureInfo.InvariantCulture));
+        info.ArgumentList.Add(childFds[0].ToString(CultureInfo.InvariantCulture));
+        if (channels.Count > 0)
+        {
+            info.ArgumentList.Add("--channels");
+            info.ArgumentList.Add(string.Join(',', childFds.Skip(1).Select(fd => fd.ToString(CultureInfo.InvariantCulture))));
+        }
+
         info.ArgumentList.Add("--parent");
         info.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         if (launch.Isolation.MaxMemoryBytes > 0)
@@ -48,17 +68,19 @@ internal sealed partial class WorkerProcess
         {
             process = new Process { StartInfo = info };
             stderr = new WorkerStderr(process, logger, launch.Name);
-            process = WorkerSpawner.Start(process, fds[1]);
+            process = WorkerSpawner.Start(process, [.. childFds]);
         }
         catch (Exception exception) when (exception is not PluginLoadException)
         {
             socket.Dispose();
+            channels.ForEach(c => c.Dispose());
             throw new PluginLoadException($"Starting plugin {launch.Name}'s worker ({fileName} {dll}) failed: {exception.Message}", exception);
         }
 
         stderr.Pid = process.Id;
         process.BeginErrorReadLine();
         var worker = new WorkerProcess(process, socket, stderr, logger, launch.Counters);
+        worker._channels = [.. channels.Select(c => new WorkerChannel(worker, c, launch.Counters))];
         try
         {
             worker.Handshake(launch);

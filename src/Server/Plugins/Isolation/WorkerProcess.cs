@@ -10,7 +10,8 @@ namespace PluggableNet.Server.Plugins.Isolation;
 
 /// <summary>
 /// One running worker: its process, its end of the socket pair, the requests sent and not yet answered, and the
-/// thread that reads its answers. Its death (exit, signal, or <see cref="Kill"/>) is seen once, by that thread,
+/// thread that reads its answers (on epoll, the answers to a reactor's requests come on that reactor's own channel
+/// and the reactor reads them: WorkerProcess.Channels.cs). Its death (exit, signal, or <see cref="Kill"/>) is seen once, by that thread,
 /// which fails every call still waiting and reports it through <see cref="Died"/>.
 /// </summary>
 internal sealed partial class WorkerProcess : IDisposable
@@ -60,6 +61,8 @@ internal sealed partial class WorkerProcess : IDisposable
     /// </summary>
     public bool TryQueue(IWorkerCall call, ReadOnlySpan<byte> request)
     {
+        // On an epoll reactor with a channel of its own, the request goes there and the reactor reads the answer.
+        var channel = ChannelOfThisThread(out var reactor);
         lock (_callsLock)
         {
             if (_dead)
@@ -70,15 +73,20 @@ internal sealed partial class WorkerProcess : IDisposable
             var id = ++_nextId;
             _calls.Add(id, call);
             // Queued inside the lock so ids reach the worker in order (an inline plugin answers in that order).
-            _sender.Append(WorkerFrames.Request, id, request);
+            (channel?.Sender ?? _sender).Append(WorkerFrames.Request, id, request);
+        }
+
+        if (channel is not null && channel.TryClaimWatch())
+        {
+            reactor!.Watch(channel);
         }
 
         Counters.RequestQueued();
         return true;
     }
 
-    /// <summary>Sends what is queued (one write, unless another thread is sending it already).</summary>
-    public void Flush() => _sender.Flush();
+    /// <summary>Sends what this thread queued (one write, unless another thread is sending it already).</summary>
+    public void Flush() => (ChannelOfThisThread(out _)?.Sender ?? _sender).Flush();
 
     /// <summary>Sends <paramref name="request"/>; the returned task completes when its answer is in <paramref name="answer"/>.</summary>
     public ValueTask Send(ReadOnlyMemory<byte> request, IBufferWriter<byte> answer)
@@ -150,6 +158,10 @@ internal sealed partial class WorkerProcess : IDisposable
         }
 
         _socket.Dispose();
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
     }
 
     private void ReadAnswers()
@@ -178,7 +190,7 @@ internal sealed partial class WorkerProcess : IDisposable
                 var answers = 0;
                 while (_reader.TryRead(out var kind, out var id, out var payload))
                 {
-                    Complete(kind, id, payload);
+                    Complete(kind, id, payload, _toWake);
                     answers++;
                 }
 
@@ -197,20 +209,6 @@ internal sealed partial class WorkerProcess : IDisposable
         }
 
         OnDeath();
-    }
-
-    private void Complete(byte kind, uint id, ReadOnlySpan<byte> payload)
-    {
-        IWorkerCall? call;
-        lock (_callsLock)
-        {
-            _calls.Remove(id, out call);
-        }
-
-        if (call?.Complete(kind, payload) is { } owner && owner.MarkWake())
-        {
-            _toWake.Add(owner);
-        }
     }
 
     private void WakeTouched()

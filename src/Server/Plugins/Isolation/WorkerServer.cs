@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Configuration;
@@ -8,18 +7,17 @@ namespace PluggableNet.Server.Plugins.Isolation;
 
 /// <summary>
 /// The worker's side: loads the plugin named by the host's Init frame with the host's own loader, then answers
-/// requests. An inline plugin runs on the reading thread, every request of one receive before one send; an offloaded
-/// one runs on the thread pool and its answers go out as they complete (by id, so in any order).
+/// requests (<see cref="WorkerServeLoop"/>) on its main socket and on each epoll reactor's channel, one thread each.
 /// </summary>
-internal sealed class WorkerServer(Socket socket)
+internal sealed class WorkerServer(Socket socket, Socket[] channels)
 {
-    private readonly WorkerFrameReader _reader = new(socket);
-    private readonly WorkerFrameSender _sender = new(socket);
-    private readonly ArrayBufferWriter<byte> _answer = new(4096);
+    private readonly WorkerServeLoop _main = new(socket);
 
     public int Run()
     {
-        if (!_reader.ReadBlocking(out var kind, out _, out var init) || kind != WorkerFrames.Init)
+        var reader = _main.Reader;
+        var sender = _main.Sender;
+        if (!reader.ReadBlocking(out var kind, out _, out var init) || kind != WorkerFrames.Init)
         {
             return 1;
         }
@@ -38,94 +36,28 @@ internal sealed class WorkerServer(Socket socket)
         }
         catch (Exception exception)
         {
-            _sender.Append(WorkerFrames.LoadFailed, 0, Encoding.UTF8.GetBytes(exception.Message));
-            _sender.Flush();
+            sender.Append(WorkerFrames.LoadFailed, 0, Encoding.UTF8.GetBytes(exception.Message));
+            sender.Flush();
             return WorkerMain.LoadFailedExitCode;
         }
 
+        var offloaded = generation.Execution == PluginExecution.Offloaded;
+        foreach (var channel in channels)
+        {
+            // A reactor's requests are answered on the thread that read them, as on the main socket. Started before
+            // Ready: the host applies the memory limit (RLIMIT_AS) when it reads Ready, and a thread's stack counts.
+            var loop = new WorkerServeLoop(channel);
+            new Thread(() => loop.Serve(generation.Plugin, offloaded)) { IsBackground = true, Name = "PluggableNet worker channel" }.Start();
+        }
+
         var ready = $"{generation.Version}\n{generation.Execution}\n{(generation.SessionPlugin is not null ? 1 : 0)}\n{generation.Build}";
-        _sender.Append(WorkerFrames.Ready, 0, Encoding.UTF8.GetBytes(ready));
-        _sender.Flush();
-        Serve(generation.Plugin, generation.Execution == PluginExecution.Offloaded);
+        sender.Append(WorkerFrames.Ready, 0, Encoding.UTF8.GetBytes(ready));
+        sender.Flush();
+
+        _main.Serve(generation.Plugin, offloaded);
 
         // The host closed its end (a swap retired this generation, or the host stops): leave at once, whatever the
         // plugin's threads are doing; the host does not wait for a graceful end.
         return 0;
-    }
-
-    private void Serve(ILogicPlugin plugin, bool offloaded)
-    {
-        while (_reader.Fill())
-        {
-            while (_reader.TryRead(out var kind, out var id, out var payload))
-            {
-                if (kind != WorkerFrames.Request)
-                {
-                    continue;
-                }
-
-                if (offloaded)
-                {
-                    StartOffloaded(plugin, id, payload);
-                }
-                else
-                {
-                    RunInline(plugin, id, payload);
-                }
-            }
-
-            if (!_sender.Flush())
-            {
-                return;
-            }
-        }
-    }
-
-    private void RunInline(ILogicPlugin plugin, uint id, ReadOnlySpan<byte> payload)
-    {
-        _answer.ResetWrittenCount();
-        try
-        {
-            plugin.Process(payload, _answer);
-        }
-        catch (Exception exception)
-        {
-            Fault(id, exception);
-            return;
-        }
-
-        _sender.Append(WorkerFrames.Answer, id, _answer.WrittenSpan);
-    }
-
-    private void StartOffloaded(ILogicPlugin plugin, uint id, ReadOnlySpan<byte> payload)
-    {
-        var request = payload.ToArray();
-        _ = Task.Run(async () =>
-        {
-            var answer = new ArrayBufferWriter<byte>();
-            try
-            {
-                await plugin.ProcessAsync(request, answer, CancellationToken.None).ConfigureAwait(false);
-                _sender.Append(WorkerFrames.Answer, id, answer.WrittenSpan);
-            }
-            catch (Exception exception)
-            {
-                Fault(id, exception);
-            }
-
-            _sender.Flush();
-        });
-    }
-
-    private void Fault(uint id, Exception exception)
-    {
-        if (exception is OutOfMemoryException or InsufficientExecutionStackException)
-        {
-            // Its memory limit (or its stack) is spent: this process is no longer trustworthy, end it as a crash.
-            Console.Error.WriteLine($"PluggableNet worker: {exception.GetType().Name} in the plugin ({exception.Message}); exiting as a crash");
-            Environment.Exit(WorkerMain.OutOfMemoryExitCode);
-        }
-
-        _sender.Append(WorkerFrames.Fault, id, Encoding.UTF8.GetBytes(exception.GetType().Name));
     }
 }

@@ -12,7 +12,7 @@ namespace PluggableNet.Server.Plugins.Isolation;
 /// </summary>
 internal static class WorkerSpawner
 {
-    private static readonly BlockingCollection<(Process Process, int ChildFd, TaskCompletionSource<Process> Done)> s_requests = [];
+    private static readonly BlockingCollection<(Process Process, int[] ChildFds, TaskCompletionSource<Process> Done)> s_requests = [];
     private static readonly Lazy<Thread> s_thread = new(() =>
     {
         var thread = new Thread(Loop) { IsBackground = true, Name = "PluggableNet worker spawner" };
@@ -36,23 +36,27 @@ internal static class WorkerSpawner
         return (File.Exists(muxer) ? muxer : "dotnet", dll);
     }
 
-    /// <summary>Starts <paramref name="process"/> with <paramref name="childFd"/> inherited (and only it: every other descriptor is close-on-exec), then closes that fd here.</summary>
-    public static Process Start(Process process, int childFd)
+    /// <summary>Starts <paramref name="process"/> with <paramref name="childFds"/> inherited (and only them: every other descriptor is close-on-exec), then closes them here.</summary>
+    public static Process Start(Process process, int[] childFds)
     {
         _ = s_thread.Value;
         var done = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
-        s_requests.Add((process, childFd, done));
+        s_requests.Add((process, childFds, done));
         return done.Task.GetAwaiter().GetResult();
     }
 
     private static void Loop()
     {
-        foreach (var (process, childFd, done) in s_requests.GetConsumingEnumerable())
+        foreach (var (process, childFds, done) in s_requests.GetConsumingEnumerable())
         {
             try
             {
                 // Inheritable only for the moment of the fork.
-                _ = Libc.fcntl(childFd, Libc.F_SETFD, 0);
+                foreach (var childFd in childFds)
+                {
+                    _ = Libc.fcntl(childFd, Libc.F_SETFD, 0);
+                }
+
                 process.Start();
                 done.SetResult(process);
             }
@@ -62,7 +66,10 @@ internal static class WorkerSpawner
             }
             finally
             {
-                _ = Libc.close(childFd);
+                foreach (var childFd in childFds)
+                {
+                    _ = Libc.close(childFd);
+                }
             }
         }
     }

@@ -53,6 +53,9 @@ internal sealed partial class PluginFactory(string pluginsPath, IConfiguration c
     /// <summary><c>Limits:ProcessTimeout</c> in milliseconds (0 = off): a worker whose call runs longer is killed as a crash.</summary>
     internal long ProcessTimeoutMs { get; init; }
 
+    /// <summary>Epoll reactors of the server (0 on the Sockets transport): each gets its own channel to an isolated plugin's worker.</summary>
+    internal int ReactorChannels { get; init; }
+
     /// <summary>True in a worker process: load in this process, whatever <c>Isolation</c> says.</summary>
     internal bool InWorker { get; init; }
 

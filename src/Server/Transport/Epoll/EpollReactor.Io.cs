@@ -22,6 +22,11 @@ internal sealed unsafe partial class EpollReactor
             return;
         }
 
+        if (TryDispatchChannel(token))
+        {
+            return;
+        }
+
         var fd = (int)(token & 0xFFFF_FFFF);
         if (token == WakeToken || (uint)fd >= (uint)_byFd.Length || _byFd[fd] is not { } connection || connection.Token != token)
         {

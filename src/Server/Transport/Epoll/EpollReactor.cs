@@ -113,6 +113,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
     private void Run()
     {
         Volatile.Write(ref _threadId, Libc.gettid());
+        Plugins.Isolation.IsolatedSends.BindReactor(this);
         try
         {
             Loop();
