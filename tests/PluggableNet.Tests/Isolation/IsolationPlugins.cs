@@ -124,7 +124,7 @@ internal static class IsolationPlugins
             {
                 var text = Encoding.UTF8.GetString(request.Span);
                 var number = int.TryParse(text.AsSpan(text.IndexOf('-') + 1), out var n) ? n : 0;
-                await Task.Delay(Math.Max(1, 200 - 3 * number), cancellationToken);
+                await Task.Delay(Math.Max(1, 400 - 6 * number), cancellationToken);
                 var bytes = Encoding.UTF8.GetBytes("n:" + text);
                 bytes.CopyTo(answer.GetSpan(bytes.Length));
                 answer.Advance(bytes.Length);
