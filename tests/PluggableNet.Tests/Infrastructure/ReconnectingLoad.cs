@@ -33,6 +33,12 @@ internal sealed class ReconnectingLoad : IAsyncDisposable
         _endPoint = endPoint;
         _depth = depth;
         _accepts = accepts;
+
+        // The load measures the server's pauses, so it must not make its own: a pool thread blocked elsewhere in the
+        // test process (a child process's start, a synchronous wait) would otherwise hold these continuations until
+        // the pool injects a thread (~0.5 s), a pause the server never caused.
+        ThreadPool.GetMinThreads(out var workers, out var completions);
+        ThreadPool.SetMinThreads(Math.Max(workers, 2 * connections + 8), completions);
         _connections = Enumerable.Range(0, connections).Select(i => Task.Run(() => RunAsync(i))).ToArray();
     }
 
