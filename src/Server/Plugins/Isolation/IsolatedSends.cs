@@ -25,13 +25,13 @@ internal static class IsolatedSends
     /// <summary>The reactor starts dispatching one wake-up's events: sends wait for <see cref="EndWakeUp"/>.</summary>
     public static void BeginWakeUp() => t_deferring = true;
 
-    /// <summary>The wake-up's events are dispatched: one write per worker that got requests.</summary>
-    public static void EndWakeUp()
+    /// <summary>The wake-up's events are dispatched: one write per worker that got requests; true if any did.</summary>
+    public static bool EndWakeUp()
     {
         t_deferring = false;
         if (t_pending is not { Count: > 0 } pending)
         {
-            return;
+            return false;
         }
 
         foreach (var worker in pending)
@@ -40,6 +40,7 @@ internal static class IsolatedSends
         }
 
         pending.Clear();
+        return true;
     }
 
     /// <summary>Sends what is queued for <paramref name="worker"/> now, or at the end of the reactor's wake-up.</summary>

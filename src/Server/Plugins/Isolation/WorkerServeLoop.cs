@@ -17,10 +17,12 @@ internal sealed class WorkerServeLoop(Socket socket)
 
     public WorkerFrameSender Sender { get; } = new(socket);
 
+    private BriefPoll _poll;
+
     /// <summary>Serves until the host closes its end.</summary>
     public void Serve(ILogicPlugin plugin, bool offloaded)
     {
-        while (Reader.Fill())
+        while (PollBriefly() && Reader.Fill())
         {
             while (Reader.TryRead(out var kind, out var id, out var payload))
             {
@@ -44,6 +46,39 @@ internal sealed class WorkerServeLoop(Socket socket)
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// After answering: spins until a request is readable or the window ends, as a reactor does for a worker's answer,
+    /// since at depth 1 the next one comes one client round trip later. Always true: the receive follows either way.
+    /// </summary>
+    private bool PollBriefly()
+    {
+        if (!_poll.ShouldSpin())
+        {
+            return true;
+        }
+
+        var deadline = System.Diagnostics.Stopwatch.GetTimestamp() + BriefPoll.WindowTicks;
+        try
+        {
+            while (!socket.Poll(0, SelectMode.SelectRead))
+            {
+                if (System.Diagnostics.Stopwatch.GetTimestamp() >= deadline)
+                {
+                    _poll.Miss();
+                    return true;
+                }
+            }
+
+            _poll.Hit();
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // The receive that follows reports it.
+        }
+
+        return true;
     }
 
     private void RunInline(ILogicPlugin plugin, uint id, ReadOnlySpan<byte> payload)

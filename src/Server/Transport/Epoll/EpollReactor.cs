@@ -130,7 +130,12 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
         while (!_stopRequested)
         {
             var waitStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-            var count = Libc.epoll_wait(_epfd, _events.Pointer, MaxEvents, WaitTimeout());
+            var count = _awaitingWorker ? PollForWorkerAnswers() : 0;
+            if (count == 0)
+            {
+                count = Libc.epoll_wait(_epfd, _events.Pointer, MaxEvents, WaitTimeout());
+            }
+
             Volatile.Write(ref _waitTicks, _waitTicks + (System.Diagnostics.Stopwatch.GetTimestamp() - waitStarted));
             if (count < 0)
             {
@@ -167,7 +172,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                 RetrySlotWaiters(generation, now);
             }
 
-            Plugins.Isolation.IsolatedSends.EndWakeUp();
+            _awaitingWorker = Plugins.Isolation.IsolatedSends.EndWakeUp();
 
             if (_activeSetChanged)
             {
