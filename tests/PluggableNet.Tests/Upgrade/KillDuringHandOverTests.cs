@@ -24,11 +24,7 @@ public sealed partial class KillDuringHandOverTests(ITestOutputHelper output)
         await using var host = await UpgradedHost.StartAsync(transport, environment: s_pauseAfterSockets);
         var before = await host.ServingAsync(_ => true);
         await using var load = ReconnectingLoad.Start(host.EndPoint, connections: 4, depth: 4, Reverse);
-        await load.AnswersGrowAsync(100);
-
-        var upgrade = host.UpgradeAsync();
-        var newPid = await NewHostPidAsync(host);
-        await host.First.Process.WaitForOutputAsync("Upgrade: received 1 listening socket(s)");
+        var (upgrade, newPid) = await UpgradeUntilTheNewHostHoldsTheSocketsAsync(host, load);
         Assert.Equal(0, Libc.kill(newPid, Libc.SIGKILL));
 
         var result = await upgrade;
@@ -48,12 +44,7 @@ public sealed partial class KillDuringHandOverTests(ITestOutputHelper output)
         await using var host = await UpgradedHost.StartAsync(transport, environment: s_pauseAfterSockets);
         var before = await host.ServingAsync(_ => true);
         await using var load = ReconnectingLoad.Start(host.EndPoint, connections: 4, depth: 4, Reverse);
-        await load.AnswersGrowAsync(100);
-
-        var upgrade = host.UpgradeAsync();
-        var newPid = await NewHostPidAsync(host);
-        host.Track(newPid);
-        await host.First.Process.WaitForOutputAsync("Upgrade: received 1 listening socket(s)");
+        var (upgrade, newPid) = await UpgradeUntilTheNewHostHoldsTheSocketsAsync(host, load);
         Assert.Equal(0, Libc.kill(host.First.Process.Id, Libc.SIGKILL));
 
         // The new host never hears Serving confirmed; it holds the sockets and serves on, and takes the control socket.
@@ -82,6 +73,17 @@ public sealed partial class KillDuringHandOverTests(ITestOutputHelper output)
         await Wait.UntilAsync(() => !ServiceSandbox.IsAlive(newPid), TimeSpan.FromSeconds(30), "the orphaned new host to exit");
         var result = await upgrade;
         Assert.Equal(1, result.ExitCode);
+    }
+
+    /// <summary>Under load, starts an upgrade and returns once the new host (tracked: it is killed at the end) holds the sockets; it pauses there.</summary>
+    private static async Task<(Task<HostResult> Upgrade, int NewPid)> UpgradeUntilTheNewHostHoldsTheSocketsAsync(UpgradedHost host, ReconnectingLoad load)
+    {
+        await load.AnswersGrowAsync(100);
+        var upgrade = host.UpgradeAsync();
+        var newPid = await NewHostPidAsync(host);
+        host.Track(newPid);
+        await host.First.Process.WaitForOutputAsync("Upgrade: received 1 listening socket(s)");
+        return (upgrade, newPid);
     }
 
     private static async Task<int> NewHostPidAsync(UpgradedHost host)
