@@ -9,7 +9,7 @@ namespace PluggableNet.Tests.Isolation;
 /// Issue 24, point 4's memory limit through a cgroup: native memory (which the GC heap limit cannot see) past
 /// <c>MaxMemoryBytes</c> is killed by the kernel's OOM killer in the worker's own group, a crash like the others (v2
 /// ERROR PLUGIN_UNAVAILABLE, v1 closed, restarted); the group exists with the limit while its worker runs and is gone
-/// once the worker is reaped. <c>MemoryLimit AddressSpace</c> keeps RLIMIT_AS (the allocation fails: exit code 3).
+/// once the worker is reaped (crash, swap, host stop). <c>MemoryLimit AddressSpace</c> keeps RLIMIT_AS (the allocation fails: exit code 3).
 /// </summary>
 public sealed class ProcessIsolationMemoryCgroupTests
 {
@@ -64,6 +64,15 @@ public sealed class ProcessIsolationMemoryCgroupTests
             Assert.Equal("c", await idleV1.AskAsync("c"));
             Assert.Equal("d", await idleV2.AskAsync(3, "d"));
             Assert.True(server.Server.IsReady);
+
+            // A swap retires the worker: its group goes with it, the next worker has its own.
+            var retired = plugin.WorkerPid;
+            var swapped = await server.Server.ReloadAsync("test");
+            Assert.True(swapped.Succeeded, swapped.Error);
+            var next = Assert.IsType<IsolatedPlugin>(server.Server.Plugins.Current.Plugin).WorkerPid;
+            workers.Add(next);
+            Assert.False(Directory.Exists(WorkerCgroups.Of(Environment.ProcessId, retired)), "the retired worker's group is removed");
+            Assert.True(Directory.Exists(WorkerCgroups.Of(Environment.ProcessId, next)), "the new generation's worker has a group");
         }
         finally
         {
