@@ -4,7 +4,8 @@ namespace PluggableNet.Tests.Isolation;
 
 /// <summary>
 /// A plugin that takes its process down on request, each in a way an AssemblyLoadContext cannot contain, compiled at
-/// test time: the commands are the <see cref="CrashKind"/> names; anything else is echoed, "pid" answers its process id.
+/// test time: the commands are the <see cref="CrashKind"/> names and "NativeOutOfMemory" (native memory, touched, until
+/// something stops it: the GC heap limit cannot); anything else is echoed, "pid" answers its process id.
 /// </summary>
 internal static class IsolationPlugins
 {
@@ -20,6 +21,7 @@ internal static class IsolationPlugins
         public sealed class CrashPlugin : ILogicPlugin
         {
             private static readonly List<byte[]> s_hoard = new();
+            private static readonly List<nint> s_nativeHoard = new();
 
             // A read through a bad pointer inside native code: a real SIGSEGV the runtime cannot turn into an exception.
             [DllImport("libc")]
@@ -52,6 +54,16 @@ internal static class IsolationPlugins
                             var block = new byte[1 << 20];
                             block.AsSpan().Fill(1);
                             s_hoard.Add(block);
+                        }
+                    case "NativeOutOfMemory":
+                        var ones = new byte[1 << 20];
+                        Array.Fill(ones, (byte)1);
+                        while (true)
+                        {
+                            // Copied in, so every page is touched and counts in the process's resident memory.
+                            var native = Marshal.AllocHGlobal(ones.Length);
+                            Marshal.Copy(ones, 0, native, ones.Length);
+                            s_nativeHoard.Add(native);
                         }
                     case "NeverReturns":
                         Thread.Sleep(Timeout.Infinite);

@@ -17,7 +17,7 @@ namespace PluggableNet.UnitTests.Hosting;
 public sealed class DocumentedDefaultsTests
 {
     /// <summary>A plugin's isolation keys, read per plugin when it loads (<c>IsolationSettings</c>): checked by <see cref="TheIsolationDefaultsAreTheDocumentedOnes"/>.</summary>
-    private static readonly string[] s_isolationKeys = ["Plugins:<Name>:Isolation", "Plugins:<Name>:MaxMemoryBytes", "Plugins:<Name>:MaxRestarts", "Plugins:<Name>:RestartWindow"];
+    private static readonly string[] s_isolationKeys = ["Plugins:<Name>:Isolation", "Plugins:<Name>:MaxMemoryBytes", "Plugins:<Name>:MemoryLimit", "Plugins:<Name>:MaxRestarts", "Plugins:<Name>:RestartWindow"];
 
     /// <summary>
     /// Rows of the table that are sections handed on whole (to a plugin, to Serilog) or read per name (one SNI certificate
@@ -85,6 +85,7 @@ public sealed class DocumentedDefaultsTests
         var table = Table();
         Assert.Equal(table["Plugins:<Name>:Isolation"], defaults.Isolation.ToString());
         Assert.Equal(table["Plugins:<Name>:MaxMemoryBytes"], defaults.MaxMemoryBytes.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(table["Plugins:<Name>:MemoryLimit"], defaults.MemoryLimit.ToString());
         Assert.Equal(table["Plugins:<Name>:MaxRestarts"], defaults.MaxRestarts.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(table["Plugins:<Name>:RestartWindow"], defaults.RestartWindow.TotalSeconds.ToString(CultureInfo.InvariantCulture));
     }

@@ -19,11 +19,21 @@ public sealed class IsolationSettingsTests
     [InlineData("Plugins:Shout:Isolation", "Container", "Plugins:Shout:Isolation: 'Container' is not one of InProcess, Process.")]
     [InlineData("Plugins:Shout:MaxRestarts", "-1", "Plugins:Shout:MaxRestarts: '-1' is not a whole number from 0 to 1000.")]
     [InlineData("Plugins:Shout:MaxMemoryBytes", "1000", "Plugins:Shout:MaxMemoryBytes applies only with Plugins:Shout:Isolation Process")]
+    [InlineData("Plugins:Shout:MemoryLimit", "Container", "Plugins:Shout:MemoryLimit: 'Container' is not one of Auto, Cgroup, AddressSpace.")]
+    [InlineData("Plugins:Shout:MemoryLimit", "Cgroup", "Plugins:Shout:MemoryLimit Cgroup applies only with Plugins:Shout:MaxMemoryBytes above 0.")]
     public void ABadValueNamesItsFullKey(string key, string value, string expected)
     {
         var exception = Assert.Throws<ConfigurationException>(() => IsolationSettings.Read(Configuration((key, value)), "Shout"));
 
         Assert.Contains(exception.Errors, e => e.StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheMemoryLimitsMechanismIsRead()
+    {
+        var settings = IsolationSettings.Read(Configuration(("Plugins:Shout:Isolation", "Process"), ("Plugins:Shout:MaxMemoryBytes", "67108864"), ("Plugins:Shout:MemoryLimit", "addressspace")), "Shout");
+
+        Assert.Equal(MemoryLimitMode.AddressSpace, settings.MemoryLimit);
     }
 
     [Fact]

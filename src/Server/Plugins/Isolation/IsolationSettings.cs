@@ -14,6 +14,12 @@ internal sealed record IsolationSettings
     /// <summary><c>MaxMemoryBytes</c>, default 0 (no limit): the worker's memory limit; Process mode only.</summary>
     public long MaxMemoryBytes { get; init; }
 
+    /// <summary>
+    /// <c>MemoryLimit</c>, default <see cref="MemoryLimitMode.Auto"/>: how <see cref="MaxMemoryBytes"/> is enforced (a cgroup
+    /// when the host can make one, else <c>RLIMIT_AS</c>).
+    /// </summary>
+    public MemoryLimitMode MemoryLimit { get; init; } = MemoryLimitMode.Auto;
+
     /// <summary><c>MaxRestarts</c>, default 3: crashes restarted within <see cref="RestartWindow"/> before the plugin is given up.</summary>
     public int MaxRestarts { get; init; } = 3;
 
@@ -29,6 +35,7 @@ internal sealed record IsolationSettings
         {
             Isolation = reader.Enum("Isolation", defaults.Isolation),
             MaxMemoryBytes = reader.Long("MaxMemoryBytes", defaults.MaxMemoryBytes, 0, long.MaxValue),
+            MemoryLimit = reader.Enum("MemoryLimit", defaults.MemoryLimit),
             MaxRestarts = reader.Int("MaxRestarts", defaults.MaxRestarts, 0, 1000),
             RestartWindow = reader.Duration("RestartWindow", defaults.RestartWindow),
         };
@@ -40,6 +47,11 @@ internal sealed record IsolationSettings
         if (settings.Isolation == PluginIsolation.InProcess && settings.MaxMemoryBytes > 0)
         {
             reader.Errors.Add($"Plugins:{name}:MaxMemoryBytes applies only with Plugins:{name}:Isolation Process: a plugin in the host's process shares the host's memory.");
+        }
+
+        if (settings.MemoryLimit != MemoryLimitMode.Auto && settings.MaxMemoryBytes == 0)
+        {
+            reader.Errors.Add($"Plugins:{name}:MemoryLimit {settings.MemoryLimit} applies only with Plugins:{name}:MaxMemoryBytes above 0.");
         }
 
         if (reader.Errors.Count > 0)

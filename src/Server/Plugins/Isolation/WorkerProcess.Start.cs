@@ -7,7 +7,7 @@ using PluggableNet.Server.Interop;
 
 namespace PluggableNet.Server.Plugins.Isolation;
 
-/// <summary>Starting a worker: the socket pair, the process, its memory limit, and the wait until its plugin is loaded.</summary>
+/// <summary>Starting a worker: the socket pair, the process, its memory limit (WorkerProcess.Memory.cs), and the wait until its plugin is loaded.</summary>
 internal sealed partial class WorkerProcess
 {
     /// <summary>
@@ -16,6 +16,8 @@ internal sealed partial class WorkerProcess
     /// </summary>
     public static unsafe WorkerProcess Start(WorkerLaunch launch)
     {
+        // First, as MemoryLimit Cgroup fails here when no cgroup can be made.
+        var place = CgroupPlace(launch);
         var fds = stackalloc int[2];
         if (Libc.socketpair(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0, fds) != 0)
         {
@@ -58,7 +60,7 @@ internal sealed partial class WorkerProcess
         if (launch.Isolation.MaxMemoryBytes > 0)
         {
             // The GC's own limit: an allocation past it throws OutOfMemoryException, which the worker treats as a crash.
-            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + launch.Isolation.MaxMemoryBytes.ToString("x", CultureInfo.InvariantCulture);
+            info.Environment["DOTNET_GCHeapHardLimit"] = "0x" + GcHeapLimit(launch.Isolation.MaxMemoryBytes, place is not null).ToString("x", CultureInfo.InvariantCulture);
         }
 
         var logger = launch.Logger;
@@ -83,6 +85,7 @@ internal sealed partial class WorkerProcess
         worker._channels = [.. channels.Select(c => new WorkerChannel(worker, c, launch.Counters))];
         try
         {
+            worker.ConfineMemory(launch, place);
             worker.Handshake(launch);
         }
         catch
@@ -123,44 +126,5 @@ internal sealed partial class WorkerProcess
         ApplyAddressSpaceLimit(launch);
         _readerThread = new Thread(ReadAnswers) { IsBackground = true, Name = $"PluggableNet worker {Pid} reader" };
         _readerThread.Start();
-    }
-
-    /// <summary>
-    /// Native memory: <c>RLIMIT_AS</c> on the running worker, its address space now plus the limit (the GC's heap,
-    /// reserved at start, is bounded by <c>DOTNET_GCHeapHardLimit</c> instead: address space it already holds is not
-    /// counted again when committed).
-    /// </summary>
-    private void ApplyAddressSpaceLimit(WorkerLaunch launch)
-    {
-        if (launch.Isolation.MaxMemoryBytes <= 0)
-        {
-            return;
-        }
-
-        var now = AddressSpace(Pid);
-        var limit = new Libc.Rlimit { Current = (ulong)(now + launch.Isolation.MaxMemoryBytes), Maximum = (ulong)(now + launch.Isolation.MaxMemoryBytes) };
-        if (now <= 0 || Libc.prlimit(Pid, Libc.RLIMIT_AS, limit, out _) != 0)
-        {
-            _logger.LogWarning("Plugin {Plugin} worker {Pid}: RLIMIT_AS could not be set ({Reason}); only the GC heap limit applies", launch.Name, Pid, Libc.Describe(Libc.LastError));
-        }
-    }
-
-    private static long AddressSpace(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-            {
-                if (line.StartsWith("VmSize:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line.AsSpan(7).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-        catch (IOException)
-        {
-        }
-
-        return 0;
     }
 }

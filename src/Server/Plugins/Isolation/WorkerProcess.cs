@@ -154,6 +154,7 @@ internal sealed partial class WorkerProcess : IDisposable
         else if (_readerThread is null)
         {
             _process.WaitForExit(5000);
+            ReleaseCgroup();
             _process.Dispose();
         }
 
@@ -238,6 +239,7 @@ internal sealed partial class WorkerProcess : IDisposable
         }
 
         _stderr.WaitForEnd(TimeSpan.FromMilliseconds(500));
+        ReleaseCgroup();
         var description = Describe();
         // What the client reads: how it ended, never its standard error (which may carry the plugin's internals).
         var unavailable = new PluginUnavailableException($"the plugin's worker process ended before answering: it {HowItEnded()}");
@@ -259,6 +261,11 @@ internal sealed partial class WorkerProcess : IDisposable
     {
         var tail = _stderr.Tail();
         var how = HowItEnded();
+        if (OomKilled)
+        {
+            how += $" ({_cgroup!.Path})";
+        }
+
         return tail.Length == 0 ? how : $"{how}; its last lines of standard error: {tail}";
     }
 
@@ -268,7 +275,7 @@ internal sealed partial class WorkerProcess : IDisposable
         var how = code switch
         {
             WorkerMain.OutOfMemoryExitCode => $"exited with code {code} (out of its memory limit)",
-            > 128 and < 128 + 65 => $"was killed by signal {code - 128} ({SignalName(code - 128)})",
+            > 128 and < 128 + 65 => $"was killed by signal {code - 128} ({SignalName(code - 128)}){OomCause(code - 128)}",
             -1 => "did not exit",
             _ => $"exited with code {code.ToString(CultureInfo.InvariantCulture)}",
         };

@@ -122,7 +122,15 @@ internal sealed class WorkerServeLoop(Socket socket)
         if (exception is OutOfMemoryException or InsufficientExecutionStackException)
         {
             // Its memory limit (or its stack) is spent: this process is no longer trustworthy, end it as a crash.
-            Console.Error.WriteLine($"PluggableNet worker: {exception.GetType().Name} in the plugin ({exception.Message}); exiting as a crash");
+            try
+            {
+                Console.Error.WriteLine($"PluggableNet worker: {exception.GetType().Name} in the plugin ({exception.Message}); exiting as a crash");
+            }
+            catch (Exception)
+            {
+                // Out of address space (RLIMIT_AS), even the console cannot start: the exit code says it all.
+            }
+
             Environment.Exit(WorkerMain.OutOfMemoryExitCode);
         }
 

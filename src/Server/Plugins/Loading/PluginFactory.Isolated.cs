@@ -38,7 +38,7 @@ internal sealed partial class PluginFactory
 
         logger.LogInformation(
             "Plugin {Plugin} {Version} runs in worker process {Pid} (Isolation Process, {Execution} in the worker; memory limit {Limit}; at most {MaxRestarts} restarts in {Window} s)",
-            name, ready[0], worker.Pid, ready[1], isolation.MaxMemoryBytes > 0 ? $"{isolation.MaxMemoryBytes} bytes (GC heap limit and RLIMIT_AS)" : "none", isolation.MaxRestarts, isolation.RestartWindow.TotalSeconds);
+            name, ready[0], worker.Pid, ready[1], isolation.MaxMemoryBytes > 0 ? $"{isolation.MaxMemoryBytes} bytes ({worker.MemoryLimit})" : "none", isolation.MaxRestarts, isolation.RestartWindow.TotalSeconds);
         var plugin = new IsolatedPlugin(launch, worker, ProcessTimeoutMs);
         return new PluginGeneration(name, ready[0], Interlocked.Increment(ref _generations), plugin, services: null, loader: null, path, new SessionScope(_sessions))
         {
