@@ -18,7 +18,7 @@ public sealed class IsolatedAllocationTests(ITestOutputHelper output)
 {
     private const int Connections = 8;
     private const int Depth = 16;
-    private const int WarmUpBursts = 500;
+    private const int WarmUpBursts = 2_000;
 
     // 8 × 1,500 × 16 = 192,000 requests: the few kilobytes of background a status query costs stay far under a byte each.
     private const int Bursts = 1_500;
