@@ -2,6 +2,7 @@ using System.Globalization;
 using PluggableNet.Protocol;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
+using PluggableNet.Server.Plugins.Isolation;
 using PluggableNet.Server.Transport;
 using PluggableNet.Server.Transport.Tls;
 
@@ -62,9 +63,28 @@ public sealed partial class PluggableServer
         Ready = IsReady,
         PluginsPath = Factory.PluginsPath,
         Tls = Certificates is null ? null : TlsStatusOf(Certificates),
+        Isolation = Plugins.Current.Plugin is IsolatedPlugin isolated ? IsolationStatusOf(Plugins.Current.Name, isolated) : null,
         Endpoint = Name,
         Framing = string.Create(CultureInfo.InvariantCulture, $"{Settings.FramingKind}{(Settings.FramingKind == FramingKind.AsciiDecimal ? $" {Settings.HeaderDigits} digits" : string.Empty)}, v2 {(Settings.AllowV2 ? "allowed" : "refused")}{(Certificates is null ? string.Empty : ", TLS")}"),
     };
+
+    private static IsolationStatus IsolationStatusOf(string name, IsolatedPlugin plugin)
+    {
+        var counters = plugin.Counters;
+        return new()
+        {
+            Plugin = name,
+            WorkerPid = plugin.WorkerPid,
+            GaveUp = plugin.GaveUp,
+            WorkerCrashes = counters.WorkerCrashes,
+            WorkerRestarts = counters.WorkerRestarts,
+            Requests = counters.Requests,
+            RequestWrites = counters.RequestWrites,
+            Answers = counters.Answers,
+            AnswerReads = counters.AnswerReads,
+            BlockedSends = counters.BlockedSends,
+        };
+    }
 
     private static TlsStatus TlsStatusOf(TlsCertificates certificates) => new()
     {

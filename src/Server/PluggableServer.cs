@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using PluggableNet.Server.Connections;
 using PluggableNet.Server.Diagnostics;
 using PluggableNet.Server.Plugins;
+using PluggableNet.Server.Plugins.Isolation;
 using PluggableNet.Server.Sessions;
 using PluggableNet.Server.Transport;
 using PluggableNet.Server.Transport.Epoll;
@@ -66,6 +67,7 @@ public sealed partial class PluggableServer : IAsyncDisposable
             meterFactory,
             settings.Name);
         plugins.Current.Counters = Meter.ForPlugin(plugins.Current.Name, plugins.Current.Version);
+        IsolationInstruments.Register(Meter, factory.IsolationCounters);
         _pluginName = plugins.Current.Name;
         _logger = loggerFactory.CreateLogger("PluggableNet.Server");
         var context = new ConnectionContext(

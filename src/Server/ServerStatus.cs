@@ -132,6 +132,10 @@ public sealed record ServerStatus(
     [JsonPropertyName("tls")]
     public TlsStatus? Tls { get; init; }
 
+    /// <summary>The serving plugin's worker and batching when it runs in <c>Isolation Process</c>; null when it runs in-process.</summary>
+    [JsonPropertyName("isolation")]
+    public IsolationStatus? Isolation { get; init; }
+
     /// <summary>The endpoint these figures are of: <c>Endpoints:&lt;Name&gt;</c>, or <c>Default</c>.</summary>
     [JsonPropertyName("endpoint")]
     public string Endpoint { get; init; } = ServerSettings.DefaultEndpointName;

@@ -31,6 +31,7 @@ internal static class StatusText
             + (status.LastSwapError is { } error ? $"{Environment.NewLine}  last swap:    failed: {error}" : string.Empty)
             + Endpoints(status)
             + Tls(status.Tls)
+            + Isolation(status.Isolation)
             + Figures(status);
     }
 
@@ -69,6 +70,20 @@ internal static class StatusText
             + string.Create(CultureInfo.InvariantCulture, $"{n}  handshakes:   {string.Join(", ", tls.Handshakes.Select(h => $"TLS {h.Key}: {h.Value}"))}; failed ({string.Join(", ", tls.HandshakeFailures.Select(f => $"{f.Key} {f.Value}"))})")
             + string.Create(CultureInfo.InvariantCulture, $"{n}  cert swaps:   {tls.CertificateSwaps} succeeded, {tls.FailedCertificateSwaps} refused")
             + (tls.LastCertificateError is { } error ? $"{n}  last cert:    refused: {error}" : string.Empty);
+    }
+
+    /// <summary>A plugin in <c>Isolation Process</c>: its worker, crashes and restarts, then how requests and answers were batched.</summary>
+    private static string Isolation(IsolationStatus? isolation)
+    {
+        if (isolation is null)
+        {
+            return string.Empty;
+        }
+
+        var n = Environment.NewLine;
+        var worker = isolation.GaveUp ? "given up (refused until reloaded)" : isolation.WorkerPid > 0 ? $"worker process {isolation.WorkerPid}" : "worker restarting";
+        return string.Create(CultureInfo.InvariantCulture, $"{n}  isolation:    {isolation.Plugin} in {worker}; {isolation.WorkerCrashes} crash(es), {isolation.WorkerRestarts} restart(s)")
+            + string.Create(CultureInfo.InvariantCulture, $"{n}  batching:     {isolation.Requests} request(s) in {isolation.RequestWrites} write(s) ({isolation.RequestsPerWrite:0.##} per write), {isolation.Answers} answer(s) in {isolation.AnswerReads} read(s) ({isolation.AnswersPerRead:0.##} per read), {isolation.BlockedSends} blocked send(s)");
     }
 
     /// <summary>The same figures as the PluggableNet meter's instruments (docs/observability.md), one topic a line.</summary>

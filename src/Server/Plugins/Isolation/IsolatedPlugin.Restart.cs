@@ -18,6 +18,7 @@ internal sealed partial class IsolatedPlugin
             _worker = null;
         }
 
+        _launch.Counters.WorkerCrashed();
         worker.Died = null;
         _ = Task.Run(() =>
         {
@@ -60,6 +61,7 @@ internal sealed partial class IsolatedPlugin
             {
                 var next = WorkerProcess.Start(_launch);
                 Interlocked.Increment(ref _restarts);
+                _launch.Counters.WorkerRestarted();
                 Adopt(next);
                 _logger.LogWarning("Plugin {Plugin} restarted in worker process {Pid} in {ElapsedMs:F0} ms", _launch.Name, next.Pid, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return;

@@ -1,9 +1,11 @@
 namespace PluggableNet.Server.Plugins.Isolation;
 
 /// <summary>
-/// How well requests to a generation's workers are batched: requests queued, writes that carried them to the worker,
-/// answers read and the reads that brought them. Under pipelined load writes and reads stay well below the requests
-/// (docs/isolation.md); exposed on <see cref="IsolatedPlugin"/> for status and tests.
+/// How well requests to a plugin's workers are batched: requests queued, writes that carried them to the worker,
+/// answers read and the reads that brought them; and how often its worker crashed and was restarted. Under pipelined
+/// load writes and reads stay well below the requests (docs/isolation.md). One set per plugin name and endpoint, over
+/// every generation and worker since start (<see cref="IsolationCounterSets"/>), so the meter's counters never go back;
+/// read by <c>status</c>, <see cref="IsolationInstruments"/> and tests.
 /// </summary>
 internal sealed class IsolationCounters
 {
@@ -12,6 +14,8 @@ internal sealed class IsolationCounters
     private long _answers;
     private long _answerReads;
     private long _blockedSends;
+    private long _crashes;
+    private long _restarts;
 
     public long Requests => Volatile.Read(ref _requests);
 
@@ -25,6 +29,16 @@ internal sealed class IsolationCounters
 
     /// <summary>Epoll reactor channel sends that found the worker's buffer full and read answers while they waited.</summary>
     public long BlockedSends => Volatile.Read(ref _blockedSends);
+
+    /// <summary>Workers that died while serving (exit, signal, killed past <c>Limits:ProcessTimeout</c>); retired ones are not counted.</summary>
+    public long WorkerCrashes => Volatile.Read(ref _crashes);
+
+    /// <summary>Workers started again after a crash.</summary>
+    public long WorkerRestarts => Volatile.Read(ref _restarts);
+
+    public void WorkerCrashed() => Interlocked.Increment(ref _crashes);
+
+    public void WorkerRestarted() => Interlocked.Increment(ref _restarts);
 
     public void SendBlocked() => Interlocked.Increment(ref _blockedSends);
 

@@ -11,8 +11,8 @@ internal sealed record WorkerLaunch(
     ILogger Logger,
     TimeSpan ReadyTimeout)
 {
-    /// <summary>How requests and answers were batched over this generation's workers (restarts included).</summary>
-    public IsolationCounters Counters { get; } = new();
+    /// <summary>How requests and answers were batched over this plugin's workers (every generation and restart: the factory's set).</summary>
+    public IsolationCounters Counters { get; init; } = new();
 
     /// <summary>Epoll reactors of the server: each gets its own channel to the worker (0 on the Sockets transport).</summary>
     public int Channels { get; init; }

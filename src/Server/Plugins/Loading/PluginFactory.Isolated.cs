@@ -20,7 +20,7 @@ internal sealed partial class PluginFactory
             .Where(pair => pair.Value is not null)
             .ToList();
         var logger = loggerFactory.CreateLogger("PluggableNet.Isolation");
-        var launch = new WorkerLaunch(PluginsPath, name, values, isolation, logger, s_workerReadyTimeout) { Channels = ReactorChannels };
+        var launch = new WorkerLaunch(PluginsPath, name, values, isolation, logger, s_workerReadyTimeout) { Channels = ReactorChannels, Counters = IsolationCounters.For(name) };
         var worker = WorkerProcess.Start(launch);
         var ready = worker.Ready;
         if (ready.Length < 4)

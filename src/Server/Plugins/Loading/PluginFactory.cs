@@ -56,6 +56,9 @@ internal sealed partial class PluginFactory(string pluginsPath, IConfiguration c
     /// <summary>Epoll reactors of the server (0 on the Sockets transport): each gets its own channel to an isolated plugin's worker.</summary>
     internal int ReactorChannels { get; init; }
 
+    /// <summary>The batching and crash counters of each plugin this factory loaded isolated, kept across its generations.</summary>
+    internal IsolationCounterSets IsolationCounters { get; } = new();
+
     /// <summary>True in a worker process: load in this process, whatever <c>Isolation</c> says.</summary>
     internal bool InWorker { get; init; }
 
