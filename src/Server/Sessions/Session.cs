@@ -95,7 +95,9 @@ internal sealed class Session
         }
 
         var frame = _frameOverhead + payload.Length;
-        if (Volatile.Read(ref _outputBacklog) + Interlocked.Read(ref _queuedBytes) + frame > _maxPendingBytes)
+        // A plain read: a 64-bit field is read whole on the 64-bit platforms the host runs on, and Interlocked.Read is
+        // a locked compare-exchange, once per member of every broadcast.
+        if (Volatile.Read(ref _outputBacklog) + Volatile.Read(ref _queuedBytes) + frame > _maxPendingBytes)
         {
             payload.Release();
             if (policy == SlowConsumerPolicy.CloseConnection)
@@ -107,8 +109,11 @@ internal sealed class Session
             return PushResult.Dropped;
         }
 
-        Interlocked.Add(ref _queuedBytes, frame);
         _pushes.Enqueue(payload);
+
+        // Counted after the enqueue (the drain may subtract first: a moment below the truth, never lost): this locked
+        // add is the full fence that makes the push visible before the wake flag is read below.
+        Interlocked.Add(ref _queuedBytes, frame);
         if (Ended)
         {
             // Ended while queueing: the close may have drained already, so take back what nobody will send.
@@ -116,7 +121,10 @@ internal sealed class Session
             return PushResult.Gone;
         }
 
-        if (Interlocked.Exchange(ref _wakeRequested, 1) == 0)
+        // Read first: under a burst the member is already woken for all but the first push, and the read needs no
+        // locked instruction. Not a lost wake: the add above fences the push, and TakeWakeRequest clears the flag
+        // with a fence before its drain reads the queue, so a 1 read here means that drain will see this push.
+        if (Volatile.Read(ref _wakeRequested) == 0 && Interlocked.Exchange(ref _wakeRequested, 1) == 0)
         {
             _connection.WakeForPushes();
         }

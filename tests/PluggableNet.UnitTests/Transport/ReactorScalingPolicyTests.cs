@@ -45,6 +45,35 @@ public sealed class ReactorScalingPolicyTests
     }
 
     [Fact]
+    public void FanOutSaturatedWithoutSpareCpu_TriesAndKeepsTheGrowthThatPays()
+    {
+        var policy = new ReactorScalingPolicy(2);
+
+        // A broadcast to 10,000 members eight times a second, the receivers on the other core: no idle CPU, but the
+        // sends wait on nobody's turn, so a second reactor is tried.
+        Feed(policy, ReactorScalingPolicy.SustainIntervals, FanOut(80_000));
+        Assert.Equal(2, policy.Active);
+        Assert.True(policy.InTrial);
+
+        // Measured on pushes, not on the 8 requests per second: two reactors deliver 25 % more, kept.
+        Feed(policy, Trial, FanOut(100_000) with { MinBusy = 0.6, RunQueueWait = 0.2 });
+        Assert.Equal(2, policy.Active);
+        Assert.StartsWith("kept", policy.LastReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void FanOutGrowthThatDoesNotPay_IsUndone()
+    {
+        var policy = new ReactorScalingPolicy(2);
+        Feed(policy, ReactorScalingPolicy.SustainIntervals, FanOut(80_000));
+        Assert.Equal(2, policy.Active);
+
+        Feed(policy, Trial, FanOut(78_000) with { MinBusy = 0.5, RunQueueWait = 0.4 });
+        Assert.Equal(1, policy.Active);
+        Assert.StartsWith("undone", policy.LastReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void GrowthThatDoesNotPay_IsUndoneAndNotRetriedAtOnce()
     {
         var policy = new ReactorScalingPolicy(2);
@@ -184,6 +213,8 @@ public sealed class ReactorScalingPolicyTests
         Assert.Equal(2, policy.Active);
         return policy;
     }
+
+    private static ReactorSignals FanOut(double pushes) => new(0.97, 0.97, 0.3, 20_000, pushes / 10_000, 0, pushes);
 
     private static ReactorSignals Saturated(double rate) => new(0.98, 0.98, 0.01, 10, rate, 0.8);
 

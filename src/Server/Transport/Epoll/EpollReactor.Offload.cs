@@ -22,7 +22,10 @@ internal sealed unsafe partial class EpollReactor
     public void QueueWake(EpollConnection connection)
     {
         _completions.Enqueue(connection);
-        Wake();
+        if (!DeferWakeToPass())
+        {
+            Wake();
+        }
     }
 
     // Its own method: a lambda capturing `connection` in Update would make the compiler allocate the closure on

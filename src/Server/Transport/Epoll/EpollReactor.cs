@@ -155,21 +155,30 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
             using var lease = _context.Plugins.Acquire();
             var generation = lease.Generation;
 
-            // Requests to isolated plugins from every connection of this wake-up go to their worker in one write.
+            // Requests to isolated plugins from every connection of this wake-up go to their worker in one write;
+            // other reactors this pass queues pushes for are woken once, after it (EpollReactor.PeerWakes.cs).
             Plugins.Isolation.IsolatedSends.BeginWakeUp();
-            for (var i = 0; i < count; i++)
+            BeginPass();
+            try
             {
-                Dispatch(_events.Data(i), _events.Events(i), generation, now);
-            }
+                for (var i = 0; i < count; i++)
+                {
+                    Dispatch(_events.Data(i), _events.Events(i), generation, now);
+                }
 
-            if (Volatile.Read(ref _wakePending) != 0)
-            {
-                DrainWakeQueue(generation, now);
-            }
+                if (Volatile.Read(ref _wakePending) != 0)
+                {
+                    DrainWakeQueue(generation, now);
+                }
 
-            if (Volatile.Read(ref _slotSignalled) != 0)
+                if (Volatile.Read(ref _slotSignalled) != 0)
+                {
+                    RetrySlotWaiters(generation, now);
+                }
+            }
+            finally
             {
-                RetrySlotWaiters(generation, now);
+                EndPass();
             }
 
             _awaitingWorker = Plugins.Isolation.IsolatedSends.EndWakeUp();

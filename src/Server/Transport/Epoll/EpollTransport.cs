@@ -54,7 +54,8 @@ internal sealed class EpollTransport(TransportOptions options, ConnectionLifecyc
 
             if (options.ReactorThreads > 1 && (options.AdaptiveReactors || options.MigrationDrillMs > 0))
             {
-                _scaler = new ReactorScaler(_set, scalerLogger ?? lifecycle.Context.Logger, options.MigrationDrillMs);
+                var sessions = lifecycle.Context.Plugins.Sessions.Metrics;
+                _scaler = new ReactorScaler(_set, scalerLogger ?? lifecycle.Context.Logger, options.MigrationDrillMs, () => sessions.PushesOf(PushResult.Queued));
             }
 
             // Before the reactors run, so each watches the listener only if it starts active.

@@ -15,6 +15,7 @@ internal sealed class ReactorScaler : IDisposable
     private readonly ReactorSet _set;
     private readonly ILogger _logger;
     private readonly int _drillMs;
+    private readonly Func<long> _pushes;
     private readonly ReactorScalingPolicy _policy;
     private readonly ProcCounters _proc = new();
     private readonly ManualResetEventSlim _stop = new();
@@ -25,12 +26,18 @@ internal sealed class ReactorScaler : IDisposable
     private readonly string[] _schedstatPaths;
     private readonly string[] _statusPaths;
     private long _lastRequests;
+    private long _lastPushes;
     private double _lastIdleCpuSeconds;
     private long _lastSampleAt;
 
-    public ReactorScaler(ReactorSet set, ILogger logger, int drillMs)
+    /// <param name="set">The reactors.</param>
+    /// <param name="logger">Where changes (Debug) and every interval's signals (Trace) go.</param>
+    /// <param name="drillMs">Migration drill period, or 0.</param>
+    /// <param name="pushes">Session pushes queued so far (a fan-out's work, which answers no request).</param>
+    public ReactorScaler(ReactorSet set, ILogger logger, int drillMs, Func<long>? pushes = null)
     {
         _set = set;
+        _pushes = pushes ?? (() => 0);
         _logger = logger;
         _drillMs = drillMs;
         _policy = new ReactorScalingPolicy(set.Count);
@@ -75,6 +82,11 @@ internal sealed class ReactorScaler : IDisposable
                 continue;
             }
 
+            if (_logger.IsEnabled(LogLevel.Trace))
+            {
+                _logger.LogTrace("Reactor signals: {Signals}", signals);
+            }
+
             var before = _policy.Active;
             var wasInTrial = _policy.InTrial;
             var after = _policy.Observe(signals);
@@ -114,8 +126,8 @@ internal sealed class ReactorScaler : IDisposable
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             _logger.LogDebug(
-                "Reactor set: {Before} -> {After} of {Count} active ({Reason}; min busy {Busy:P0}, total busy {Total:F2}, run-queue wait {Wait:P0}, {Switches:F0} preemptions/s, {Rate:F0} req/s, {Spare:F2} CPUs idle)",
-                before, after, _set.Count, reason, s.MinBusy, s.TotalBusy, s.RunQueueWait, s.InvoluntarySwitchesPerSecond, s.RequestsPerSecond, s.SpareCpus);
+                "Reactor set: {Before} -> {After} of {Count} active ({Reason}; min busy {Busy:P0}, total busy {Total:F2}, run-queue wait {Wait:P0}, {Switches:F0} preemptions/s, {Rate:F0} req/s, {Pushes:F0} pushes/s, {Spare:F2} CPUs idle)",
+                before, after, _set.Count, reason, s.MinBusy, s.TotalBusy, s.RunQueueWait, s.InvoluntarySwitchesPerSecond, s.RequestsPerSecond, s.PushesPerSecond, s.SpareCpus);
         }
     }
 
@@ -158,6 +170,7 @@ internal sealed class ReactorScaler : IDisposable
         }
 
         var requests = _set.Metrics.Requests;
+        var pushes = _pushes();
         var idleCpu = _proc.IdleCpuSeconds();
         signals = first || wallSeconds <= 0
             ? default
@@ -167,8 +180,10 @@ internal sealed class ReactorScaler : IDisposable
                 wait / active,
                 switches / active,
                 (requests - _lastRequests) / wallSeconds,
-                Math.Max(0, (idleCpu - _lastIdleCpuSeconds) / wallSeconds));
+                Math.Max(0, (idleCpu - _lastIdleCpuSeconds) / wallSeconds),
+                (pushes - _lastPushes) / wallSeconds);
         _lastRequests = requests;
+        _lastPushes = pushes;
         _lastIdleCpuSeconds = idleCpu;
         return !first && wallSeconds > 0;
     }

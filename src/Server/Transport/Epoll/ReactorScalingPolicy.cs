@@ -90,7 +90,7 @@ internal sealed class ReactorScalingPolicy
     /// <summary>Takes one interval's signals; returns the active reactor count from now on.</summary>
     public int Observe(in ReactorSignals signals)
     {
-        _recentRates[_intervals++ % SustainIntervals] = signals.RequestsPerSecond;
+        _recentRates[_intervals++ % SustainIntervals] = signals.WorkPerSecond;
         _noGrowFor = Math.Max(0, _noGrowFor - 1);
         _noShrinkFor = Math.Max(0, _noShrinkFor - 1);
         return InTrial ? ContinueTrial(signals) : Propose(signals);
@@ -98,7 +98,9 @@ internal sealed class ReactorScalingPolicy
 
     private int Propose(in ReactorSignals s)
     {
-        _saturatedFor = s.MinBusy >= SaturatedBusy && s.SpareCpus >= MinSpareCpus ? _saturatedFor + 1 : 0;
+        // A fan-out grows without spare CPU: its sends do not wait on the client's turn as ping-pong does, so a second
+        // reactor may pay even on cores the receivers share; the trial measures whether it does.
+        _saturatedFor = s.MinBusy >= SaturatedBusy && (s.SpareCpus >= MinSpareCpus || s.MostlyPushes) ? _saturatedFor + 1 : 0;
         _oversubscribedFor = Active > 1 && s.RunQueueWait >= OversubscribedWait ? _oversubscribedFor + 1 : 0;
         _underusedFor = Active > 1 && s.TotalBusy <= (Active - 1) * UnderusedBusy ? _underusedFor + 1 : 0;
         if (_intervals < SustainIntervals)
@@ -106,7 +108,7 @@ internal sealed class ReactorScalingPolicy
             return Active;
         }
 
-        if (_underusedFor >= SustainIntervals && _noShrinkFor == 0 && s.RequestsPerSecond <= 0)
+        if (_underusedFor >= SustainIntervals && _noShrinkFor == 0 && s.WorkPerSecond <= 0)
         {
             // Nothing is being served at all: nothing to measure, concentrate at once.
             LastReason = "no requests";
@@ -146,7 +148,7 @@ internal sealed class ReactorScalingPolicy
             return Active;
         }
 
-        _trialRateSum += s.RequestsPerSecond;
+        _trialRateSum += s.WorkPerSecond;
         if (_trialAge < SettleIntervals + MeasureIntervals)
         {
             return Active;
@@ -159,7 +161,7 @@ internal sealed class ReactorScalingPolicy
         _trialFrom = 0;
         if (kept)
         {
-            LastReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"kept: {rate:F0} req/s vs {_trialBaseline:F0} with {from}");
+            LastReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"kept: {rate:F0} req+push/s vs {_trialBaseline:F0} with {from}");
             // A grown set is oversubscribed by design (it was kept anyway), a shrunk one saturated: hold it a while.
             if (grew)
             {
@@ -175,7 +177,7 @@ internal sealed class ReactorScalingPolicy
             return Active;
         }
 
-        LastReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"undone: {rate:F0} req/s vs {_trialBaseline:F0} with {from}");
+        LastReason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"undone: {rate:F0} req+push/s vs {_trialBaseline:F0} with {from}");
         if (grew)
         {
             _noGrowFor = _growBackoff;

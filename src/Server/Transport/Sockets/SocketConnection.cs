@@ -178,7 +178,11 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
                 }
                 else if ((step & ConnectionStep.Write) != 0)
                 {
-                    var sent = await SendAsync(Machine.PendingOutputMemory).ConfigureAwait(false);
+                    if (!TrySendNow(out var sent))
+                    {
+                        sent = await SendAsync(Machine.PendingOutputMemory).ConfigureAwait(false);
+                    }
+
                     using var lease = _plugins.Acquire();
                     Machine.OnSent(sent, lease.Generation, Environment.TickCount64);
                 }
