@@ -38,8 +38,8 @@ public sealed class FakeSession : ISession
     {
         _id = Interlocked.Increment(ref s_lastId);
         Registry = registry ?? new FakeSessionRegistry();
+        Registry.Add(this, freshId: true);
         RemoteEndPoint = new IPEndPoint(IPAddress.Loopback, 32768 + (int)(_id % 28000));
-        Registry.Add(this);
     }
 
     /// <summary>A detached copy of <paramref name="source"/>'s identity in <paramref name="registry"/>: what a swap imports into.</summary>
@@ -55,6 +55,9 @@ public sealed class FakeSession : ISession
         Stalled = source.Stalled;
         MaxPushBytes = source.MaxPushBytes;
     }
+
+    /// <summary>Registry's lock held: the id drawn is taken by a session given it explicitly; draw the next one.</summary>
+    internal void DrawNextId() => _id = Interlocked.Increment(ref s_lastId);
 
     /// <summary>Unique in this test process, never 0, until set; setting it keeps it unique among its registry's open sessions.</summary>
     public long Id

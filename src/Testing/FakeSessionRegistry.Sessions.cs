@@ -12,11 +12,19 @@ public sealed partial class FakeSessionRegistry
         }
     }
 
-    /// <summary>A new session opens: a fresh id if it has none, or the one it was given, which must be free.</summary>
-    internal void Add(FakeSession session)
+    /// <summary>
+    /// A new session opens with the id it has, which must be free; with <paramref name="freshId"/> (an id drawn from the
+    /// process-wide counter) one that a session here was given explicitly is skipped instead.
+    /// </summary>
+    internal void Add(FakeSession session, bool freshId = false)
     {
         lock (_lock)
         {
+            while (freshId && _open.ContainsKey(session.Id))
+            {
+                session.DrawNextId();
+            }
+
             if (_open.ContainsKey(session.Id))
             {
                 throw new InvalidOperationException($"Session {session.Id} is open already in this registry.");

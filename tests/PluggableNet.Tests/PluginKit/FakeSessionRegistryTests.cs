@@ -156,6 +156,23 @@ public sealed class FakeSessionRegistryTests
         Assert.Equal(Encoding.UTF8.GetBytes("x"), Assert.Single(Push(ann)));
     }
 
+    [Fact]
+    public void AFreshIdSkipsTheIdsSessionsWereGivenExplicitly()
+    {
+        // The next 64 ids the process-wide counter will hand out are taken by sessions given them explicitly.
+        var registry = new FakeSessionRegistry();
+        var holders = Enumerable.Range(0, 64).Select(_ => new FakeSession(registry)).ToList();
+        var next = holders[^1].Id + 1;
+        for (var i = 0; i < holders.Count; i++)
+        {
+            holders[i].Id = next + i;
+        }
+
+        var fresh = new FakeSession(registry);
+        Assert.DoesNotContain(holders, h => h.Id == fresh.Id);
+        Assert.Same(fresh, registry.Find(fresh.Id));
+    }
+
     private static IReadOnlyList<byte[]> Push(FakeSession session)
     {
         session.Push("x"u8);
