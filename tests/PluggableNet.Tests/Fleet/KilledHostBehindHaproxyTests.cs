@@ -50,13 +50,19 @@ public sealed class KilledHostBehindHaproxyTests(ITestOutputHelper output)
         Assert.Equal(plain.Sent, plain.Answered + plain.Failures.Count);
         Assert.Equal(retrying.Sent, retrying.Answered);
 
-        // The plain client loses at most what was waiting on the connections that the kill cut, and says why.
-        Assert.True(plain.Failures.Count <= plain.CutInFlight, plain.ToString());
+        // The plain client loses at most what was waiting on host2 when it died, and says why. HAProxy ends those
+        // client connections either with a reset (cut in flight) or with a FIN at a frame boundary, which the client
+        // takes for a graceful close and resends; a resent request can meet the client's other connections that HAProxy
+        // routed to host2 and is closing in turn, and fails after MaxResendsOnGracefulClose such closes (CI saw one).
+        Assert.True(plain.Failures.Count <= plain.CutInFlight + plain.Resent, plain.ToString());
         Assert.All(plain.Failures, failure =>
         {
             var exception = Assert.IsType<PluggableNetConnectionException>(failure);
             Assert.True(exception.MayHaveBeenProcessed);
-            Assert.Contains("before the answer arrived", exception.Message, StringComparison.Ordinal);
+            Assert.True(
+                exception.Message.Contains("before the answer arrived", StringComparison.Ordinal) ||
+                exception.Message.Contains("time(s) without answering this request", StringComparison.Ordinal),
+                exception.Message);
         });
     }
 }
