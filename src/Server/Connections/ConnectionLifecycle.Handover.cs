@@ -34,6 +34,7 @@ internal sealed partial class ConnectionLifecycle
     {
         Context.Metrics.ConnectionOpened();
         var machine = FrameConnection.Adopt(Context, snapshot, now, scannedFromAnotherThread);
+        machine.DescriptorsToAvoid = snapshot.DescriptorsToAvoid;
         machine.AddressSlot = Context.Addresses.Adopt(machine.Peer, now);
         if (Context.Logger.IsEnabled(LogLevel.Debug))
         {

@@ -19,6 +19,9 @@ internal sealed partial class FrameConnection
     // Its session's export failed once: it stays, and finishes here.
     private bool _detachRefused;
 
+    /// <summary>Carried from the snapshot it was adopted from, to the next one (<see cref="ConnectionSnapshot.DescriptorsToAvoid"/>).</summary>
+    internal int[] DescriptorsToAvoid { get; set; } = [];
+
     /// <summary>
     /// Between requests, so another server can go on from here: nothing to send, no call running or waiting for a slot,
     /// no pushes queued, not closing, not going away, not dropping a skipped frame. Bytes of the next frame may be

@@ -64,14 +64,36 @@ internal sealed partial class ConnectionSnapshot : IDisposable
     public SessionSnapshot? Session { get; init; }
 
     /// <summary>
+    /// In this process only (not written): the numbers this connection's descriptor had on Sockets transports here. The
+    /// runtime's epoll keeps a registration for each while any duplicate of the socket is open, and a socket created
+    /// again on one of those numbers would collide with it (the registration fails and the connection stalls): a
+    /// connection moved there and back would otherwise get its first number again.
+    /// </summary>
+    public int[] DescriptorsToAvoid { get; set; } = [];
+
+    /// <summary>
     /// A duplicate of the descriptor for the caller to own as a bare number; the snapshot's own copy is released. Never
-    /// the same number: a socket that the runtime registered under it in this process may still be in its epoll set.
+    /// the same number, nor one of <see cref="DescriptorsToAvoid"/>: a socket that the runtime registered under it in
+    /// this process may still be in its epoll set.
     /// </summary>
     /// <exception cref="IOException">The duplicate could not be made (out of descriptors); the snapshot keeps its socket.</exception>
     public int TakeSocket()
     {
         var handle = Socket ?? throw new InvalidOperationException("The snapshot's socket was taken already.");
         var fd = Libc.fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
+        List<int>? skipped = null;
+        while (fd >= 0 && Array.IndexOf(DescriptorsToAvoid, fd) >= 0)
+        {
+            // Kept open until the loop ends, so the next duplicate gets another number.
+            (skipped ??= []).Add(fd);
+            fd = Libc.fcntl((int)handle.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
+        }
+
+        foreach (var number in skipped ?? [])
+        {
+            Libc.close(number);
+        }
+
         if (fd < 0)
         {
             throw new IOException($"Cannot duplicate the connection's descriptor: {Libc.Describe(Libc.LastError)}");

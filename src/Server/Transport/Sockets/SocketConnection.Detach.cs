@@ -58,6 +58,7 @@ internal sealed partial class SocketConnection
         // this copy: no FIN, no RST.
         _detached = true;
         snapshot.Socket = new SocketOwnerHandle(socket);
+        snapshot.DescriptorsToAvoid = [.. Machine.DescriptorsToAvoid, (int)socket.SafeHandle.DangerousGetHandle()];
         lifecycle.Detached(Machine, snapshot, request);
         return true;
     }
