@@ -7,7 +7,7 @@ namespace PluggableNet.UnitTests.Connections;
 /// <summary>
 /// A connection moved there and back within one process must not get a descriptor number it had before on a Sockets
 /// transport: the runtime's epoll still holds that number's registration (a registration lives while any duplicate of
-/// the socket is open), and a socket created on it again would collide with it (RoundTripMoveTests stalled on it).
+/// the socket is open), and a socket created on it again would collide with it (the likely cause of RoundTripMoveTests' Sockets stalls).
 /// </summary>
 public sealed class SnapshotDescriptorTests
 {

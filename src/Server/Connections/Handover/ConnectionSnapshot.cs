@@ -66,8 +66,8 @@ internal sealed partial class ConnectionSnapshot : IDisposable
     /// <summary>
     /// In this process only (not written): the numbers this connection's descriptor had on Sockets transports here. The
     /// runtime's epoll keeps a registration for each while any duplicate of the socket is open, and a socket created
-    /// again on one of those numbers would collide with it (the registration fails and the connection stalls): a
-    /// connection moved there and back would otherwise get its first number again.
+    /// again on one of those numbers would collide with it (EEXIST): a connection moved there and back would otherwise
+    /// get its first number again.
     /// </summary>
     public int[] DescriptorsToAvoid { get; set; } = [];
 
