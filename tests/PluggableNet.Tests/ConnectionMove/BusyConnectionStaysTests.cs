@@ -13,7 +13,7 @@ namespace PluggableNet.Tests.ConnectionMove;
 public sealed class BusyConnectionStaysTests
 {
     [Theory]
-    [MemberData(nameof(MoveTheory.TransportsAndProtocols), MemberType = typeof(MoveTheory))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task ABusyConnectionFinishesOnTheOldServerAndClosesCleanly(string transport, string protocol)
     {
         await using var oldServer = V2Plugins.Start(transport, V2Plugins.Offloaded);

@@ -18,18 +18,4 @@ public static class MoveTheory
         }
     }
 
-    public static TheoryData<string, string> TransportsAndProtocols
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (var transport in new[] { "Epoll", "Sockets" })
-            {
-                data.Add(transport, "v1");
-                data.Add(transport, "v2");
-            }
-
-            return data;
-        }
-    }
 }

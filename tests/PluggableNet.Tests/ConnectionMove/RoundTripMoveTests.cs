@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.ConnectionMove;
 public sealed class RoundTripMoveTests
 {
     [Theory]
-    [MemberData(nameof(MoveTheory.TransportsAndProtocols), MemberType = typeof(MoveTheory))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task AConnectionMovedThereAndBackIsServedAllAlong(string transport, string protocol)
     {
         await using var first = TestServer.Start(transport, ("Logic:Plugin", "Upper"));

@@ -11,7 +11,7 @@ namespace PluggableNet.Tests.ConnectionMove;
 public sealed class SessionStateMovesTests
 {
     [Theory]
-    [MemberData(nameof(MoveTheory.TransportsAndProtocols), MemberType = typeof(MoveTheory))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task PerConnectionAndSharedStateSurviveTheMove(string transport, string protocol)
     {
         await using var oldServer = SessionHarness.Start(transport, version: 1);

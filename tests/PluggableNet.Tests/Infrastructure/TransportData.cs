@@ -17,4 +17,20 @@ public static class TransportData
             return data;
         }
     }
+
+    /// <summary>Each of <see cref="All"/> on protocol v1 and on v2.</summary>
+    public static TheoryData<string, string> AllWithProtocols
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var transport in All)
+            {
+                data.Add(transport, "v1");
+                data.Add(transport, "v2");
+            }
+
+            return data;
+        }
+    }
 }

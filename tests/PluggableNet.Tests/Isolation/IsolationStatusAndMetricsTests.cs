@@ -20,23 +20,8 @@ public sealed partial class IsolationStatusAndMetricsTests
     private const int Bursts = 50;
     private static readonly TimeSpan s_long = TimeSpan.FromSeconds(30);
 
-    public static TheoryData<string, string> Cases
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (var transport in TransportData.All)
-            {
-                data.Add(transport, "v1");
-                data.Add(transport, "v2");
-            }
-
-            return data;
-        }
-    }
-
     [LinuxTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task PipelinedLoadShowsBatchingInStatusAndMetrics(string transport, string protocol)
     {
         var port = FreePort.Next();

@@ -17,23 +17,8 @@ public sealed class ProcessIsolationLargeBatchTests
     private const int PayloadBytes = 90_000;
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(60);
 
-    public static TheoryData<string, string> Cases
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (var transport in TransportData.All)
-            {
-                data.Add(transport, "v1");
-                data.Add(transport, "v2");
-            }
-
-            return data;
-        }
-    }
-
     [LinuxTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task LargePipelinedRequestsAllComeBackRight(string transport, string protocol)
     {
         await using var server = TestServer.Start(

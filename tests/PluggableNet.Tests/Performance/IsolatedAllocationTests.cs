@@ -23,23 +23,8 @@ public sealed class IsolatedAllocationTests(ITestOutputHelper output)
     // 8 × 1,500 × 16 = 192,000 requests: the few kilobytes of background a status query costs stay far under a byte each.
     private const int Bursts = 1_500;
 
-    public static TheoryData<string, string> Cases
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (var transport in TransportData.All)
-            {
-                data.Add(transport, "v1");
-                data.Add(transport, "v2");
-            }
-
-            return data;
-        }
-    }
-
     [LinuxTheory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task PipelinedIsolatedRequestsAllocateNothingOnceWarm(string transport, string protocol)
     {
         var directory = TestPaths.NewTempDirectory();

@@ -1,3 +1,5 @@
+using PluggableNet.Tests.Infrastructure;
+
 namespace PluggableNet.Tests.Sessions;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace PluggableNet.Tests.Sessions;
 public sealed class LargeBroadcastTests
 {
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task LargeBroadcastsArriveWholeInOrderAndBetweenTheAnswers(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);

@@ -1,3 +1,5 @@
+using PluggableNet.Tests.Infrastructure;
+
 namespace PluggableNet.Tests.Sessions;
 
 /// <summary>
@@ -14,7 +16,7 @@ public sealed class PushHammerTests
     private const int Requests = 400;
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task EveryPushFromManyThreadsArrivesWhileTheTargetIsAnswered(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport, 1, false, false, ("Limits:MaxPendingWriteBytes", "1048576"), ("Limits:PingInterval", "0"));

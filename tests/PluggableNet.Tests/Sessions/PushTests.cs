@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.Sessions;
 public sealed class PushTests
 {
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task ABroadcastReachesEveryMemberOfTheRoomAndOnlyThem(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);
@@ -35,7 +35,7 @@ public sealed class PushTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task PushesFromTheThreadPoolArriveInOrder(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);
@@ -48,7 +48,7 @@ public sealed class PushTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task AnOffloadedCallPushesToItsOwnConnection(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport, offloaded: true);
@@ -58,7 +58,7 @@ public sealed class PushTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task APushToAClosedOrUnknownConnectionIsGone(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);
@@ -74,7 +74,7 @@ public sealed class PushTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task ThePluginClosesASessionWithItsReason(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);

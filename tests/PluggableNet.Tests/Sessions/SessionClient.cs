@@ -21,21 +21,6 @@ internal sealed class SessionClient : IAsyncDisposable
         _v2 = v2;
     }
 
-    public static TheoryData<string, string> TransportsAndProtocols
-    {
-        get
-        {
-            var data = new TheoryData<string, string>();
-            foreach (var transport in OperatingSystem.IsLinux() ? new[] { "Epoll", "Sockets" } : ["Sockets"])
-            {
-                data.Add(transport, "v1");
-                data.Add(transport, "v2");
-            }
-
-            return data;
-        }
-    }
-
     public System.Net.Sockets.Socket Socket => _v1?.Socket ?? _v2!.Socket;
 
     public static async Task<SessionClient> ConnectAsync(IPEndPoint endPoint, string protocol) =>

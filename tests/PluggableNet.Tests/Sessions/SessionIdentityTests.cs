@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.Sessions;
 public sealed class SessionIdentityTests
 {
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task TheSessionSeesTheClientThePROXYHeaderNamed(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport, 1, false, false, ("Server:ProxyProtocol", "true"), ("Server:TrustedProxies:0", "127.0.0.1/32"));

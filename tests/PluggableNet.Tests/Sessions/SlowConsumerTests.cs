@@ -6,7 +6,7 @@ namespace PluggableNet.Tests.Sessions;
 public sealed class SlowConsumerTests
 {
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task ANonReaderLosesMessagesNotMemoryAndOthersGetThemAll(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport, 1, false, false, ("Limits:MaxPendingWriteBytes", "65536"));
@@ -52,7 +52,7 @@ public sealed class SlowConsumerTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task UnderCloseConnectionANonReaderIsCutAndTheRoomGoesOn(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport, RoomPlugin.BuildDirectory(1, closeSlow: true), ("Limits:MaxPendingWriteBytes", "65536"));

@@ -1,3 +1,5 @@
+using PluggableNet.Tests.Infrastructure;
+
 namespace PluggableNet.Tests.Sessions;
 
 /// <summary>
@@ -12,7 +14,7 @@ public sealed class SlowReaderBroadcastTests
     private static readonly int[] s_sizes = [4095, 4096, 12_000, 200, 30_000, 4097, 65_000, 9_000];
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task SlowReadersGetEveryLargeBroadcastWholeInOrderAmongTheirAnswers(string transport, string protocol)
     {
         const int Messages = 48;

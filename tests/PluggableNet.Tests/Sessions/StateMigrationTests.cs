@@ -9,7 +9,7 @@ namespace PluggableNet.Tests.Sessions;
 public sealed class StateMigrationTests
 {
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task StateMovesToTheNewVersionAndBackWithGroupsKept(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);
@@ -41,7 +41,7 @@ public sealed class StateMigrationTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task AThrowingMigrationRollsTheWholeSwapBack(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);
@@ -72,7 +72,7 @@ public sealed class StateMigrationTests
     }
 
     [Theory]
-    [MemberData(nameof(SessionClient.TransportsAndProtocols), MemberType = typeof(SessionClient))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task ATimerOfARetiredGenerationCannotPush(string transport, string protocol)
     {
         await using var harness = SessionHarness.Start(transport);

@@ -17,7 +17,7 @@ public sealed class ConnectionsMoveInAnUpgradeTests(ITestOutputHelper output)
     private static readonly Dictionary<string, string> s_upper = new() { ["PLUGGABLENET_Logic__Plugin"] = "Upper" };
 
     [LinuxTheory]
-    [MemberData(nameof(MoveTheory.TransportsAndProtocols), MemberType = typeof(MoveTheory))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task PipeliningClientsKeepTheirConnectionsAndTheNewBuildAnswersOnThem(string transport, string protocol)
     {
         await using var host = await UpgradedHost.StartAsync(transport, environment: s_upper);
@@ -66,7 +66,7 @@ public sealed class ConnectionsMoveInAnUpgradeTests(ITestOutputHelper output)
     }
 
     [LinuxTheory]
-    [MemberData(nameof(MoveTheory.TransportsAndProtocols), MemberType = typeof(MoveTheory))]
+    [MemberData(nameof(TransportData.AllWithProtocols), MemberType = typeof(TransportData))]
     public async Task AFrameHalfSentBeforeTheUpgradeIsAnsweredByTheNewBuildAfterIt(string transport, string protocol)
     {
         // The half frame's receive-rate clock keeps running on the new host (its grace is 5 s); on a loaded machine an
