@@ -29,8 +29,10 @@ public sealed class SocketActivatedEndpointsTests
         using var admin = FrameClient.Connect(new IPEndPoint(IPAddress.Loopback, adminPort));
         Assert.Equal("ABC", await admin.AskAsync("abc"));
 
-        Assert.Contains($"Serving on the inherited listening socket fd 3 (127.0.0.1:{publicPort}, socket activation) for endpoint Public", process.Output, StringComparison.Ordinal);
-        Assert.Contains($"Serving on the inherited listening socket fd 4 (127.0.0.1:{adminPort}, socket activation) for endpoint Admin", process.Output, StringComparison.Ordinal);
+        // Waited for, not read at once: the host writes the lines before it serves, but the test reads its output on
+        // another thread, which may not have caught up with the answers (CI saw that once).
+        await process.WaitForOutputAsync($"Serving on the inherited listening socket fd 3 (127.0.0.1:{publicPort}, socket activation) for endpoint Public", Wait.Default);
+        await process.WaitForOutputAsync($"Serving on the inherited listening socket fd 4 (127.0.0.1:{adminPort}, socket activation) for endpoint Admin", Wait.Default);
     }
 
     [Fact]
