@@ -162,7 +162,7 @@ internal sealed partial class FrameConnection : IPushTarget
     /// </summary>
     private void WritePushesQueuedEarlier()
     {
-        if (_session is { HasPushes: true } session && CloseReason == CloseReason.None)
+        if (_session is { } session && (session.HasPushes || _passPushCount > 0) && CloseReason == CloseReason.None)
         {
             WritePushes(session);
         }
@@ -170,30 +170,12 @@ internal sealed partial class FrameConnection : IPushTarget
 
     private void WritePushes(Session session)
     {
-        var pushed = false;
+        var pushed = _passPushCount > 0;
+        WriteHeldPushes();
         while (session.TryTakePush(out var payload))
         {
             pushed = true;
-            if (GathersOutput && payload.IsPinned)
-            {
-                // The header here, the payload sent from the broadcast's one shared copy (which keeps the reference).
-                WritePushHeader(payload.Length);
-                _output.Splice(payload);
-                continue;
-            }
-
-            if (_protocol == WireProtocol.V2)
-            {
-                V2Output.Frame(_output, FrameType.Push, 0, payload.Span);
-            }
-            else
-            {
-                var headerAt = _output.Reserve(_codec.HeaderLength);
-                _output.Write(payload.Span);
-                _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), payload.Length);
-            }
-
-            payload.Release();
+            WritePush(payload);
         }
 
         if (pushed)
@@ -201,6 +183,31 @@ internal sealed partial class FrameConnection : IPushTarget
             // A subscriber that only listens is not idle while it is being pushed to (Limits:IdleTimeout).
             _deadlines.RequestAnswered(Environment.TickCount64);
         }
+    }
+
+    /// <summary>One push as a frame in the output; the payload's holder is released, or kept by the spliced output.</summary>
+    private void WritePush(SharedPayload payload)
+    {
+        if (GathersOutput && payload.IsPinned)
+        {
+            // The header here, the payload sent from the broadcast's one shared copy (which keeps the reference).
+            WritePushHeader(payload.Length);
+            _output.Splice(payload);
+            return;
+        }
+
+        if (_protocol == WireProtocol.V2)
+        {
+            V2Output.Frame(_output, FrameType.Push, 0, payload.Span);
+        }
+        else
+        {
+            var headerAt = _output.Reserve(_codec.HeaderLength);
+            _output.Write(payload.Span);
+            _codec.WriteHeader(_output.Slice(headerAt, _codec.HeaderLength), payload.Length);
+        }
+
+        payload.Release();
     }
 
     private void WritePushHeader(int length)
@@ -236,6 +243,7 @@ internal sealed partial class FrameConnection : IPushTarget
     /// <summary>After the socket closed: the session ends and the plugin hears why.</summary>
     private void EndSession()
     {
+        DiscardPassPushes();
         ExitSessionPass();
         if (_session is { } session)
         {

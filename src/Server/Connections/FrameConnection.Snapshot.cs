@@ -29,7 +29,7 @@ internal sealed partial class FrameConnection
     /// </summary>
     private bool CanDetach =>
         !_detachRefused && _output.Length == 0 && _offload is null && !_waitingForOffloadSlot && InFlightCount == 0
-        && !_inputEnded && !_goingAway && _discardRemaining == 0 && !_holdsPermit
+        && !_inputEnded && !_goingAway && _discardRemaining == 0 && !_holdsPermit && _passPushCount == 0
         && (_session is not { } session || (!session.HasPushes && session.CloseRequest is null));
 
     /// <summary>

@@ -12,6 +12,8 @@ namespace PluggableNet.Server.Sessions;
 /// Any thread pushes: the payload is queued, its bytes counted against the connection's
 /// <c>Limits:MaxPendingWriteBytes</c> together with what the connection has not sent yet, and the connection is woken
 /// once per batch (<see cref="TakeWakeRequest"/>). The connection drains the queue into its output on its own thread.
+/// A push made on that thread, between the connection's events, with nothing queued before it, skips the queue and
+/// is written at once (<see cref="IPushTarget.TryWriteNow"/>).
 /// </remarks>
 internal sealed class Session
 {
@@ -95,18 +97,23 @@ internal sealed class Session
         }
 
         var frame = _frameOverhead + payload.Length;
+        if (Volatile.Read(ref _queuedBytes) == 0)
+        {
+            // Nothing queued that this push must follow: the connection's own thread writes it at once if it can.
+            switch (_connection.TryWriteNow(payload, frame, _maxPendingBytes))
+            {
+                case ImmediateWrite.Written:
+                    return PushResult.Queued;
+                case ImmediateWrite.OverLimit:
+                    return TooFarBehind(payload, policy);
+            }
+        }
+
         // A plain read: a 64-bit field is read whole on the 64-bit platforms the host runs on, and Interlocked.Read is
         // a locked compare-exchange, once per member of every broadcast.
         if (Volatile.Read(ref _outputBacklog) + Volatile.Read(ref _queuedBytes) + frame > _maxPendingBytes)
         {
-            payload.Release();
-            if (policy == SlowConsumerPolicy.CloseConnection)
-            {
-                RequestClose(SessionCloseReason.SlowConsumer, "too far behind with pushes");
-                return PushResult.Closed;
-            }
-
-            return PushResult.Dropped;
+            return TooFarBehind(payload, policy);
         }
 
         _pushes.Enqueue(payload);
@@ -130,6 +137,18 @@ internal sealed class Session
         }
 
         return PushResult.Queued;
+    }
+
+    private PushResult TooFarBehind(SharedPayload payload, SlowConsumerPolicy policy)
+    {
+        payload.Release();
+        if (policy == SlowConsumerPolicy.CloseConnection)
+        {
+            RequestClose(SessionCloseReason.SlowConsumer, "too far behind with pushes");
+            return PushResult.Closed;
+        }
+
+        return PushResult.Dropped;
     }
 
     /// <summary>The connection's thread: the next queued push, whose bytes it frames now.</summary>

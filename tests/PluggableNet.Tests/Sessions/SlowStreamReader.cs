@@ -103,6 +103,33 @@ internal sealed class SlowStreamReader : IAsyncDisposable
         }
     }
 
+    /// <summary>Sends every request in one write (the host reads them together, in one pass); no push is required before the answers.</summary>
+    public async Task AskAllAsync(IEnumerable<string> requests)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            var bytes = new List<byte>();
+            foreach (var request in requests)
+            {
+                var payload = Encoding.UTF8.GetBytes(request);
+                var id = ++_nextId;
+                lock (_lock)
+                {
+                    _asked.Enqueue((id, 0));
+                }
+
+                bytes.AddRange(_v2 ? Infrastructure.V2Connection.Encode(FrameType.Request, id, payload) : Frames.Ascii(payload));
+            }
+
+            await SendUnlockedAsync([.. bytes]);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
     /// <summary>Reads, a few hundred bytes at a time with pauses, until <paramref name="done"/> holds; false at the deadline.</summary>
     public async Task<bool> ReadUntilAsync(Func<SlowStreamReader, bool> done, TimeSpan timeout)
     {

@@ -31,6 +31,15 @@ internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnectio
     /// <summary>A v2 call completed or a timer is due (any thread): the reactor gives the connection a turn.</summary>
     public void Wake() => reactor.QueueWake(this);
 
+    /// <summary>A wrapper left behind by a move to another reactor is closed: its machine is no longer this reactor's.</summary>
+    public bool OnOwnPass => !Closed && reactor.IsInPass;
+
+    /// <summary>Queued once per pass on the reactor's list of connections to send (<see cref="WrittenInPass"/>).</summary>
+    public void SendAfterPass() => reactor.SendAfterPass(this);
+
+    /// <summary>On the reactor's list of connections its pass wrote to and sends before it waits (reactor thread only).</summary>
+    public bool WrittenInPass { get; set; }
+
     /// <summary>getsockname on the connection's own thread (a session opening): the fd is open while the connection is.</summary>
     public System.Net.EndPoint? LocalEndPoint
     {

@@ -166,6 +166,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                     Dispatch(_events.Data(i), _events.Events(i), generation, now);
                 }
 
+                // Before this reactor sends to its own members below: the others send theirs at the same time.
+                WakePeers();
+                SendWrittenInPass(generation, now);
                 if (Volatile.Read(ref _wakePending) != 0)
                 {
                     DrainWakeQueue(generation, now);
@@ -175,6 +178,9 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                 {
                     RetrySlotWaiters(generation, now);
                 }
+
+                // Pushes written by the plugin calls those made (a parked session's requests, say).
+                SendWrittenInPass(generation, now);
             }
             finally
             {

@@ -132,6 +132,11 @@ internal sealed partial class SocketConnection(Socket socket, FrameConnection ma
         }
     }
 
+    /// <summary>Never: a connection's loop runs on any thread-pool thread, so a push is queued and the loop woken.</summary>
+    public bool OnOwnPass => false;
+
+    public void SendAfterPass() => throw new InvalidOperationException("A sockets connection has no pass to send after.");
+
     /// <summary>Any thread: the loop's next wait (or the one it is in) ends, and a TLS read parked for it too.</summary>
     private void SetWoken()
     {
