@@ -264,7 +264,11 @@ internal sealed partial class SocketsTransport(TransportOptions options, Connect
     {
         var now = Environment.TickCount64;
         lifecycle.OnScan(now);
-        foreach (var connection in _connections.Values)
+
+        // The dictionary itself, not .Values: that copies every connection into a new list under all the dictionary's
+        // locks, 80 KB a scan with 10,000 connections (the Sockets fan-out's "1–3 B per delivery"); this enumerator
+        // takes no lock and allocates one small object.
+        foreach (var (_, connection) in _connections)
         {
             if (lifecycle.DueClose(connection, now) is var reason and not CloseReason.None)
             {
