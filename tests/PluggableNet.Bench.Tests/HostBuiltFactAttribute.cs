@@ -1,8 +1,9 @@
 namespace PluggableNet.Bench.Tests;
 
 /// <summary>
-/// A fact about the host itself: skipped, with the reason, when this test project runs before the host is built (a
-/// solution-wide <c>dotnet test</c> builds projects in parallel); the other suites' host parts step back the same way.
+/// A fact about the host itself: skipped, with the reason, when the host is not built. The project references the host
+/// so that a build of this project builds it first; before it did, a solution-wide <c>dotnet test</c>, which builds
+/// projects in parallel, could run these tests before the host was built and skip them.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class HostBuiltFactAttribute : FactAttribute
