@@ -24,17 +24,17 @@ internal sealed partial class FrameConnection
     /// output must wait for (v1 offloaded or isolated calls). The push is held, not framed: framed now, every member of
     /// a broadcast would hold an output array until the pass sends, where framed when it sends, one array goes round.
     /// </summary>
-    ImmediateWrite IPushTarget.TryWriteNow(SharedPayload payload, int frameBytes, int maxPendingBytes)
+    ImmediatePush IPushTarget.TryTakeNow(SharedPayload payload, int frameBytes, int maxPendingBytes)
     {
         if (_waker is not { OnOwnPass: true } waker || _holdsPermit || CloseReason != CloseReason.None || _offload is not null || IsolatedCount > 0)
         {
-            return ImmediateWrite.Unavailable;
+            return ImmediatePush.Unavailable;
         }
 
         var backlog = _output.Length + _passPushBytes + frameBytes;
         if (backlog > maxPendingBytes)
         {
-            return ImmediateWrite.OverLimit;
+            return ImmediatePush.OverLimit;
         }
 
         if (_passPushCount == 0)
@@ -51,10 +51,10 @@ internal sealed partial class FrameConnection
         _passPushes[_passPushCount++] = payload;
         _passPushBytes += frameBytes;
         _session!.PublishBacklog(backlog);
-        return ImmediateWrite.Written;
+        return ImmediatePush.Taken;
     }
 
-    /// <summary>The pass that took pushes at once (<see cref="IPushTarget.TryWriteNow"/>) frames them now, before it sends.</summary>
+    /// <summary>The pass that took pushes at once (<see cref="IPushTarget.TryTakeNow"/>) frames them now, before it sends.</summary>
     public void WritePassPushes(long now)
     {
         if (_passPushCount == 0)

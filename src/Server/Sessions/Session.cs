@@ -13,7 +13,7 @@ namespace PluggableNet.Server.Sessions;
 /// <c>Limits:MaxPendingWriteBytes</c> together with what the connection has not sent yet, and the connection is woken
 /// once per batch (<see cref="TakeWakeRequest"/>). The connection drains the queue into its output on its own thread.
 /// A push made on that thread, between the connection's events, with nothing queued before it, skips the queue and
-/// is written at once (<see cref="IPushTarget.TryWriteNow"/>).
+/// is taken at once (<see cref="IPushTarget.TryTakeNow"/>).
 /// </remarks>
 internal sealed class Session
 {
@@ -99,12 +99,12 @@ internal sealed class Session
         var frame = _frameOverhead + payload.Length;
         if (Volatile.Read(ref _queuedBytes) == 0)
         {
-            // Nothing queued that this push must follow: the connection's own thread writes it at once if it can.
-            switch (_connection.TryWriteNow(payload, frame, _maxPendingBytes))
+            // Nothing queued that this push must follow: the connection's own thread takes it at once if it can.
+            switch (_connection.TryTakeNow(payload, frame, _maxPendingBytes))
             {
-                case ImmediateWrite.Written:
+                case ImmediatePush.Taken:
                     return PushResult.Queued;
-                case ImmediateWrite.OverLimit:
+                case ImmediatePush.OverLimit:
                     return TooFarBehind(payload, policy);
             }
         }

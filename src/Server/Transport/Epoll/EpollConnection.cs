@@ -34,11 +34,11 @@ internal sealed unsafe class EpollConnection(int fd, ulong token, FrameConnectio
     /// <summary>A wrapper left behind by a move to another reactor is closed: its machine is no longer this reactor's.</summary>
     public bool OnOwnPass => !Closed && reactor.IsInPass;
 
-    /// <summary>Queued once per pass on the reactor's list of connections to send (<see cref="WrittenInPass"/>).</summary>
+    /// <summary>Queued once per pass on the reactor's list of connections to send (<see cref="HoldsPushes"/>).</summary>
     public void SendAfterPass() => reactor.SendAfterPass(this);
 
-    /// <summary>On the reactor's list of connections its pass wrote to and sends before it waits (reactor thread only).</summary>
-    public bool WrittenInPass { get; set; }
+    /// <summary>On the reactor's list of connections holding pushes its pass sends before it waits (reactor thread only).</summary>
+    public bool HoldsPushes { get; set; }
 
     /// <summary>getsockname on the connection's own thread (a session opening): the fd is open while the connection is.</summary>
     public System.Net.EndPoint? LocalEndPoint

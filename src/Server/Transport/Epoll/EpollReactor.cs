@@ -168,7 +168,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
 
                 // Before this reactor sends to its own members below: the others send theirs at the same time.
                 WakePeers();
-                SendWrittenInPass(generation, now);
+                SendHeldPushes(generation, now);
                 if (Volatile.Read(ref _wakePending) != 0)
                 {
                     DrainWakeQueue(generation, now);
@@ -179,8 +179,8 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                     RetrySlotWaiters(generation, now);
                 }
 
-                // Pushes written by the plugin calls those made (a parked session's requests, say).
-                SendWrittenInPass(generation, now);
+                // Pushes held by the plugin calls those made (a parked session's requests, say).
+                SendHeldPushes(generation, now);
             }
             finally
             {
