@@ -168,7 +168,6 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
 
                 // Before this reactor sends to its own members below: the others send theirs at the same time.
                 WakePeers();
-                SendHeldPushes(generation, now);
                 if (Volatile.Read(ref _wakePending) != 0)
                 {
                     DrainWakeQueue(generation, now);
@@ -179,7 +178,7 @@ internal sealed unsafe partial class EpollReactor : IDisposable, IOffloadSlotWai
                     RetrySlotWaiters(generation, now);
                 }
 
-                // Pushes held by the plugin calls those made (a parked session's requests, say).
+                // Pushes this pass's plugin calls gave the members they serve, framed and sent once each.
                 SendHeldPushes(generation, now);
             }
             finally
