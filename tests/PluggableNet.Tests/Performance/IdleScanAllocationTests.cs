@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using PluggableNet.Host.Control;
-using PluggableNet.Server;
 using PluggableNet.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -23,38 +21,27 @@ public sealed class IdleScanAllocationTests(ITestOutputHelper output)
     [MemberData(nameof(TransportData.All), MemberType = typeof(TransportData))]
     public async Task ScanningThousandsOfIdleConnectionsAllocatesNothingPerConnection(string transport)
     {
-        var directory = TestPaths.NewTempDirectory();
-        var control = Path.Combine(directory, "control.sock");
-
         // A 0.4 s write timeout makes the scan run every 100 ms (a quarter of the shortest timeout); idle connections
         // have nothing to write, so none of them times out.
-        await using var host = HostProcess.Start(
-        [
-            "run", "--Server:Address=127.0.0.1", "--Server:Port=0", $"--Server:Transport={transport}",
-            $"--Control:Socket={control}", "--Limits:WriteTimeout=0.4", "--Logic:HotReload=false",
-            "--Serilog:MinimumLevel:Default=Warning",
-        ]);
+        await using var host = await RunningHost.StartAsync(transport, ["--Limits:WriteTimeout=0.4"]);
         var sockets = new List<Socket>();
         try
         {
-            ServerStatus? status = null;
-            await Wait.UntilAsync(async () => (status = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(1))) is not null, because: host.ToString());
-            var endPoint = new IPEndPoint(IPAddress.Loopback, status!.Port);
             for (var i = 0; i < Connections; i++)
             {
                 var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
                 sockets.Add(socket);
-                await socket.ConnectAsync(endPoint);
+                await socket.ConnectAsync(host.EndPoint);
             }
 
-            await Wait.UntilAsync(async () => (await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(5)))?.Connections == Connections, because: "every connection accepted");
+            await host.StatusAsync(status => status.Connections == Connections);
 
             // Warm: the scan's code is compiled and whatever it keeps is allocated before the window.
             await Task.Delay(TimeSpan.FromSeconds(1));
-            var before = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(5));
+            var before = await ControlChannel.QueryAsync(host.ControlSocket, TimeSpan.FromSeconds(5));
             var window = Stopwatch.StartNew();
             await Task.Delay(TimeSpan.FromSeconds(3));
-            var after = await ControlChannel.QueryAsync(control, TimeSpan.FromSeconds(5));
+            var after = await ControlChannel.QueryAsync(host.ControlSocket, TimeSpan.FromSeconds(5));
             window.Stop();
 
             Assert.Equal(Connections, after!.Connections);
@@ -69,8 +56,6 @@ public sealed class IdleScanAllocationTests(ITestOutputHelper output)
         finally
         {
             sockets.ForEach(s => s.Dispose());
-            host.Kill();
-            Directory.Delete(directory, recursive: true);
         }
     }
 }

@@ -85,17 +85,10 @@ internal sealed class SlowStreamReader : IAsyncDisposable
     /// <summary>Sends <paramref name="request"/>; its answer must come after at least <paramref name="pushesBefore"/> pushes.</summary>
     public async Task AskAsync(string request, int pushesBefore)
     {
-        var payload = Encoding.UTF8.GetBytes(request);
         await _sendLock.WaitAsync();
         try
         {
-            var id = ++_nextId;
-            lock (_lock)
-            {
-                _asked.Enqueue((id, pushesBefore));
-            }
-
-            await SendUnlockedAsync(_v2 ? Infrastructure.V2Connection.Encode(FrameType.Request, id, payload) : Frames.Ascii(payload));
+            await SendUnlockedAsync(Asked(request, pushesBefore));
         }
         finally
         {
@@ -109,20 +102,7 @@ internal sealed class SlowStreamReader : IAsyncDisposable
         await _sendLock.WaitAsync();
         try
         {
-            var bytes = new List<byte>();
-            foreach (var request in requests)
-            {
-                var payload = Encoding.UTF8.GetBytes(request);
-                var id = ++_nextId;
-                lock (_lock)
-                {
-                    _asked.Enqueue((id, 0));
-                }
-
-                bytes.AddRange(_v2 ? Infrastructure.V2Connection.Encode(FrameType.Request, id, payload) : Frames.Ascii(payload));
-            }
-
-            await SendUnlockedAsync([.. bytes]);
+            await SendUnlockedAsync([.. requests.SelectMany(request => Asked(request, 0))]);
         }
         finally
         {
@@ -267,6 +247,19 @@ internal sealed class SlowStreamReader : IAsyncDisposable
                     return;
             }
         }
+    }
+
+    /// <summary>Under the send lock: <paramref name="request"/>'s frame, its answer expected after <paramref name="pushesBefore"/> pushes.</summary>
+    private byte[] Asked(string request, int pushesBefore)
+    {
+        var payload = Encoding.UTF8.GetBytes(request);
+        var id = ++_nextId;
+        lock (_lock)
+        {
+            _asked.Enqueue((id, pushesBefore));
+        }
+
+        return _v2 ? Infrastructure.V2Connection.Encode(FrameType.Request, id, payload) : Frames.Ascii(payload);
     }
 
     private async Task SendAsync(byte[] bytes)
