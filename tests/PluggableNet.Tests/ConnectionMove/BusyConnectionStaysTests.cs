@@ -29,21 +29,21 @@ public sealed class BusyConnectionStaysTests
             if (protocol == "v2")
             {
                 v2 = await V2Connection.OpenAsync(oldServer.EndPoint);
-                var request = V2Connection.Request(1, "sleep:1500");
+                var request = V2Connection.Request(1, "sleep:4000");
                 expected = metrics.BytesReceived + request.Length;
                 await v2.SendRawAsync(request);
             }
             else
             {
                 v1 = oldServer.Connect();
-                var request = v1.Frame("sleep:1500"u8);
+                var request = v1.Frame("sleep:4000"u8);
                 expected = metrics.BytesReceived + request.Length;
                 await v1.SendRawAsync(request);
             }
 
             // Received means started: the call begins in the same turn as the bytes arrive.
             await Wait.UntilAsync(() => metrics.BytesReceived >= expected, because: "the old server took the slow request");
-            var moved = await ConnectionMover.MoveAllAsync(oldServer.Server, newServer.Server, TimeSpan.FromMilliseconds(300));
+            var moved = await ConnectionMover.MoveAllAsync(oldServer.Server, newServer.Server, TimeSpan.FromMilliseconds(1500));
 
             Assert.Equal(1, moved.Moved);
             Assert.Equal(1, moved.LeftBehind);
@@ -51,7 +51,7 @@ public sealed class BusyConnectionStaysTests
             var stopping = oldServer.Server.StopAsync();
             if (v2 is not null)
             {
-                Assert.Equal("slept:1500", await ReadAnswerAsync(v2));
+                Assert.Equal("slept:4000", await ReadAnswerAsync(v2));
                 var (goAway, before) = await v2.ReadUntilAsync(FrameType.GoAway);
                 Assert.Empty(before);
                 Assert.Equal(1u, goAway.GoAway.LastId);
@@ -59,7 +59,7 @@ public sealed class BusyConnectionStaysTests
             }
             else
             {
-                Assert.Equal("slept:1500", await v1!.ReadStringAsync());
+                Assert.Equal("slept:4000", await v1!.ReadStringAsync());
 
                 // A FIN: a reset would throw here.
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
