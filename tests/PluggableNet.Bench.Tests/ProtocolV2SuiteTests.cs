@@ -40,9 +40,12 @@ public sealed class ProtocolV2SuiteTests : IDisposable
         using var json = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(_output, "results.json")));
         var hol = json.RootElement.GetProperty("headOfLine").GetProperty("summary");
 
-        // v1 answers in order: the fast requests behind a 100 ms call wait for it. v2 lets them pass.
-        Assert.True(hol.GetProperty("v1FastP99UsWithSlow").GetDouble() > 50_000, log.ToString());
-        Assert.True(hol.GetProperty("v2FastP99UsWithSlow").GetDouble() < 50_000, log.ToString());
+        // v1 answers in order: the fast requests behind a 100 ms call wait for it. v2 lets them pass, so its tail stays
+        // well below v1's (a load on the machine lengthens both tails; only v1's carries the wait).
+        var v1Tail = hol.GetProperty("v1FastP99UsWithSlow").GetDouble();
+        var v2Tail = hol.GetProperty("v2FastP99UsWithSlow").GetDouble();
+        Assert.True(v1Tail > 50_000, log.ToString());
+        Assert.True(v2Tail < v1Tail / 2, log.ToString());
         Assert.True(hol.GetProperty("slowP50UsV2").GetDouble() >= 95_000, log.ToString());
 
         foreach (var run in json.RootElement.GetProperty("drain").GetProperty("runs").EnumerateArray())
