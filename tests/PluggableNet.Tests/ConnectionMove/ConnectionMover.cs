@@ -45,6 +45,10 @@ internal static class ConnectionMover
         var fd = Libc.fcntl((int)snapshot.Socket!.DangerousGetHandle(), Libc.F_DUPFD_CLOEXEC, 0);
         Assert.True(fd >= 0, "dup of the snapshot's descriptor failed");
         copy.Socket = new DescriptorHandle(fd);
+
+        // Not part of the written form: between processes each runtime has an epoll of its own. In this one, a socket
+        // created again on a number this connection had collides with the runtime's registration of it.
+        copy.DescriptorsToAvoid = snapshot.DescriptorsToAvoid;
         return copy;
     }
 }

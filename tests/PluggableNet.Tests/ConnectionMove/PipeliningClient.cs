@@ -54,6 +54,18 @@ internal sealed class PipeliningClient : IAsyncDisposable
 
     public static string Request(int client, long sequence) => $"m{client}x{sequence}";
 
+    /// <summary>Until <paramref name="condition"/> holds; throws what the reader found instead if it stopped first.</summary>
+    public async Task UntilAsync(Func<PipeliningClient, bool> condition, string because)
+    {
+        await Wait.UntilAsync(() => condition(this) || _reading.IsCompleted, because: $"client {_number}: {because} ({this})");
+        if (!condition(this))
+        {
+            await _reading;
+        }
+    }
+
+    public override string ToString() => $"sent {Interlocked.Read(ref _sent)}, answered {Answered}: {FromOld} old, {FromNew} new";
+
     /// <summary>Stops sending, then waits for the answer to every request sent; throws whatever a check found.</summary>
     public async Task FinishAsync()
     {
