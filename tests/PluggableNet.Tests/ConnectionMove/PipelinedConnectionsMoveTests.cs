@@ -25,14 +25,14 @@ public sealed class PipelinedConnectionsMoveTests
                 clients.Add(await PipeliningClient.StartAsync(oldServer.EndPoint, protocol, i));
             }
 
-            await Wait.UntilAsync(() => clients.All(c => c.FromOld >= 50), because: "every client answered by the old server");
+            await PipeliningClient.AllUntilAsync(clients, c => c.FromOld >= 50, "answered by the old server");
 
             var moved = await ConnectionMover.MoveAllAsync(oldServer.Server, newServer.Server, TimeSpan.FromSeconds(5));
 
             Assert.Equal(Clients, moved.Moved);
             Assert.Equal(0, moved.LeftBehind);
             Assert.Equal(0, oldServer.Server.Metrics.OpenConnections);
-            await Wait.UntilAsync(() => clients.All(c => c.FromNew >= 50), because: "every client answered by the new server");
+            await PipeliningClient.AllUntilAsync(clients, c => c.FromNew >= 50, "answered by the new server");
             foreach (var client in clients)
             {
                 await client.FinishAsync();

@@ -55,12 +55,21 @@ internal sealed class PipeliningClient : IAsyncDisposable
     public static string Request(int client, long sequence) => $"m{client}x{sequence}";
 
     /// <summary>Until <paramref name="condition"/> holds; throws what the reader found instead if it stopped first.</summary>
-    public async Task UntilAsync(Func<PipeliningClient, bool> condition, string because)
+    public async Task UntilAsync(Func<PipeliningClient, bool> condition, string because, TimeSpan? timeout = null)
     {
-        await Wait.UntilAsync(() => condition(this) || _reading.IsCompleted, because: $"client {_number}: {because} ({this})");
+        await Wait.UntilAsync(() => condition(this) || _reading.IsCompleted, timeout, $"client {_number}: {because} ({this})");
         if (!condition(this))
         {
             await _reading;
+        }
+    }
+
+    /// <summary><see cref="UntilAsync"/> for every client.</summary>
+    public static async Task AllUntilAsync(IEnumerable<PipeliningClient> clients, Func<PipeliningClient, bool> condition, string because, TimeSpan? timeout = null)
+    {
+        foreach (var client in clients)
+        {
+            await client.UntilAsync(condition, because, timeout);
         }
     }
 

@@ -31,14 +31,14 @@ public sealed class ConnectionsMoveInAnUpgradeTests(ITestOutputHelper output)
                 clients.Add(await PipeliningClient.StartAsync(host.EndPoint, protocol, i));
             }
 
-            await Wait.UntilAsync(() => clients.All(c => c.FromOld >= 20), TimeSpan.FromSeconds(20), "every client answered by the old build");
+            await PipeliningClient.AllUntilAsync(clients, c => c.FromOld >= 20, "answered by the old build", TimeSpan.FromSeconds(20));
             var result = await host.UpgradeAsync(reverse);
             output.WriteLine(result.Output.Trim());
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Contains(" 0 stay to drain", result.Output, StringComparison.Ordinal);
 
             // Same connections, new build: every client's answers turn to Reverse's (the client fails on any other order).
-            await Wait.UntilAsync(() => clients.All(c => c.FromNew >= 20), TimeSpan.FromSeconds(20), "every client answered by the new build on its connection");
+            await PipeliningClient.AllUntilAsync(clients, c => c.FromNew >= 20, "answered by the new build on its connection", TimeSpan.FromSeconds(20));
             foreach (var client in clients)
             {
                 await client.FinishAsync();
