@@ -57,7 +57,15 @@ internal sealed class PipeliningClient : IAsyncDisposable
     /// <summary>Until <paramref name="condition"/> holds; throws what the reader found instead if it stopped first.</summary>
     public async Task UntilAsync(Func<PipeliningClient, bool> condition, string because, TimeSpan? timeout = null)
     {
-        await Wait.UntilAsync(() => condition(this) || _reading.IsCompleted, timeout, $"client {_number}: {because} ({this})");
+        try
+        {
+            await Wait.UntilAsync(() => condition(this) || _reading.IsCompleted, timeout, $"client {_number}: {because}");
+        }
+        catch (TimeoutException timedOut)
+        {
+            throw new TimeoutException($"{timedOut.Message} ({this})", timedOut);
+        }
+
         if (!condition(this))
         {
             await _reading;
