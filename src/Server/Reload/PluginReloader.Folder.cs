@@ -79,7 +79,12 @@ internal sealed partial class PluginReloader
         _failedSnapshot = null;
     }
 
-    private void StartFolderWatcher(string plugin)
+    /// <param name="plugin">The plugin whose folder to watch.</param>
+    /// <param name="sinceLoad">
+    /// At start: compare with the files the serving generation was loaded from, and reload if they changed since. The
+    /// host logs that it listens before this watch begins, and a write in between raised no event for it.
+    /// </param>
+    private void StartFolderWatcher(string plugin, bool sinceLoad = false)
     {
         try
         {
@@ -92,7 +97,12 @@ internal sealed partial class PluginReloader
             Interlocked.Exchange(ref _folderWatcher, watcher)?.Dispose();
             if (_server.Factory.FindFolder(plugin) is { } folder)
             {
-                _loadedSnapshot ??= FolderSnapshot.Take(folder);
+                var loadedFrom = sinceLoad ? _server.Plugins.Current.LoadedFiles : null;
+                _loadedSnapshot ??= loadedFrom ?? FolderSnapshot.Take(folder);
+                if (loadedFrom is not null && !FolderSnapshot.Take(folder).Equals(loadedFrom))
+                {
+                    Track(OnFolderChangedAsync(new PluginFolderChange(plugin, Replaced: false, Written: true)));
+                }
             }
         }
         catch (Exception exception) when (exception is ArgumentException or IOException or PlatformNotSupportedException)

@@ -79,7 +79,7 @@ internal sealed partial class PluginReloader : IAsyncDisposable
         _settings = TryRead(out var initial, out _) ? initial : _server.Settings;
         if (_settings.HotReload)
         {
-            StartFolderWatcher(_server.Plugins.Current.Name);
+            StartFolderWatcher(_server.Plugins.Current.Name, sinceLoad: true);
         }
 
         _configurationWatcher = new ConfigurationWatcher(_configuration, _timings.ConfigurationDebounce, () => Track(OnConfigurationSettledAsync()));

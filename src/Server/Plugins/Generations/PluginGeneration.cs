@@ -63,6 +63,12 @@ internal sealed class PluginGeneration : IAsyncDisposable
     /// <summary>Libraries this generation used that keep per-type caches, known to pin a plugin: named when it does not unload.</summary>
     internal IReadOnlyList<string> CachingLibraries { get; private set; } = [];
 
+    /// <summary>
+    /// The plugin folder's files as they were just before this generation was loaded from them, null without a folder:
+    /// a change made after that (while the host was still starting, before its folder watch began) is still seen.
+    /// </summary>
+    internal FolderSnapshot? LoadedFiles { get; set; }
+
     /// <summary>The <c>Plugins:&lt;Name&gt;</c> settings this generation was built with, to detect a changed section.</summary>
     internal string SettingsSignature { get; init; } = string.Empty;
 

@@ -132,9 +132,14 @@ internal sealed partial class PluginFactory(string pluginsPath, IConfiguration c
         var path = FindMainAssembly(folder) ?? throw new PluginLoadException(DescribeMissingAssembly(folder));
         var build = BuildStamp.Of(path);
         var isolation = InWorker ? new IsolationSettings() : IsolationSettings.Read(configuration, Path.GetFileName(folder));
+
+        // Before the load: files written during it differ from this, so the folder watch loads them next.
+        var files = FolderSnapshot.Take(folder);
         try
         {
-            return isolation.Isolation == PluginIsolation.Process ? LoadIsolated(folder, path, isolation) : Load(folder, path, build);
+            var generation = isolation.Isolation == PluginIsolation.Process ? LoadIsolated(folder, path, isolation) : Load(folder, path, build);
+            generation.LoadedFiles = files;
+            return generation;
         }
         catch (PluginLoadException exception)
         {

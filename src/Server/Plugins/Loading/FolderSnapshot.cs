@@ -1,4 +1,4 @@
-namespace PluggableNet.Server.Reload;
+namespace PluggableNet.Server.Plugins;
 
 /// <summary>
 /// The names, sizes and modification times of every file in a plugin folder at one moment. Two equal snapshots
