@@ -74,8 +74,8 @@ internal sealed partial class PluginReloader
             _logger.LogDebug("Now watching plugin folder {Plugin} for changes", name);
         }
 
-        // Files as of just after the load: a change during the load differs from this, so it is swapped in next.
-        _loadedSnapshot = _server.Factory.FindFolder(name) is { } folder ? FolderSnapshot.Take(folder) : null;
+        // The files as they were before the load: a change during the load differs from them, so it is swapped in next.
+        _loadedSnapshot = result.Serving.LoadedFiles;
         _failedSnapshot = null;
     }
 
